@@ -1,0 +1,41 @@
+# Agner: `make run` runs the main job, `make test` runs the tests.
+# Both install the system packages the project needs when they are missing.
+
+SYSTEM_PACKAGES := libsqlite3-dev libjansson-dev
+SWIFT ?= swift
+
+.PHONY: run test build release deps benchmark clean
+
+deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "missing system packages:$$missing"; \
+	    echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	.build/release/agner --help
+
+test: deps
+	$(SWIFT) test
+
+benchmark: deps
+	$(SWIFT) package --package-path Benchmarks benchmark
+
+clean:
+	rm -rf .build Benchmarks/.build

@@ -1,0 +1,67 @@
+/// Why an agent got an offer.
+public struct OfferExplanation: Sendable, Equatable {
+    /// The contact's escalation step when it was offered.
+    public var step: Int
+    /// The narrowest step whose pool held the chosen agent (≤ `step`).
+    public var poolStep: Int
+    /// Free agents in that pool at the moment of the decision.
+    public var eligibleAgents: Int
+    public var policy: SelectionPolicy
+    /// Seconds the chosen agent had been free.
+    public var idleFor: Seconds
+    /// The agent's proficiency in the topic's skills (lowest of them; 0 when none were needed).
+    public var proficiency: Int
+    /// Contacts the agent already held on the channel.
+    public var inProgress: Int
+
+    /// One line a supervisor can read.
+    public var summary: String {
+        let reason: String = switch policy {
+        case .longestIdle: "longest idle (\(Int(idleFor.rounded())) s)"
+        case .mostSkilled: "most skilled (proficiency \(proficiency))"
+        case .leastOccupied: "least occupied (\(inProgress) in progress)"
+        }
+        return "step \(step), pool of step \(poolStep), \(eligibleAgents) eligible free, \(reason)"
+    }
+}
+
+/// Why a contact missed its answer target.
+public enum BreachCause: String, Sendable, Codable, Equatable, CaseIterable {
+    /// No agent of the contact's widest pool was logged in.
+    case nobodyEligibleLoggedIn
+    /// Eligible agents were logged in but none had free capacity.
+    case allEligibleBusy
+    /// The contact was offered, and the offers were rejected or timed out.
+    case offersRejectedOrTimedOut
+    /// The contact arrived while its channel was closed.
+    case outOfHours
+    /// An offer was ringing at the deadline.
+    case ringing
+}
+
+/// What the engine tells the world. Every command and timer returns events in a fixed order.
+public enum Event: Sendable, Equatable {
+    /// The contact waits in line at this escalation step.
+    case queued(ContactID, step: Int)
+    /// The contact is offered to the agent; `expiresAt` is nil when offers do not time out.
+    case offered(ContactID, AgentID, OfferExplanation, expiresAt: Seconds?)
+    case offerRejected(ContactID, AgentID)
+    case offerExpired(ContactID, AgentID)
+    /// The agent took the contact after it waited `waited` seconds.
+    case connected(ContactID, AgentID, waited: Seconds)
+    /// The contact's pool widened to this step.
+    case escalated(ContactID, step: Int)
+    case breachWarning(ContactID)
+    case breached(ContactID, BreachCause)
+    /// The customer will be called back; the contact keeps its place in line.
+    case callbackScheduled(ContactID)
+    case abandoned(ContactID, waited: Seconds)
+    /// The conversation ended; the agent is in wrap-up for the channel's wrap-up time.
+    case completed(ContactID, AgentID)
+    /// The contact arrived while its channel was closed and was not kept.
+    case closed(ContactID)
+    /// The agent finished wrapping up the contact; the capacity is free again.
+    case wrapUpEnded(ContactID, AgentID)
+    case agentState(AgentID, AgentState)
+    case agentRemoved(AgentID)
+}

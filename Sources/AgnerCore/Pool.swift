@@ -1,0 +1,92 @@
+import HeapModule
+
+/// One eligibility criterion produced by some topic's ladder step, e.g. "phone, department
+/// billing, skill invoices at proficiency ≥ 3". Topics with the same criterion share a pool.
+struct PoolCriterion: Hashable, Sendable {
+    var channel: Channel
+    /// -1: any department.
+    var department: Int
+    /// Sorted skill indices; empty: no skill needed.
+    var skills: [Int]
+    var minimumProficiency: Int
+
+    /// The agent's standing in this pool: nil when not eligible, else the lowest proficiency
+    /// among the required skills (0 when none are required).
+    func standing(of profile: AgentProfile) -> Int? {
+        guard profile.capacity[channel] > 0 else { return nil }
+        if department >= 0 && profile.department.index != department { return nil }
+        var lowest = skills.isEmpty ? 0 : Int.max
+        for skill in skills {
+            let level = profile.proficiency(in: SkillID(skill))
+            guard level > 0 && level >= minimumProficiency else { return nil }
+            lowest = min(lowest, level)
+        }
+        return lowest
+    }
+}
+
+/// A free agent in a pool's heap. Entries are never removed in place: an entry whose
+/// `version` no longer matches its agent's is stale and dropped when it reaches the top.
+struct FreeAgentEntry: Comparable, Sendable {
+    /// Policy rank: smaller is better (negated proficiency, contacts in progress, or 0).
+    var rank: Int32
+    var since: Seconds
+    var agent: Int32
+    var version: UInt32
+
+    static func < (a: Self, b: Self) -> Bool {
+        if a.rank != b.rank { return a.rank < b.rank }
+        if a.since != b.since { return a.since < b.since }
+        return a.agent < b.agent
+    }
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.rank == b.rank && a.since == b.since && a.agent == b.agent && a.version == b.version
+    }
+}
+
+/// A waiting contact in a pool's heap, ordered by urgency: breached contacts that keep
+/// waiting first, then the earliest effective deadline, then arrival order.
+struct WaitingEntry: Comparable, Sendable {
+    var tier: UInt8
+    var effectiveDeadline: Seconds
+    var sequence: UInt64
+    var contact: Int32
+    var version: UInt32
+
+    static func < (a: Self, b: Self) -> Bool {
+        if a.tier != b.tier { return a.tier < b.tier }
+        if a.effectiveDeadline != b.effectiveDeadline { return a.effectiveDeadline < b.effectiveDeadline }
+        return a.sequence < b.sequence
+    }
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.tier == b.tier && a.effectiveDeadline == b.effectiveDeadline && a.sequence == b.sequence && a.version == b.version
+    }
+}
+
+/// The agents eligible under one criterion and the contacts waiting for exactly that pool.
+///
+/// - Complexity: finding the best free agent or the most urgent contact is O(log n) amortised;
+///   stale entries are dropped as they surface, and a heap is rebuilt when it holds more than
+///   twice its live entries, so memory stays proportional to what is live.
+struct Pool: Sendable {
+    let criterion: PoolCriterion
+    var freeAgents = Heap<FreeAgentEntry>()
+    /// Agents of the pool with free capacity on its channel right now.
+    var freeCount = 0
+    /// Agents of the pool who are logged in (any presence but offline).
+    var loggedInCount = 0
+    var waiting = Heap<WaitingEntry>()
+    /// Contacts waiting in this pool right now.
+    var waitingCount = 0
+
+    init(criterion: PoolCriterion) {
+        self.criterion = criterion
+    }
+
+    /// Heaps are rebuilt when stale entries outnumber live ones by this much.
+    static func needsCompaction(heapCount: Int, live: Int) -> Bool {
+        heapCount > 2 * live + 64
+    }
+}

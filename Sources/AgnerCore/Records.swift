@@ -1,0 +1,111 @@
+/// An agent's membership in a pool, with the agent's standing there.
+struct Membership: Sendable {
+    var pool: Int32
+    var proficiency: Int32
+}
+
+/// What the engine keeps per agent. Stored in a slot array; ids map to slots.
+struct AgentRecord: Sendable {
+    var profile: AgentProfile
+    var presence: Presence = .offline
+    /// Capacity in use per channel: offers out, contacts connected, contacts in wrap-up.
+    var used = PerChannel(repeating: 0)
+    var usedTotal = 0
+    var offers = 0
+    var connected = 0
+    var wrappingUp = 0
+    var idleSince: Seconds = 0
+    /// Bumped whenever the agent's heap entries must be treated as stale.
+    var version: UInt32 = 0
+    var memberships = PerChannel<[Membership]>(repeating: [])
+    /// What the pools' counters currently include for this agent.
+    var countedLoggedIn = false
+    var countedFree: UInt8 = 0
+    var reported: AgentState = .offline
+    var live = true
+
+    init(profile: AgentProfile) {
+        self.profile = profile
+    }
+
+    var voiceInUse: Bool { used.phone + used.clickToCall > 0 }
+
+    func isFree(on channel: Channel) -> Bool {
+        guard presence == .available else { return false }
+        let capacity = profile.capacity[channel]
+        guard capacity > 0 else { return false }
+        if channel.isVoice { return usedTotal == 0 }
+        return !voiceInUse && used[channel] < capacity
+    }
+
+    var freeMask: UInt8 {
+        var mask: UInt8 = 0
+        for channel in Channel.allCases where isFree(on: channel) { mask |= 1 << UInt8(channel.rawValue) }
+        return mask
+    }
+
+    var state: AgentState {
+        if connected > 0 { return .busy }
+        if offers > 0 { return .reserved }
+        if wrappingUp > 0 { return .wrapUp }
+        switch presence {
+        case .offline: return .offline
+        case .available: return .available
+        case .onBreak: return .onBreak
+        case .notResponding: return .notResponding
+        }
+    }
+}
+
+/// What the engine keeps per contact while it is alive (until it reaches a terminal state).
+struct ContactRecord: Sendable {
+    var id = ContactID(0)
+    var channel = Channel.phone
+    var topic: Int32 = 0
+    var segment = Segment.regular
+    var priority: Int8 = 0
+    var state = ContactState.queued
+    var step: Int8 = 0
+    var warned = false
+    var breached = false
+    var arrivedOutOfHours = false
+    /// Waiting for a callback rather than holding the line.
+    var isCallback = false
+    var missedOffers: Int32 = 0
+    var arrival: Seconds = 0
+    var deadline: Seconds = 0
+    var effectiveDeadline: Seconds = 0
+    var sequence: UInt64 = 0
+    /// The agent slot holding the offer, the conversation or the wrap-up; -1 when none.
+    var agent: Int32 = -1
+    /// The pool whose line the contact is in; -1 when not waiting.
+    var bucket: Int32 = -1
+    /// Versions survive slot reuse, so entries for an earlier contact in the slot stay stale.
+    var queueVersion: UInt32 = 0
+    var clockVersion: UInt32 = 0
+    var linkVersion: UInt32 = 0
+}
+
+/// A pending timer. Stale when the version no longer matches its contact's.
+struct TimerEntry: Comparable, Sendable {
+    enum Kind: UInt8, Sendable {
+        /// Escalation, breach warning or breach of a waiting contact.
+        case clock
+        case offerTimeout
+        case wrapUpEnd
+    }
+
+    var time: Seconds
+    var sequence: UInt64
+    var kind: Kind
+    var contact: Int32
+    var version: UInt32
+
+    static func < (a: Self, b: Self) -> Bool {
+        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
+    }
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.time == b.time && a.sequence == b.sequence
+    }
+}

@@ -1,0 +1,99 @@
+extension RoutingEngine {
+    mutating func setPresence(_ id: AgentID, _ presence: Presence, into events: inout [Event]) throws(EngineError) {
+        guard let agent = agentSlots[id] else { throw .unknownAgent(id) }
+        guard presence != .notResponding else {
+            throw .invalidValue("notResponding is set by the engine after a missed offer, not by a command")
+        }
+        let previous = agents[Int(agent)].presence
+        guard previous != presence else { return }
+        agents[Int(agent)].presence = presence
+        if presence == .available { agents[Int(agent)].idleSince = now }
+        refreshAgent(agent, keyChanged: presence == .available, into: &events)
+        routeAgent(agent, into: &events)
+    }
+
+    mutating func addAgent(_ profile: AgentProfile, into events: inout [Event]) throws(EngineError) {
+        guard agentSlots[profile.id] == nil else { throw .duplicateAgent(profile.id) }
+        try validate(profile)
+        let slot: Int32
+        if let reused = freeAgentSlots.popLast() {
+            slot = reused
+            let version = agents[Int(slot)].version
+            agents[Int(slot)] = AgentRecord(profile: profile)
+            agents[Int(slot)].version = version &+ 1
+        } else {
+            slot = Int32(agents.count)
+            agents.append(AgentRecord(profile: profile))
+        }
+        agents[Int(slot)].idleSince = now
+        agents[Int(slot)].memberships = memberships(of: profile)
+        agentSlots[profile.id] = slot
+        events.append(.agentState(profile.id, .offline))
+    }
+
+    mutating func updateAgent(_ profile: AgentProfile, into events: inout [Event]) throws(EngineError) {
+        guard let agent = agentSlots[profile.id] else { throw .unknownAgent(profile.id) }
+        try validate(profile)
+        let record = agents[Int(agent)]
+        for channel in Channel.allCases where record.used[channel] > profile.capacity[channel] {
+            throw .invalidState("agent \(profile.id) holds \(record.used[channel]) \(channel) contacts; capacity cannot drop to \(profile.capacity[channel])")
+        }
+        // Leave every pool under the old profile, then join the new ones.
+        agents[Int(agent)].live = false
+        refreshAgent(agent, keyChanged: false, into: &events)
+        agents[Int(agent)].live = true
+        agents[Int(agent)].profile = profile
+        agents[Int(agent)].memberships = memberships(of: profile)
+        refreshAgent(agent, keyChanged: true, into: &events)
+        routeAgent(agent, into: &events)
+    }
+
+    mutating func removeAgent(_ id: AgentID, into events: inout [Event]) throws(EngineError) {
+        guard let agent = agentSlots[id] else { throw .unknownAgent(id) }
+        let record = agents[Int(agent)]
+        guard record.usedTotal == 0 else {
+            throw .invalidState("agent \(id) still holds \(record.usedTotal) contact(s); log the agent out and let them finish first")
+        }
+        agents[Int(agent)].live = false
+        refreshAgent(agent, keyChanged: false, into: &events)
+        agents[Int(agent)].memberships = PerChannel(repeating: [])
+        agentSlots[id] = nil
+        freeAgentSlots.append(agent)
+        events.append(.agentRemoved(id))
+    }
+
+    private func validate(_ profile: AgentProfile) throws(EngineError) {
+        guard configuration.departments.indices.contains(profile.department.index) else {
+            throw .unknownDepartment(profile.department.index)
+        }
+        var seen = Set<Int>()
+        for level in profile.skills {
+            guard configuration.skills.indices.contains(level.skill.index) else { throw .unknownSkill(level.skill.index) }
+            guard (1...5).contains(level.proficiency) else {
+                throw .invalidValue("proficiency \(level.proficiency) in \(configuration.skills[level.skill.index]) is outside 1–5")
+            }
+            guard seen.insert(level.skill.index).inserted else {
+                throw .invalidValue("skill \(configuration.skills[level.skill.index]) is listed twice")
+            }
+        }
+        for channel in Channel.allCases {
+            let capacity = profile.capacity[channel]
+            let limit = channel.isVoice ? 1 : 20
+            guard (0...limit).contains(capacity) else {
+                throw .invalidValue("\(channel) capacity \(capacity) is outside 0–\(limit)")
+            }
+        }
+    }
+
+    /// The pools the profile is eligible for, per channel.
+    /// - Complexity: O(number of pools), once per agent added or changed.
+    private func memberships(of profile: AgentProfile) -> PerChannel<[Membership]> {
+        var result = PerChannel<[Membership]>(repeating: [])
+        for (index, pool) in pools.enumerated() {
+            if let standing = pool.criterion.standing(of: profile) {
+                result[pool.criterion.channel].append(Membership(pool: Int32(index), proficiency: Int32(standing)))
+            }
+        }
+        return result
+    }
+}

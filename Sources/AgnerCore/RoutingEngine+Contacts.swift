@@ -1,0 +1,321 @@
+extension RoutingEngine {
+    mutating func arrive(_ arrival: ContactArrival, into events: inout [Event]) throws(EngineError) {
+        guard contactSlots[arrival.id] == nil else { throw .duplicateContact(arrival.id) }
+        guard configuration.topics.indices.contains(arrival.topic.index) else { throw .unknownTopic(arrival.topic.index) }
+        guard (0...9).contains(arrival.priority) else {
+            throw .invalidValue("priority \(arrival.priority) is outside 0–9")
+        }
+        let channel = arrival.channel
+        let isOpen = channelOpen[channel]
+        if !isOpen && configuration.channels[channel].outOfHours == .close {
+            events.append(.closed(arrival.id))
+            return
+        }
+
+        let slot = allocateContactSlot()
+        let target = configuration.answerTarget(topic: arrival.topic, channel: channel)
+        arrivalSequence &+= 1
+        var record = contacts[Int(slot)]
+        record.id = arrival.id
+        record.channel = channel
+        record.topic = Int32(arrival.topic.index)
+        record.segment = arrival.segment
+        record.priority = Int8(arrival.priority)
+        record.isCallback = !isOpen && configuration.channels[channel].outOfHours == .callbackAtOpening
+        record.state = record.isCallback ? .callbackScheduled : .queued
+        record.step = 0
+        record.warned = false
+        record.breached = false
+        record.arrivedOutOfHours = !isOpen
+        record.missedOffers = 0
+        record.arrival = now
+        record.deadline = now + target
+        record.effectiveDeadline = record.deadline
+            - configuration.segmentHeadStart[arrival.segment]
+            - Double(arrival.priority) * configuration.priorityHeadStart
+        record.sequence = arrivalSequence
+        record.agent = -1
+        record.bucket = -1
+        contacts[Int(slot)] = record
+        contactSlots[arrival.id] = slot
+
+        if record.isCallback { events.append(.callbackScheduled(arrival.id)) }
+        if !routeWaitingContact(slot, into: &events) {
+            enqueue(slot)
+            events.append(.queued(arrival.id, step: 0))
+        }
+        scheduleClock(slot)
+    }
+
+    mutating func accept(_ id: ContactID, by agentID: AgentID, into events: inout [Event]) throws(EngineError) {
+        let (slot, agent) = try offeredPair(id, agentID)
+        contacts[Int(slot)].state = .connected
+        contacts[Int(slot)].linkVersion &+= 1  // the offer timeout no longer applies
+        contacts[Int(slot)].clockVersion &+= 1  // answered: no more escalation or breach
+        agents[Int(agent)].offers -= 1
+        agents[Int(agent)].connected += 1
+        events.append(.connected(id, agentID, waited: now - contacts[Int(slot)].arrival))
+        refreshAgent(agent, keyChanged: false, into: &events)
+    }
+
+    mutating func reject(_ id: ContactID, by agentID: AgentID, into events: inout [Event]) throws(EngineError) {
+        let (slot, agent) = try offeredPair(id, agentID)
+        events.append(.offerRejected(id, agentID))
+        missOffer(slot: slot, agent: agent, into: &events)
+    }
+
+    mutating func expireOffer(slot: Int32, into events: inout [Event]) {
+        let contact = contacts[Int(slot)]
+        let agent = contact.agent
+        events.append(.offerExpired(contact.id, agents[Int(agent)].profile.id))
+        missOffer(slot: slot, agent: agent, into: &events)
+    }
+
+    /// A rejected or expired offer: the contact goes back in line with its original arrival
+    /// and deadline, and is tried on other agents before the one who missed it.
+    private mutating func missOffer(slot: Int32, agent: Int32, into events: inout [Event]) {
+        releaseOffer(slot: slot, agent: agent)
+        contacts[Int(slot)].missedOffers += 1
+        contacts[Int(slot)].state = contacts[Int(slot)].isCallback ? .callbackScheduled : .queued
+        catchUpEscalation(slot, into: &events)
+        agents[Int(agent)].presence = .notResponding
+        refreshAgent(agent, keyChanged: true, into: &events)
+        if !routeWaitingContact(slot, into: &events) {
+            enqueue(slot)
+            events.append(.queued(contacts[Int(slot)].id, step: Int(contacts[Int(slot)].step)))
+        }
+        scheduleClock(slot)
+        if configuration.missedOffer == .available {
+            agents[Int(agent)].presence = .available
+            refreshAgent(agent, keyChanged: true, into: &events)
+            routeAgent(agent, into: &events)
+        }
+    }
+
+    /// Takes the offer back from the agent: the capacity it reserved is free again.
+    private mutating func releaseOffer(slot: Int32, agent: Int32) {
+        let channel = contacts[Int(slot)].channel
+        contacts[Int(slot)].agent = -1
+        contacts[Int(slot)].linkVersion &+= 1
+        agents[Int(agent)].offers -= 1
+        agents[Int(agent)].used[channel] -= 1
+        agents[Int(agent)].usedTotal -= 1
+    }
+
+    mutating func abandon(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
+        guard let slot = contactSlots[id] else { throw .unknownContact(id) }
+        let contact = contacts[Int(slot)]
+        switch contact.state {
+        case .queued, .callbackScheduled:
+            leaveBucket(slot)
+            events.append(.abandoned(id, waited: now - contact.arrival))
+            releaseContact(slot)
+        case .offered:
+            let agent = contact.agent
+            releaseOffer(slot: slot, agent: agent)
+            events.append(.abandoned(id, waited: now - contact.arrival))
+            releaseContact(slot)
+            refreshAgent(agent, keyChanged: true, into: &events)
+            routeAgent(agent, into: &events)
+        default:
+            throw .invalidState("contact \(id) is \(contact.state), not waiting: it cannot be abandoned")
+        }
+    }
+
+    mutating func complete(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
+        guard let slot = contactSlots[id] else { throw .unknownContact(id) }
+        let contact = contacts[Int(slot)]
+        guard contact.state == .connected else {
+            throw .invalidState("contact \(id) is \(contact.state), not connected: it cannot be completed")
+        }
+        let agent = contact.agent
+        agents[Int(agent)].connected -= 1
+        agents[Int(agent)].wrappingUp += 1
+        contacts[Int(slot)].state = .wrapUp
+        events.append(.completed(id, agents[Int(agent)].profile.id))
+        let wrapUp = configuration.channels[contact.channel].wrapUp
+        if wrapUp > 0 {
+            contacts[Int(slot)].linkVersion &+= 1
+            schedule(.wrapUpEnd, at: now + wrapUp, contact: slot, version: contacts[Int(slot)].linkVersion)
+            refreshAgent(agent, keyChanged: false, into: &events)
+        } else {
+            endWrapUp(slot: slot, into: &events)
+        }
+    }
+
+    mutating func endWrapUp(slot: Int32, into events: inout [Event]) {
+        let contact = contacts[Int(slot)]
+        let agent = contact.agent
+        agents[Int(agent)].wrappingUp -= 1
+        agents[Int(agent)].used[contact.channel] -= 1
+        agents[Int(agent)].usedTotal -= 1
+        agents[Int(agent)].idleSince = now
+        events.append(.wrapUpEnded(contact.id, agents[Int(agent)].profile.id))
+        releaseContact(slot)
+        refreshAgent(agent, keyChanged: true, into: &events)
+        routeAgent(agent, into: &events)
+    }
+
+    private func offeredPair(_ id: ContactID, _ agentID: AgentID) throws(EngineError) -> (Int32, Int32) {
+        guard let slot = contactSlots[id] else { throw .unknownContact(id) }
+        guard let agent = agentSlots[agentID] else { throw .unknownAgent(agentID) }
+        let contact = contacts[Int(slot)]
+        guard contact.state == .offered, contact.agent == agent else {
+            throw .invalidState("contact \(id) is not offered to agent \(agentID)")
+        }
+        return (slot, agent)
+    }
+
+    // MARK: - Slots
+
+    private mutating func allocateContactSlot() -> Int32 {
+        if let slot = freeContactSlots.popLast() { return slot }
+        contacts.append(ContactRecord())
+        return Int32(contacts.count - 1)
+    }
+
+    /// The contact reached a terminal state: forget it, and make every entry that names its slot stale.
+    private mutating func releaseContact(_ slot: Int32) {
+        contactSlots[contacts[Int(slot)].id] = nil
+        contacts[Int(slot)].queueVersion &+= 1
+        contacts[Int(slot)].clockVersion &+= 1
+        contacts[Int(slot)].linkVersion &+= 1
+        contacts[Int(slot)].agent = -1
+        contacts[Int(slot)].bucket = -1
+        freeContactSlots.append(slot)
+    }
+
+    // MARK: - Lines
+
+    /// Puts a waiting contact in the line of its current step's pool.
+    mutating func enqueue(_ slot: Int32) {
+        let contact = contacts[Int(slot)]
+        let pool = topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step))
+        contacts[Int(slot)].queueVersion &+= 1
+        contacts[Int(slot)].bucket = pool
+        let keepsTopUrgency = contact.breached && !contact.isCallback
+        pools[Int(pool)].waiting.insert(WaitingEntry(
+            tier: keepsTopUrgency ? 0 : 1, effectiveDeadline: contact.effectiveDeadline,
+            sequence: contact.sequence, contact: slot, version: contacts[Int(slot)].queueVersion))
+        pools[Int(pool)].waitingCount += 1
+        if Pool.needsCompaction(heapCount: pools[Int(pool)].waiting.count, live: pools[Int(pool)].waitingCount) {
+            compactWaiting(pool)
+        }
+    }
+
+    mutating func leaveBucket(_ slot: Int32) {
+        let bucket = contacts[Int(slot)].bucket
+        guard bucket >= 0 else { return }
+        pools[Int(bucket)].waitingCount -= 1
+        contacts[Int(slot)].bucket = -1
+        contacts[Int(slot)].queueVersion &+= 1
+    }
+
+    // MARK: - The contact's clock: escalation, warning, breach
+
+    private func nextClockTime(_ contact: ContactRecord) -> Seconds? {
+        let target = contact.deadline - contact.arrival
+        var next = Seconds.infinity
+        let starts = stepStarts[Int(contact.topic)]
+        let step = Int(contact.step)
+        if step + 1 < starts.count && contact.state != .offered { next = contact.arrival + starts[step + 1] * target }
+        if !contact.warned { next = min(next, contact.arrival + configuration.breachWarningAt * target) }
+        if !contact.breached { next = min(next, contact.deadline) }
+        return next.isFinite ? next : nil
+    }
+
+    mutating func scheduleClock(_ slot: Int32) {
+        contacts[Int(slot)].clockVersion &+= 1
+        if let time = nextClockTime(contacts[Int(slot)]) {
+            schedule(.clock, at: time, contact: slot, version: contacts[Int(slot)].clockVersion)
+        }
+    }
+
+    /// Runs everything on the contact's clock that is due, in time order (escalation before a
+    /// warning or breach due at the same moment).
+    mutating func runClock(slot: Int32, into events: inout [Event]) {
+        while true {
+            let contact = contacts[Int(slot)]
+            guard contact.state == .queued || contact.state == .offered || contact.state == .callbackScheduled else { return }
+            let target = contact.deadline - contact.arrival
+            let starts = stepStarts[Int(contact.topic)]
+            let step = Int(contact.step)
+            // While an offer rings the pool does not widen; a failed offer catches up (`missOffer`).
+            let escalationAt = step + 1 < starts.count && contact.state != .offered
+                ? contact.arrival + starts[step + 1] * target : .infinity
+            let warningAt = contact.warned ? .infinity : contact.arrival + configuration.breachWarningAt * target
+            let breachAt = contact.breached ? .infinity : contact.deadline
+            let first = min(escalationAt, warningAt, breachAt)
+            guard first <= now else { break }
+            if escalationAt == first {
+                escalate(slot, into: &events)
+            } else if warningAt == first {
+                contacts[Int(slot)].warned = true
+                events.append(.breachWarning(contact.id))
+            } else {
+                breach(slot, into: &events)
+            }
+        }
+        scheduleClock(slot)
+    }
+
+    /// Raises the step of a contact coming back from a failed offer to where its wait has
+    /// reached; the steps it passed while the offer rang are reported now.
+    private mutating func catchUpEscalation(_ slot: Int32, into events: inout [Event]) {
+        let contact = contacts[Int(slot)]
+        let target = contact.deadline - contact.arrival
+        let starts = stepStarts[Int(contact.topic)]
+        var step = Int(contact.step)
+        while step + 1 < starts.count && contact.arrival + starts[step + 1] * target <= now {
+            step += 1
+            events.append(.escalated(contact.id, step: step))
+        }
+        contacts[Int(slot)].step = Int8(step)
+    }
+
+    private mutating func escalate(_ slot: Int32, into events: inout [Event]) {
+        contacts[Int(slot)].step += 1
+        let contact = contacts[Int(slot)]
+        events.append(.escalated(contact.id, step: Int(contact.step)))
+        guard contact.state.isWaiting else { return }
+        leaveBucket(slot)
+        // Every narrower pool was already searched (no free agent there is eligible for a
+        // waiting contact), so only the newly opened pool can hold a free agent.
+        let pool = topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step))
+        if let agent = bestFreeAgent(in: pool) {
+            offer(slot, to: agent, poolStep: Int(contact.step), pool: pool, into: &events)
+        } else {
+            enqueue(slot)
+        }
+    }
+
+    private mutating func breach(_ slot: Int32, into events: inout [Event]) {
+        contacts[Int(slot)].breached = true
+        let contact = contacts[Int(slot)]
+        let widest = topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step))
+        let cause: BreachCause
+        if contact.arrivedOutOfHours {
+            cause = .outOfHours
+        } else if contact.state == .offered {
+            cause = .ringing
+        } else if contact.missedOffers > 0 {
+            cause = .offersRejectedOrTimedOut
+        } else if pools[Int(widest)].loggedInCount == 0 {
+            cause = .nobodyEligibleLoggedIn
+        } else {
+            cause = .allEligibleBusy
+        }
+        events.append(.breached(contact.id, cause))
+        guard contact.state == .queued else { return }
+        let settings = configuration.channels[contact.channel]
+        if settings.breachAction == .callback && contact.channel.isVoice {
+            contacts[Int(slot)].isCallback = true
+            contacts[Int(slot)].state = .callbackScheduled
+            events.append(.callbackScheduled(contact.id))
+        } else {
+            // Keep waiting ahead of everyone who has not breached.
+            leaveBucket(slot)
+            enqueue(slot)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import HeapModule
+
+/// The routing engine: a deterministic state machine with no I/O, no clock and no randomness.
+///
+/// ```swift
+/// var engine = RoutingEngine(configuration: center)
+/// var events: [Event] = []
+/// try engine.apply(.arrive(arrival), at: 12.5, into: &events)
+/// if let due = engine.nextDeadline() { engine.advance(to: due, into: &events) }
+/// ```
+///
+/// The live service drives it with the wall clock; the simulator with a virtual clock. The
+/// same commands at the same times always produce the same events.
+///
+/// - Complexity: a routing decision costs O(p · log n), where p is the number of pools an
+///   agent belongs to (bounded by topics × ladder steps, not by agents or contacts) and n the
+///   size of a pool's heap. Nothing scans all agents or all contacts.
+public struct RoutingEngine: Sendable {
+    public let configuration: CenterConfiguration
+    /// The time of the last command or timer.
+    public private(set) var now: Seconds = 0
+
+    var contacts: [ContactRecord] = []
+    var freeContactSlots: [Int32] = []
+    var contactSlots: [ContactID: Int32] = [:]
+    var agents: [AgentRecord] = []
+    var freeAgentSlots: [Int32] = []
+    var agentSlots: [AgentID: Int32] = [:]
+    var pools: [Pool] = []
+    var poolIndex: [PoolCriterion: Int32] = [:]
+    /// For topic t and channel c: `topicPools[t * 4 + c][step]`.
+    var topicPools: [[Int32]] = []
+    /// For topic t: when each ladder step starts, as a fraction of the answer target.
+    var stepStarts: [[Double]] = []
+    var timers = Heap<TimerEntry>()
+    var timerSequence: UInt64 = 0
+    var arrivalSequence: UInt64 = 0
+    var channelOpen = PerChannel(repeating: true)
+
+    public init(configuration: CenterConfiguration) {
+        self.configuration = configuration
+        for (topicIndex, topic) in configuration.topics.enumerated() {
+            let ladder = configuration.ladder(for: TopicID(topicIndex))
+            stepStarts.append(ladder.steps.map(\.from))
+            for channel in Channel.allCases {
+                var perStep: [Int32] = []
+                for step in ladder.steps {
+                    let criterion = Self.criterion(for: step, topic: topic, channel: channel)
+                    perStep.append(pool(for: criterion))
+                }
+                topicPools.append(perStep)
+            }
+        }
+    }
+
+    private static func criterion(for step: EscalationStep, topic: Topic, channel: Channel) -> PoolCriterion {
+        let department = step.departments == .owning ? topic.owningDepartment.index : -1
+        switch step.skills {
+        case .anyOnChannel:
+            return PoolCriterion(channel: channel, department: department, skills: [], minimumProficiency: 0)
+        case let .required(level):
+            let skills = Array(Set(topic.requiredSkills.map(\.index))).sorted()
+            return PoolCriterion(channel: channel, department: department, skills: skills, minimumProficiency: level)
+        }
+    }
+
+    private mutating func pool(for criterion: PoolCriterion) -> Int32 {
+        if let index = poolIndex[criterion] { return index }
+        let index = Int32(pools.count)
+        pools.append(Pool(criterion: criterion))
+        poolIndex[criterion] = index
+        return index
+    }
+
+    @inline(__always)
+    func topicPool(topic: Int32, channel: Channel, step: Int) -> Int32 {
+        topicPools[Int(topic) &* 4 &+ channel.rawValue][step]
+    }
+
+    // MARK: - Commands
+
+    /// Applies a command at `time`, appending what happened to `events`.
+    ///
+    /// Timers due at or before `time` fire first (their events come first in `events`). If the
+    /// command is refused it throws and changes nothing, but the timers that fired stay fired.
+    public mutating func apply(_ command: Command, at time: Seconds, into events: inout [Event]) throws(EngineError) {
+        guard time >= now else { throw .timeWentBackwards(now: now, requested: time) }
+        advance(to: time, into: &events)
+        switch command {
+        case let .arrive(arrival): try arrive(arrival, into: &events)
+        case let .accept(contact, agent): try accept(contact, by: agent, into: &events)
+        case let .reject(contact, agent): try reject(contact, by: agent, into: &events)
+        case let .abandon(contact): try abandon(contact, into: &events)
+        case let .complete(contact): try complete(contact, into: &events)
+        case let .setPresence(agent, presence): try setPresence(agent, presence, into: &events)
+        case let .addAgent(profile): try addAgent(profile, into: &events)
+        case let .updateAgent(profile): try updateAgent(profile, into: &events)
+        case let .removeAgent(agent): try removeAgent(agent, into: &events)
+        case let .setChannelOpen(channel, open): channelOpen[channel] = open
+        }
+    }
+
+    /// Convenience for callers that want the events as a new array. Timer events that fire
+    /// before a refused command are lost to the caller here; use `apply(_:at:into:)` when that matters.
+    public mutating func apply(_ command: Command, at time: Seconds) throws(EngineError) -> [Event] {
+        var events: [Event] = []
+        try apply(command, at: time, into: &events)
+        return events
+    }
+
+    // MARK: - Timers
+
+    /// The earliest pending timer (escalation, breach warning, breach, offer timeout, end of
+    /// wrap-up), or nil when nothing is pending. Drops stale timers it finds on top.
+    public mutating func nextDeadline() -> Seconds? {
+        while let top = timers.min {
+            if isCurrent(top) { return top.time }
+            timers.removeMin()
+        }
+        return nil
+    }
+
+    /// Fires every timer due at or before `time`, in time order.
+    public mutating func advance(to time: Seconds, into events: inout [Event]) {
+        while let top = timers.min, top.time <= time {
+            timers.removeMin()
+            guard isCurrent(top) else { continue }
+            if top.time > now { now = top.time }
+            switch top.kind {
+            case .clock: runClock(slot: top.contact, into: &events)
+            case .offerTimeout: expireOffer(slot: top.contact, into: &events)
+            case .wrapUpEnd: endWrapUp(slot: top.contact, into: &events)
+            }
+        }
+        if time > now { now = time }
+    }
+
+    public mutating func advance(to time: Seconds) -> [Event] {
+        var events: [Event] = []
+        advance(to: time, into: &events)
+        return events
+    }
+
+    func isCurrent(_ timer: TimerEntry) -> Bool {
+        let contact = contacts[Int(timer.contact)]
+        switch timer.kind {
+        case .clock: return contact.clockVersion == timer.version
+        case .offerTimeout, .wrapUpEnd: return contact.linkVersion == timer.version
+        }
+    }
+
+    mutating func schedule(_ kind: TimerEntry.Kind, at time: Seconds, contact slot: Int32, version: UInt32) {
+        timerSequence &+= 1
+        timers.insert(TimerEntry(time: time, sequence: timerSequence, kind: kind, contact: slot, version: version))
+    }
+}

@@ -1,0 +1,125 @@
+import Testing
+@testable import AgnerCore
+
+@Suite("Routing")
+struct RoutingTests {
+    @Test("an arriving contact is offered at once to a free agent of the owning department")
+    func arrivalGoesToFreeAgent() throws {
+        var script = Script()
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)])
+        let events = script.arrive(100, at: 5)
+        let offered = try #require(offer(in: events))
+        #expect(offered.contact == 100 && offered.agent == 1)
+        #expect(offered.explanation.step == 0)
+        #expect(offered.explanation.eligibleAgents == 1)
+        #expect(script.state(100) == .offered)
+        #expect(script.agentState(1) == .reserved)
+    }
+
+    @Test("a contact with no free eligible agent waits in line")
+    func contactWaitsWhenNobodyFree() {
+        var script = Script()
+        script.agent(1, Center.service, [SkillLevel(Center.repairSkill, 5)])
+        let events = script.arrive(100, .phone, Center.invoice, at: 0)
+        #expect(events == [.queued(ContactID(100), step: 0)])
+        #expect(script.state(100) == .queued)
+    }
+
+    @Test("a freed agent takes the most urgent contact it is eligible for")
+    func freedAgentTakesMostUrgent() throws {
+        var script = Script()
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], available: false)
+        script.arrive(100, .email, at: 0)  // deadline 4 h: least urgent though first
+        script.arrive(101, .phone, at: 5)  // deadline 65 s: most urgent
+        script.arrive(102, .chat, at: 10)  // deadline 70 s
+        let events = try script.run(.setPresence(AgentID(1), .available), at: 12)
+        #expect(offers(in: events).map(\.contact) == [101])
+    }
+
+    @Test("a wholesale customer's head start moves them ahead of a regular customer who came first")
+    func wholesaleHeadStart() throws {
+        var script = Script()
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], available: false)
+        script.arrive(100, segment: .regular, at: 0)
+        script.arrive(101, segment: .wholesale, at: 10)  // deadline 70 − 20 = 50 < 60
+        let events = try script.run(.setPresence(AgentID(1), .available), at: 11)
+        #expect(offers(in: events).map(\.contact) == [101])
+    }
+
+    @Test("a higher priority moves a contact ahead")
+    func priorityHeadStart() throws {
+        var script = Script()
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], available: false)
+        script.arrive(100, priority: 0, at: 0)
+        script.arrive(101, priority: 2, at: 15)  // deadline 75 − 20 = 55 < 60
+        let events = try script.run(.setPresence(AgentID(1), .available), at: 16)
+        #expect(offers(in: events).map(\.contact) == [101])
+    }
+
+    @Test("contacts with equal deadlines are served in arrival order")
+    func tiesByArrivalOrder() throws {
+        var script = Script()
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], available: false)
+        script.arrive(200, at: 3)
+        script.arrive(100, at: 3)
+        let events = try script.run(.setPresence(AgentID(1), .available), at: 4)
+        #expect(offers(in: events).map(\.contact) == [200])
+    }
+
+    @Test("longestIdle offers to the agent who has been free the longest")
+    func longestIdlePolicy() throws {
+        var script = Script(Center.configuration(policy: .longestIdle))
+        script.agent(2, Center.billing, [SkillLevel(Center.billingSkill, 3)], at: 5)
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 5)], at: 10)
+        let offered = try #require(offer(in: script.arrive(100, at: 20)))
+        #expect(offered.agent == 2)
+        #expect(offered.explanation.idleFor == 15)
+        #expect(offered.explanation.summary.contains("longest idle"))
+    }
+
+    @Test("mostSkilled offers to the most proficient agent")
+    func mostSkilledPolicy() throws {
+        var script = Script(Center.configuration(policy: .mostSkilled))
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 3)], at: 0)
+        script.agent(2, Center.billing, [SkillLevel(Center.billingSkill, 5)], at: 10)
+        let offered = try #require(offer(in: script.arrive(100, at: 20)))
+        #expect(offered.agent == 2)
+        #expect(offered.explanation.proficiency == 5)
+    }
+
+    @Test("leastOccupied offers a chat to the agent with the fewest chats in progress")
+    func leastOccupiedPolicy() throws {
+        var script = Script(Center.configuration(policy: .leastOccupied, offerTimeout: nil))
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 3)], at: 0)
+        let first = try #require(offer(in: script.arrive(100, .chat, at: 1)))
+        #expect(first.agent == 1)
+        try script.run(.accept(ContactID(100), AgentID(1)), at: 1)
+        script.agent(2, Center.billing, [SkillLevel(Center.billingSkill, 3)], at: 2)
+        let second = try #require(offer(in: script.arrive(101, .chat, at: 3)))
+        #expect(second.agent == 2)
+        #expect(second.explanation.inProgress == 0)
+    }
+
+    @Test("at step 0 the owning department's experts are preferred over agents who idle longer elsewhere")
+    func owningDepartmentFirst() throws {
+        var script = Script()
+        script.agent(1, Center.sales, [SkillLevel(Center.billingSkill, 5)], at: 0)
+        script.agent(2, Center.billing, [SkillLevel(Center.billingSkill, 1)], at: 0)
+        script.agent(3, Center.billing, [SkillLevel(Center.billingSkill, 4)], at: 10)
+        let offered = try #require(offer(in: script.arrive(100, at: 20)))
+        #expect(offered.agent == 3)
+        #expect(offered.explanation.poolStep == 0)
+    }
+
+    @Test("a freed agent takes a contact already escalated beyond its own department")
+    func freedAgentServesEscalatedContacts() throws {
+        var script = Script()
+        script.agent(1, Center.sales, [SkillLevel(Center.billingSkill, 2)], available: false)
+        script.arrive(100, at: 0)
+        script.advance(to: 31)  // step 2: any department with the skill
+        let events = try script.run(.setPresence(AgentID(1), .available), at: 31)
+        let offered = try #require(offer(in: events))
+        #expect(offered.contact == 100)
+        #expect(offered.explanation.step == 2 && offered.explanation.poolStep == 2)
+    }
+}

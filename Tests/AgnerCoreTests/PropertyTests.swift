@@ -1,0 +1,264 @@
+import Testing
+@testable import AgnerCore
+
+/// Long random command sequences against invariants that must hold whatever happens.
+@Suite("Engine invariants under random commands")
+struct PropertyTests {
+    /// A random center: 3 departments, 4 skills, 5 topics, random policies and timings.
+    static func randomCenter(_ rng: inout SeededGenerator) -> CenterConfiguration {
+        var topics: [Topic] = []
+        for index in 0..<5 {
+            var skills = [SkillID(Int.random(in: 0..<4, using: &rng))]
+            if Bool.random(using: &rng) { skills.append(SkillID(Int.random(in: 0..<4, using: &rng))) }
+            topics.append(Topic(name: "t\(index)", requiredSkills: skills, owningDepartment: DepartmentID(Int.random(in: 0..<3, using: &rng))))
+        }
+        var channels = PerChannel(
+            phone: ChannelSettings.standard(for: .phone), chat: .standard(for: .chat),
+            email: ChannelSettings(answerTarget: 120, outOfHours: .hold), clickToCall: .standard(for: .clickToCall))
+        for channel in Channel.allCases { channels[channel].wrapUp = [0, 5, 20].randomElement(using: &rng)! }
+        channels.phone.breachAction = Bool.random(using: &rng) ? .callback : .keepWaiting
+        return try! CenterConfiguration(
+            departments: ["d0", "d1", "d2"], skills: ["s0", "s1", "s2", "s3"], topics: topics,
+            channels: channels,
+            policy: SelectionPolicy.allCases.randomElement(using: &rng)!,
+            offerTimeout: [nil, 5, 15].randomElement(using: &rng)!,
+            missedOffer: Bool.random(using: &rng) ? .available : .notResponding)
+    }
+
+    static func randomProfile(_ id: UInt64, _ rng: inout SeededGenerator) -> AgentProfile {
+        var skills: [SkillLevel] = []
+        for skill in 0..<4 where Int.random(in: 0..<3, using: &rng) == 0 {
+            skills.append(SkillLevel(SkillID(skill), Int.random(in: 1...5, using: &rng)))
+        }
+        let capacity = PerChannel(
+            phone: Int.random(in: 0...1, using: &rng), chat: Int.random(in: 0...3, using: &rng),
+            email: Int.random(in: 0...2, using: &rng), clickToCall: Int.random(in: 0...1, using: &rng))
+        return AgentProfile(id: AgentID(id), department: DepartmentID(Int.random(in: 0..<3, using: &rng)), skills: skills, capacity: capacity)
+    }
+
+    /// A command that fits the engine's current state most of the time, and sometimes not.
+    static func randomCommand(_ engine: RoutingEngine, nextContact: inout UInt64, _ rng: inout SeededGenerator) -> Command {
+        let open = engine.openContacts
+        let agents = engine.allAgents
+        func pick(_ state: ContactState) -> ContactSnapshot? { open.filter { $0.state == state }.randomElement(using: &rng) }
+        switch Int.random(in: 0..<100, using: &rng) {
+        case 0..<35:
+            nextContact += 1
+            return .arrive(ContactArrival(
+                id: ContactID(nextContact), channel: Channel.allCases.randomElement(using: &rng)!,
+                topic: TopicID(Int.random(in: 0..<5, using: &rng)), segment: Segment.allCases.randomElement(using: &rng)!,
+                priority: Int.random(in: 0...2, using: &rng)))
+        case 35..<50:
+            if let contact = pick(.offered) { return .accept(contact.id, contact.agent!) }
+        case 50..<55:
+            if let contact = pick(.offered) { return .reject(contact.id, contact.agent!) }
+        case 55..<62:
+            if let contact = open.filter({ $0.state.isWaiting || $0.state == .offered }).randomElement(using: &rng) {
+                return .abandon(contact.id)
+            }
+        case 62..<77:
+            if let contact = pick(.connected) { return .complete(contact.id) }
+        case 77..<90:
+            if let agent = agents.randomElement(using: &rng) {
+                let presence: Presence = [.available, .available, .onBreak, .offline].randomElement(using: &rng)!
+                return .setPresence(agent.profile.id, presence)
+            }
+        case 90..<94:
+            return .addAgent(randomProfile(UInt64(agents.count + Int.random(in: 1...3, using: &rng)), &rng))
+        case 94..<97:
+            if let agent = agents.randomElement(using: &rng) {
+                var profile = randomProfile(agent.profile.id.rawValue, &rng)
+                if Bool.random(using: &rng) { profile.capacity = agent.profile.capacity }
+                return .updateAgent(profile)
+            }
+        case 97..<98:
+            if let agent = agents.randomElement(using: &rng) { return .removeAgent(agent.profile.id) }
+        default:
+            return .setChannelOpen(Channel.allCases.randomElement(using: &rng)!, Bool.random(using: &rng))
+        }
+        // Something that may not fit: the engine must refuse it cleanly.
+        return .complete(ContactID(UInt64.random(in: 0...nextContact + 1, using: &rng)))
+    }
+
+    /// Checks what the events of one step say, and the engine's state after it.
+    struct Checker {
+        var outstanding: [ContactID: AgentID] = [:]
+        var terminal: [ContactID: Int] = [:]
+        var arrived: [ContactID: (arrival: Seconds, deadline: Seconds)] = [:]
+        private(set) var failures: [String] = []
+
+        /// Keeps the first few failures: enough to diagnose, short enough to read.
+        mutating func fail(_ message: String) {
+            if failures.count < 5 { failures.append(message) }
+        }
+
+        mutating func record(_ events: [Event], engine: RoutingEngine) {
+            for event in events {
+                switch event {
+                case let .offered(contact, agent, _, _):
+                    if let other = outstanding[contact] { fail("\(contact) offered to \(agent) while out to \(other)") }
+                    outstanding[contact] = agent
+                case let .offerRejected(contact, _), let .offerExpired(contact, _):
+                    outstanding[contact] = nil
+                    if let snapshot = engine.contact(contact), let first = arrived[contact],
+                       snapshot.arrival != first.arrival || snapshot.deadline != first.deadline {
+                        fail("\(contact) lost its place after a missed offer")
+                    }
+                case let .connected(contact, _, _):
+                    outstanding[contact] = nil
+                case let .abandoned(contact, _):
+                    outstanding[contact] = nil
+                    terminal[contact, default: 0] += 1
+                case let .wrapUpEnded(contact, _), let .closed(contact):
+                    terminal[contact, default: 0] += 1
+                default:
+                    break
+                }
+            }
+        }
+
+        mutating func checkState(_ engine: RoutingEngine, thorough: Bool) {
+            let agents = engine.allAgents
+            for agent in agents {
+                var total = 0
+                for channel in Channel.allCases {
+                    let used = agent.inUse[channel]
+                    total += used
+                    if used > agent.profile.capacity[channel] { fail("\(agent.profile.id) over capacity on \(channel)") }
+                }
+                let voice = agent.inUse.phone + agent.inUse.clickToCall
+                if voice > 0 && total != voice || voice > 1 { fail("\(agent.profile.id) holds a voice contact and something else") }
+            }
+            guard thorough else { return }
+            // No free agent may be eligible for a waiting contact: brute force, independent of the pools.
+            let configuration = engine.configuration
+            for contact in engine.openContacts where contact.state.isWaiting {
+                let topic = configuration.topics[contact.topic.index]
+                let step = configuration.ladder(for: contact.topic).steps[contact.step]
+                for agent in agents where Self.isFree(agent, on: contact.channel) {
+                    if Self.isEligible(agent.profile, for: topic, at: step, channel: contact.channel) {
+                        fail("\(contact.id) waits at step \(contact.step) while \(agent.profile.id) is free and eligible")
+                    }
+                }
+            }
+        }
+
+        static func isFree(_ agent: AgentSnapshot, on channel: Channel) -> Bool {
+            guard agent.presence == .available, agent.profile.capacity[channel] > 0 else { return false }
+            let total = Channel.allCases.reduce(0) { $0 + agent.inUse[$1] }
+            if channel.isVoice { return total == 0 }
+            return agent.inUse.phone + agent.inUse.clickToCall == 0 && agent.inUse[channel] < agent.profile.capacity[channel]
+        }
+
+        static func isEligible(_ profile: AgentProfile, for topic: Topic, at step: EscalationStep, channel: Channel) -> Bool {
+            guard profile.capacity[channel] > 0 else { return false }
+            if step.departments == .owning && profile.department != topic.owningDepartment { return false }
+            switch step.skills {
+            case .anyOnChannel: return true
+            case let .required(level):
+                return topic.requiredSkills.allSatisfy { profile.proficiency(in: $0) >= max(level, 1) }
+            }
+        }
+    }
+
+    struct Run {
+        var commands: [(Command, Seconds)] = []
+        var events: [Event] = []
+        var checker = Checker()
+    }
+
+    /// One random sequence: `length` commands, then a drain that ends every contact.
+    static func run(seed: UInt64, length: Int, thorough: Bool) -> Run {
+        var rng = SeededGenerator(seed: seed)
+        var engine = RoutingEngine(configuration: randomCenter(&rng))
+        var result = Run()
+        var time: Seconds = 0
+        var nextContact: UInt64 = 0
+        func step(_ command: Command) {
+            var events: [Event] = []
+            result.commands.append((command, time))
+            if case let .arrive(arrival) = command, engine.state(of: arrival.id) == nil {
+                result.checker.arrived[arrival.id] = (time, time)  // deadline filled below
+            }
+            do { try engine.apply(command, at: time, into: &events) } catch {}
+            if case let .arrive(arrival) = command, let snapshot = engine.contact(arrival.id), result.checker.arrived[arrival.id]?.arrival == time {
+                result.checker.arrived[arrival.id] = (snapshot.arrival, snapshot.deadline)
+            }
+            result.checker.record(events, engine: engine)
+            result.checker.checkState(engine, thorough: thorough)
+            result.events += events
+        }
+        for index in 0..<5 { step(.addAgent(randomProfile(UInt64(index), &rng))); step(.setPresence(AgentID(UInt64(index)), .available)) }
+        for _ in 0..<length {
+            time += [0, 0.5, 2, 5, 8].randomElement(using: &rng)!
+            step(randomCommand(engine, nextContact: &nextContact, &rng))
+        }
+        // Drain: open every channel, staff everyone on everything, answer and finish all work.
+        for channel in Channel.allCases { step(.setChannelOpen(channel, true)) }
+        for round in 0..<40 {
+            time += 30
+            var due: [Event] = []
+            engine.advance(to: time, into: &due)
+            result.checker.record(due, engine: engine)
+            result.events += due
+            for agent in engine.allAgents where agent.presence != .available { step(.setPresence(agent.profile.id, .available)) }
+            // Answer at once (offers may time out), finish conversations, give up on the hopeless.
+            var progressed = true
+            while progressed {
+                progressed = false
+                for contact in engine.openContacts {
+                    switch contact.state {
+                    case .offered: step(.accept(contact.id, contact.agent!))
+                    case .connected: step(.complete(contact.id))
+                    case .queued where round > 20, .callbackScheduled where round > 20: step(.abandon(contact.id))
+                    default: continue
+                    }
+                    progressed = true
+                }
+            }
+            if engine.openContactCount == 0 { break }
+        }
+        var tail: [Event] = []
+        engine.advance(to: time + 10_000, into: &tail)
+        result.checker.record(tail, engine: engine)
+        result.events += tail
+        #expect(engine.openContactCount == 0, "seed \(seed): contacts left open after the drain: \(engine.openContacts.prefix(3).map { "\($0.id) \($0.state) \($0.channel) agent \(String(describing: $0.agent))" })")
+        return result
+    }
+
+    @Test("capacity, single offers, kept places and terminal states hold over 2,000 random sequences")
+    func invariantsHold() {
+        for seed in UInt64(1)...2000 {
+            let result = Self.run(seed: seed, length: 120, thorough: false)
+            #expect(result.checker.failures.count == 0, "seed \(seed): \(result.checker.failures.prefix(3))")
+            for (contact, _) in result.checker.arrived {
+                #expect(result.checker.terminal[contact] == 1, "seed \(seed): \(contact) ended \(result.checker.terminal[contact] ?? 0) times")
+            }
+            if !result.checker.failures.isEmpty { return }
+        }
+    }
+
+    @Test("no free agent is ever left eligible for a waiting contact")
+    func noIdleEligibleAgent() {
+        for seed in UInt64(10_001)...10_300 {
+            let result = Self.run(seed: seed, length: 150, thorough: true)
+            #expect(result.checker.failures.count == 0, "seed \(seed): \(result.checker.failures.prefix(3))")
+            if !result.checker.failures.isEmpty { return }
+        }
+    }
+
+    @Test("the same commands at the same times give the same events")
+    func replayIsIdentical() {
+        for seed in UInt64(20_001)...20_200 {
+            let first = Self.run(seed: seed, length: 150, thorough: false)
+            var rng = SeededGenerator(seed: seed)
+            var engine = RoutingEngine(configuration: Self.randomCenter(&rng))
+            var replayed: [Event] = []
+            for (command, time) in first.commands {
+                do { try engine.apply(command, at: time, into: &replayed) } catch {}
+            }
+            engine.advance(to: (first.commands.last?.1 ?? 0) + 10_000, into: &replayed)
+            #expect(replayed == first.events, "seed \(seed)")
+        }
+    }
+}

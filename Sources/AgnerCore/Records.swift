@@ -15,8 +15,12 @@ struct AgentRecord: Sendable {
     var connected = 0
     var wrappingUp = 0
     var idleSince: Seconds = 0
-    /// Bumped whenever the agent's heap entries must be treated as stale.
-    var version: UInt32 = 0
+    /// Per channel, bumped whenever the agent's entries in that channel's pools must be
+    /// treated as stale (its rank moved, or it became free again and was pushed anew).
+    var versions = PerChannel<UInt32>(repeating: 0)
+    /// Per channel, the rank inputs of the entries last pushed (idle since, contacts in progress).
+    var pushedSince = PerChannel<Seconds>(repeating: -.infinity)
+    var pushedInUse = PerChannel<Int>(repeating: -1)
     var memberships = PerChannel<[Membership]>(repeating: [])
     /// What the pools' counters currently include for this agent.
     var countedLoggedIn = false

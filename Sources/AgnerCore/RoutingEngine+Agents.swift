@@ -8,7 +8,7 @@ extension RoutingEngine {
         guard previous != presence else { return }
         agents[Int(agent)].presence = presence
         if presence == .available { agents[Int(agent)].idleSince = now }
-        refreshAgent(agent, keyChanged: presence == .available, into: &events)
+        refreshAgent(agent, into: &events)
         routeAgent(agent, into: &events)
     }
 
@@ -18,9 +18,9 @@ extension RoutingEngine {
         let slot: Int32
         if let reused = freeAgentSlots.popLast() {
             slot = reused
-            let version = agents[Int(slot)].version
+            let versions = agents[Int(slot)].versions
             agents[Int(slot)] = AgentRecord(profile: profile)
-            agents[Int(slot)].version = version &+ 1
+            agents[Int(slot)].versions = versions  // entries of the slot's last agent stay stale
         } else {
             slot = Int32(agents.count)
             agents.append(AgentRecord(profile: profile))
@@ -40,11 +40,11 @@ extension RoutingEngine {
         }
         // Leave every pool under the old profile, then join the new ones.
         agents[Int(agent)].live = false
-        refreshAgent(agent, keyChanged: false, into: &events)
+        refreshAgent(agent, into: &events)
         agents[Int(agent)].live = true
         agents[Int(agent)].profile = profile
         agents[Int(agent)].memberships = memberships(of: profile)
-        refreshAgent(agent, keyChanged: true, into: &events)
+        refreshAgent(agent, into: &events)
         routeAgent(agent, into: &events)
     }
 
@@ -55,7 +55,7 @@ extension RoutingEngine {
             throw .invalidState("agent \(id) still holds \(record.usedTotal) contact(s); log the agent out and let them finish first")
         }
         agents[Int(agent)].live = false
-        refreshAgent(agent, keyChanged: false, into: &events)
+        refreshAgent(agent, into: &events)
         agents[Int(agent)].memberships = PerChannel(repeating: [])
         agentSlots[id] = nil
         freeAgentSlots.append(agent)

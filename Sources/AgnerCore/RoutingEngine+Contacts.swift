@@ -55,7 +55,7 @@ extension RoutingEngine {
         agents[Int(agent)].offers -= 1
         agents[Int(agent)].connected += 1
         events.append(.connected(id, agentID, waited: now - contacts[Int(slot)].arrival))
-        refreshAgent(agent, keyChanged: false, into: &events)
+        refreshAgent(agent, into: &events)
     }
 
     mutating func reject(_ id: ContactID, by agentID: AgentID, into events: inout [Event]) throws(EngineError) {
@@ -79,7 +79,7 @@ extension RoutingEngine {
         contacts[Int(slot)].state = contacts[Int(slot)].isCallback ? .callbackScheduled : .queued
         catchUpEscalation(slot, into: &events)
         agents[Int(agent)].presence = .notResponding
-        refreshAgent(agent, keyChanged: true, into: &events)
+        refreshAgent(agent, into: &events)
         if !routeWaitingContact(slot, into: &events) {
             enqueue(slot)
             events.append(.queued(contacts[Int(slot)].id, step: Int(contacts[Int(slot)].step)))
@@ -87,7 +87,7 @@ extension RoutingEngine {
         scheduleClock(slot)
         if configuration.missedOffer == .available {
             agents[Int(agent)].presence = .available
-            refreshAgent(agent, keyChanged: true, into: &events)
+            refreshAgent(agent, into: &events)
             routeAgent(agent, into: &events)
         }
     }
@@ -115,7 +115,7 @@ extension RoutingEngine {
             releaseOffer(slot: slot, agent: agent)
             events.append(.abandoned(id, waited: now - contact.arrival))
             releaseContact(slot)
-            refreshAgent(agent, keyChanged: true, into: &events)
+            refreshAgent(agent, into: &events)
             routeAgent(agent, into: &events)
         default:
             throw .invalidState("contact \(id) is \(contact.state), not waiting: it cannot be abandoned")
@@ -137,7 +137,7 @@ extension RoutingEngine {
         if wrapUp > 0 {
             contacts[Int(slot)].linkVersion &+= 1
             schedule(.wrapUpEnd, at: now + wrapUp, contact: slot, version: contacts[Int(slot)].linkVersion)
-            refreshAgent(agent, keyChanged: false, into: &events)
+            refreshAgent(agent, into: &events)
         } else {
             endWrapUp(slot: slot, into: &events)
         }
@@ -152,7 +152,7 @@ extension RoutingEngine {
         agents[Int(agent)].idleSince = now
         events.append(.wrapUpEnded(contact.id, agents[Int(agent)].profile.id))
         releaseContact(slot)
-        refreshAgent(agent, keyChanged: true, into: &events)
+        refreshAgent(agent, into: &events)
         routeAgent(agent, into: &events)
     }
 

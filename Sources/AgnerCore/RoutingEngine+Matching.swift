@@ -17,13 +17,18 @@ extension RoutingEngine {
     /// The pool's best free agent under the selection policy, dropping stale entries.
     /// - Complexity: O(log n) amortised.
     mutating func bestFreeAgent(in pool: Int32) -> Int32? {
-        let bit = UInt8(1) << UInt8(pools[Int(pool)].criterion.channel.rawValue)
+        let channel = pools[Int(pool)].criterion.channel
+        let bit = UInt8(1) << UInt8(channel.rawValue)
         while let top = pools[Int(pool)].freeAgents.min {
-            let agent = agents[Int(top.agent)]
-            if agent.version == top.version && agent.countedFree & bit != 0 { return top.agent }
+            if isCurrent(top, channel: channel, bit: bit) { return top.agent }
             pools[Int(pool)].freeAgents.removeMin()
         }
         return nil
+    }
+
+    @inline(__always)
+    func isCurrent(_ entry: FreeAgentEntry, channel: Channel, bit: UInt8) -> Bool {
+        agents[Int(entry.agent)].versions[channel] == entry.version && agents[Int(entry.agent)].countedFree & bit != 0
     }
 
     /// The pool's most urgent waiting contact, dropping stale entries.
@@ -61,7 +66,7 @@ extension RoutingEngine {
             schedule(.offerTimeout, at: now + timeout, contact: slot, version: contacts[Int(slot)].linkVersion)
         }
         events.append(.offered(contact.id, record.profile.id, explanation, expiresAt: expiresAt))
-        refreshAgent(agent, keyChanged: true, into: &events)
+        refreshAgent(agent, into: &events)
     }
 
     /// Offers the agent the most urgent contacts it is eligible for, while it has free capacity.
@@ -94,65 +99,70 @@ extension RoutingEngine {
     }
 
     /// Brings the pools' counters and heaps up to date with the agent's record, and reports a
-    /// change of its state. `keyChanged` says the agent's rank in its pools may have moved
-    /// (idle since, contacts in progress).
-    mutating func refreshAgent(_ agent: Int32, keyChanged: Bool, into events: inout [Event]) {
-        let record = agents[Int(agent)]
-        let loggedIn = record.live && record.presence != .offline
-        let free = record.live ? record.freeMask : 0
-        if loggedIn != record.countedLoggedIn {
+    /// change of its state. An agent is pushed into a channel's pools only when it became free
+    /// there or its rank there moved (idle since, contacts in progress); entries of a channel
+    /// where it is no longer free go stale by themselves (`isCurrent` checks the free mask).
+    mutating func refreshAgent(_ agent: Int32, into events: inout [Event]) {
+        let slot = Int(agent)
+        let live = agents[slot].live
+        let presence = agents[slot].presence
+        let loggedIn = live && presence != .offline
+        let free = live ? agents[slot].freeMask : 0
+        let counted = agents[slot].countedFree
+        if loggedIn != agents[slot].countedLoggedIn {
             let delta = loggedIn ? 1 : -1
             for channel in Channel.allCases {
-                for membership in record.memberships[channel] { pools[Int(membership.pool)].loggedInCount += delta }
+                for membership in agents[slot].memberships[channel] { pools[Int(membership.pool)].loggedInCount += delta }
             }
-            agents[Int(agent)].countedLoggedIn = loggedIn
+            agents[slot].countedLoggedIn = loggedIn
         }
-        if free != record.countedFree || (keyChanged && free != 0) {
-            agents[Int(agent)].version &+= 1
-            let version = agents[Int(agent)].version
+        if free != 0 || counted != 0 {
             for channel in Channel.allCases {
                 let bit = UInt8(1) << UInt8(channel.rawValue)
-                let wasFree = record.countedFree & bit != 0
+                let wasFree = counted & bit != 0
                 let isFree = free & bit != 0
-                guard wasFree || isFree else { continue }
-                for membership in record.memberships[channel] {
+                if wasFree != isFree {
+                    let delta = isFree ? 1 : -1
+                    for membership in agents[slot].memberships[channel] { pools[Int(membership.pool)].freeCount += delta }
+                }
+                guard isFree else { continue }
+                let since = agents[slot].idleSince
+                let inUse = agents[slot].used[channel]
+                let rankMoved = since != agents[slot].pushedSince[channel]
+                    || (configuration.policy == .leastOccupied && inUse != agents[slot].pushedInUse[channel])
+                guard !wasFree || rankMoved else { continue }
+                agents[slot].versions[channel] &+= 1
+                agents[slot].pushedSince[channel] = since
+                agents[slot].pushedInUse[channel] = inUse
+                let version = agents[slot].versions[channel]
+                for membership in agents[slot].memberships[channel] {
                     let pool = Int(membership.pool)
-                    if wasFree != isFree { pools[pool].freeCount += isFree ? 1 : -1 }
-                    if isFree {
-                        pools[pool].freeAgents.insert(FreeAgentEntry(
-                            rank: rank(of: record, in: membership, channel: channel),
-                            since: record.idleSince, agent: agent, version: version))
-                        if Pool.needsCompaction(heapCount: pools[pool].freeAgents.count, live: pools[pool].freeCount) {
-                            compactFreeAgents(Int32(pool))
-                        }
+                    let rank: Int32 = switch configuration.policy {
+                    case .longestIdle: 0
+                    case .mostSkilled: -membership.proficiency
+                    case .leastOccupied: Int32(inUse)
+                    }
+                    pools[pool].freeAgents.insert(FreeAgentEntry(rank: rank, since: since, agent: agent, version: version))
+                    if Pool.needsCompaction(heapCount: pools[pool].freeAgents.count, live: pools[pool].freeCount) {
+                        compactFreeAgents(Int32(pool))
                     }
                 }
             }
-            agents[Int(agent)].countedFree = free
+            agents[slot].countedFree = free
         }
-        let state = record.state
-        if record.live && state != record.reported {
-            agents[Int(agent)].reported = state
-            events.append(.agentState(record.profile.id, state))
-        }
-    }
-
-    private func rank(of agent: AgentRecord, in membership: Membership, channel: Channel) -> Int32 {
-        switch configuration.policy {
-        case .longestIdle: 0
-        case .mostSkilled: -membership.proficiency
-        case .leastOccupied: Int32(agent.used[channel])
+        let state = agents[slot].state
+        if live && state != agents[slot].reported {
+            agents[slot].reported = state
+            events.append(.agentState(agents[slot].profile.id, state))
         }
     }
 
     // MARK: - Compaction
 
     mutating func compactFreeAgents(_ pool: Int32) {
-        let bit = UInt8(1) << UInt8(pools[Int(pool)].criterion.channel.rawValue)
-        let live = pools[Int(pool)].freeAgents.unordered.filter { entry in
-            let agent = agents[Int(entry.agent)]
-            return agent.version == entry.version && agent.countedFree & bit != 0
-        }
+        let channel = pools[Int(pool)].criterion.channel
+        let bit = UInt8(1) << UInt8(channel.rawValue)
+        let live = pools[Int(pool)].freeAgents.unordered.filter { isCurrent($0, channel: channel, bit: bit) }
         pools[Int(pool)].freeAgents = .init(live)
     }
 

@@ -12,6 +12,8 @@ public struct ContactSnapshot: Sendable, Equatable {
     public var agent: AgentID?
     public var breached: Bool
     public var missedOffers: Int
+    /// The contact waits for a callback rather than holding the line.
+    public var isCallback: Bool
 }
 
 /// An agent as seen from outside the engine.
@@ -21,6 +23,8 @@ public struct AgentSnapshot: Sendable, Equatable {
     public var presence: Presence
     /// Capacity in use per channel (offers, conversations and wrap-ups).
     public var inUse: PerChannel<Int>
+    /// When the agent last became free (logged in, came back, or finished a contact).
+    public var idleSince: Seconds
 }
 
 extension RoutingEngine {
@@ -56,11 +60,11 @@ extension RoutingEngine {
             id: record.id, channel: record.channel, topic: TopicID(Int(record.topic)), segment: record.segment,
             priority: Int(record.priority), state: record.state, step: Int(record.step), arrival: record.arrival,
             deadline: record.deadline, agent: record.agent >= 0 ? agents[Int(record.agent)].profile.id : nil,
-            breached: record.breached, missedOffers: Int(record.missedOffers))
+            breached: record.breached, missedOffers: Int(record.missedOffers), isCallback: record.isCallback)
     }
 
     private func snapshot(ofAgentAt slot: Int32) -> AgentSnapshot {
         let record = agents[Int(slot)]
-        return AgentSnapshot(profile: record.profile, state: record.state, presence: record.presence, inUse: record.used)
+        return AgentSnapshot(profile: record.profile, state: record.state, presence: record.presence, inUse: record.used, idleSince: record.idleSince)
     }
 }

@@ -143,6 +143,57 @@ struct PropertyTests {
             }
         }
 
+        /// The decisions of a command that fired no timer: an arriving contact goes to the
+        /// policy's best free agent of the narrowest pool that has one; a freed agent takes the
+        /// most urgent contact it is eligible for.
+        mutating func checkDecision(_ command: Command, events: [Event], before: RoutingEngine) {
+            guard case let .offered(contactID, agentID, _, _)? = events.first(where: { if case .offered = $0 { true } else { false } }) else { return }
+            let configuration = before.configuration
+            switch command {
+            case let .arrive(arrival) where arrival.id == contactID:
+                let topic = configuration.topics[arrival.topic.index]
+                let free = before.allAgents.filter { Self.isFree($0, on: arrival.channel) }
+                let step = configuration.ladder(for: arrival.topic).steps[0]
+                let eligible = free.filter { Self.isEligible($0.profile, for: topic, at: step, channel: arrival.channel) }
+                func rank(_ agent: AgentSnapshot) -> (Int, Seconds) {
+                    switch configuration.policy {
+                    case .longestIdle: (0, agent.idleSince)
+                    case .mostSkilled: (-(topic.requiredSkills.map { agent.profile.proficiency(in: $0) }.min() ?? 0), agent.idleSince)
+                    case .leastOccupied: (agent.inUse[arrival.channel], agent.idleSince)
+                    }
+                }
+                guard let chosen = eligible.first(where: { $0.profile.id == agentID }) else {
+                    fail("\(contactID) went to \(agentID), who was not among the free eligible agents")
+                    return
+                }
+                if let best = eligible.min(by: { rank($0) < rank($1) }), rank(best) < rank(chosen) {
+                    fail("\(contactID) went to \(agentID) ranked \(rank(chosen)) though \(best.profile.id) ranked \(rank(best))")
+                }
+            case let .complete(finished):
+                guard configuration.channels[before.contact(finished)?.channel ?? .phone].wrapUp == 0,
+                      let agent = before.allAgents.first(where: { $0.profile.id == agentID }) else { return }
+                var after = agent
+                after.inUse[before.contact(finished)!.channel] -= 1
+                after.presence = agent.presence
+                func urgency(_ contact: ContactSnapshot) -> (Int, Seconds, Seconds) {
+                    let effective = contact.deadline - configuration.segmentHeadStart[contact.segment]
+                        - Double(contact.priority) * configuration.priorityHeadStart
+                    return (contact.breached && !contact.isCallback ? 0 : 1, effective, contact.arrival)
+                }
+                let waiting = before.openContacts.filter { contact in
+                    contact.state.isWaiting && Self.isFree(after, on: contact.channel)
+                        && Self.isEligible(agent.profile, for: configuration.topics[contact.topic.index],
+                                           at: configuration.ladder(for: contact.topic).steps[contact.step], channel: contact.channel)
+                }
+                guard let chosen = waiting.first(where: { $0.id == contactID }) else { return }
+                if let best = waiting.min(by: { urgency($0) < urgency($1) }), urgency(best) < urgency(chosen) {
+                    fail("freed \(agentID) took \(contactID) \(urgency(chosen)) before the more urgent \(best.id) \(urgency(best))")
+                }
+            default:
+                break
+            }
+        }
+
         static func isFree(_ agent: AgentSnapshot, on channel: Channel) -> Bool {
             guard agent.presence == .available, agent.profile.capacity[channel] > 0 else { return false }
             let total = Channel.allCases.reduce(0) { $0 + agent.inUse[$1] }
@@ -180,7 +231,11 @@ struct PropertyTests {
             if case let .arrive(arrival) = command, engine.state(of: arrival.id) == nil {
                 result.checker.arrived[arrival.id] = (time, time)  // deadline filled below
             }
+            var copy = engine
+            let quiet = thorough && (copy.nextDeadline() ?? .infinity) > time
+            let before = quiet ? engine : nil
             do { try engine.apply(command, at: time, into: &events) } catch {}
+            if let before { result.checker.checkDecision(command, events: events, before: before) }
             if case let .arrive(arrival) = command, let snapshot = engine.contact(arrival.id), result.checker.arrived[arrival.id]?.arrival == time {
                 result.checker.arrived[arrival.id] = (snapshot.arrival, snapshot.deadline)
             }
@@ -238,7 +293,7 @@ struct PropertyTests {
         }
     }
 
-    @Test("no free agent is ever left eligible for a waiting contact")
+    @Test("no free agent is left eligible for a waiting contact, and every decision follows the policy and urgency")
     func noIdleEligibleAgent() {
         for seed in UInt64(10_001)...10_300 {
             let result = Self.run(seed: seed, length: 150, thorough: true)

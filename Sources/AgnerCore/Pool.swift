@@ -1,3 +1,4 @@
+import DequeModule
 import HeapModule
 
 /// One eligibility criterion produced by some topic's ladder step, e.g. "phone, department
@@ -72,6 +73,11 @@ struct WaitingEntry: Comparable, Sendable {
 ///   twice its live entries, so memory stays proportional to what is live.
 struct Pool: Sendable {
     let criterion: PoolCriterion
+    /// Free agents whose entries arrived in rank order (the usual case under `longestIdle`:
+    /// an agent re-enters with `since == now`, behind everyone already free). O(1) to add.
+    var freeInOrder = Deque<FreeAgentEntry>()
+    /// Free agents whose entries arrived out of order (other policies, or an agent who
+    /// became free again with an older idle time). O(log n) to add.
     var freeAgents = Heap<FreeAgentEntry>()
     /// Agents of the pool with free capacity on its channel right now.
     var freeCount = 0
@@ -85,8 +91,21 @@ struct Pool: Sendable {
         self.criterion = criterion
     }
 
-    /// Heaps are rebuilt when stale entries outnumber live ones by this much.
+    /// Adds a free agent's entry where it keeps the pool ordered.
+    /// - Complexity: O(1) when the entry ranks after every in-order entry, else O(log n).
+    mutating func addFree(_ entry: FreeAgentEntry) {
+        if freeInOrder.last.map({ !(entry < $0) }) ?? true {
+            freeInOrder.append(entry)
+        } else {
+            freeAgents.insert(entry)
+        }
+    }
+
+    var freeEntryCount: Int { freeInOrder.count + freeAgents.count }
+
+    /// Heaps are rebuilt when they hold more than three times their live entries: memory
+    /// stays proportional to what is live, and each rebuild is paid for by the pushes before it.
     static func needsCompaction(heapCount: Int, live: Int) -> Bool {
-        heapCount > 2 * live + 64
+        heapCount > 3 * live + 64
     }
 }

@@ -19,11 +19,22 @@ extension RoutingEngine {
     mutating func bestFreeAgent(in pool: Int32) -> Int32? {
         let channel = pools[Int(pool)].criterion.channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
+        var inOrder: FreeAgentEntry? = nil
+        while let first = pools[Int(pool)].freeInOrder.first {
+            if isCurrent(first, channel: channel, bit: bit) { inOrder = first; break }
+            pools[Int(pool)].freeInOrder.removeFirst()
+        }
+        var outOfOrder: FreeAgentEntry? = nil
         while let top = pools[Int(pool)].freeAgents.min {
-            if isCurrent(top, channel: channel, bit: bit) { return top.agent }
+            if isCurrent(top, channel: channel, bit: bit) { outOfOrder = top; break }
             pools[Int(pool)].freeAgents.removeMin()
         }
-        return nil
+        switch (inOrder, outOfOrder) {
+        case let (a?, b?): return b < a ? b.agent : a.agent
+        case let (a?, nil): return a.agent
+        case let (nil, b?): return b.agent
+        case (nil, nil): return nil
+        }
     }
 
     @inline(__always)
@@ -44,15 +55,14 @@ extension RoutingEngine {
     /// Offers the contact to the agent. The contact leaves its line; the agent's capacity is reserved.
     mutating func offer(_ slot: Int32, to agent: Int32, poolStep: Int, pool: Int32, into events: inout [Event]) {
         let contact = contacts[Int(slot)]
-        let record = agents[Int(agent)]
         var standing = 0
-        for membership in record.memberships[contact.channel] where membership.pool == pool {
+        for membership in agents[Int(agent)].memberships[contact.channel] where membership.pool == pool {
             standing = Int(membership.proficiency)
         }
         let explanation = OfferExplanation(
             step: Int(contact.step), poolStep: poolStep, eligibleAgents: pools[Int(pool)].freeCount,
-            policy: configuration.policy, idleFor: now - record.idleSince, proficiency: standing,
-            inProgress: record.used[contact.channel])
+            policy: configuration.policy, idleFor: now - agents[Int(agent)].idleSince, proficiency: standing,
+            inProgress: agents[Int(agent)].used[contact.channel])
         leaveBucket(slot)
         contacts[Int(slot)].state = .offered
         contacts[Int(slot)].agent = agent
@@ -65,7 +75,7 @@ extension RoutingEngine {
             expiresAt = now + timeout
             schedule(.offerTimeout, at: now + timeout, contact: slot, version: contacts[Int(slot)].linkVersion)
         }
-        events.append(.offered(contact.id, record.profile.id, explanation, expiresAt: expiresAt))
+        events.append(.offered(contact.id, agents[Int(agent)].profile.id, explanation, expiresAt: expiresAt))
         refreshAgent(agent, into: &events)
     }
 
@@ -73,24 +83,24 @@ extension RoutingEngine {
     mutating func routeAgent(_ agent: Int32, into events: inout [Event]) {
         while agents[Int(agent)].countedFree != 0 {
             var best: WaitingEntry? = nil
-            let record = agents[Int(agent)]
-            for channel in Channel.allCases where record.countedFree & (1 << UInt8(channel.rawValue)) != 0 {
-                for membership in record.memberships[channel] {
+            let free = agents[Int(agent)].countedFree
+            for channel in Channel.allCases where free & (1 << UInt8(channel.rawValue)) != 0 {
+                for membership in agents[Int(agent)].memberships[channel] {
                     guard let candidate = mostUrgentWaiting(in: membership.pool) else { continue }
                     if best.map({ candidate < $0 }) ?? true { best = candidate }
                 }
             }
             guard let chosen = best else { return }
             let contact = contacts[Int(chosen.contact)]
-            let poolStep = narrowestStep(of: record, for: contact) ?? Int(contact.step)
+            let poolStep = narrowestStep(of: agent, for: contact) ?? Int(contact.step)
             let pool = topicPool(topic: contact.topic, channel: contact.channel, step: poolStep)
             offer(chosen.contact, to: agent, poolStep: poolStep, pool: pool, into: &events)
         }
     }
 
     /// The first step of the contact's ladder whose pool includes the agent.
-    private func narrowestStep(of agent: AgentRecord, for contact: ContactRecord) -> Int? {
-        let memberships = agent.memberships[contact.channel]
+    private func narrowestStep(of agent: Int32, for contact: ContactRecord) -> Int? {
+        let memberships = agents[Int(agent)].memberships[contact.channel]
         for step in 0...Int(contact.step) {
             let pool = topicPool(topic: contact.topic, channel: contact.channel, step: step)
             if memberships.contains(where: { $0.pool == pool }) { return step }
@@ -117,6 +127,8 @@ extension RoutingEngine {
             agents[slot].countedLoggedIn = loggedIn
         }
         if free != 0 || counted != 0 {
+            // The mask first: compaction below must already see the agent as free.
+            agents[slot].countedFree = free
             for channel in Channel.allCases {
                 let bit = UInt8(1) << UInt8(channel.rawValue)
                 let wasFree = counted & bit != 0
@@ -142,13 +154,12 @@ extension RoutingEngine {
                     case .mostSkilled: -membership.proficiency
                     case .leastOccupied: Int32(inUse)
                     }
-                    pools[pool].freeAgents.insert(FreeAgentEntry(rank: rank, since: since, agent: agent, version: version))
-                    if Pool.needsCompaction(heapCount: pools[pool].freeAgents.count, live: pools[pool].freeCount) {
+                    pools[pool].addFree(FreeAgentEntry(rank: rank, since: since, agent: agent, version: version))
+                    if Pool.needsCompaction(heapCount: pools[pool].freeEntryCount, live: pools[pool].freeCount) {
                         compactFreeAgents(Int32(pool))
                     }
                 }
             }
-            agents[slot].countedFree = free
         }
         let state = agents[slot].state
         if live && state != agents[slot].reported {
@@ -162,8 +173,12 @@ extension RoutingEngine {
     mutating func compactFreeAgents(_ pool: Int32) {
         let channel = pools[Int(pool)].criterion.channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
-        let live = pools[Int(pool)].freeAgents.unordered.filter { isCurrent($0, channel: channel, bit: bit) }
-        pools[Int(pool)].freeAgents = .init(live)
+        let agents = self.agents
+        func isCurrent(_ entry: FreeAgentEntry) -> Bool {
+            agents[Int(entry.agent)].versions[channel] == entry.version && agents[Int(entry.agent)].countedFree & bit != 0
+        }
+        pools[Int(pool)].freeInOrder.removeAll { !isCurrent($0) }
+        pools[Int(pool)].freeAgents = .init(pools[Int(pool)].freeAgents.unordered.filter(isCurrent))
     }
 
     mutating func compactWaiting(_ pool: Int32) {

@@ -123,3 +123,32 @@ struct RoutingTests {
         #expect(offered.explanation.step == 2 && offered.explanation.poolStep == 2)
     }
 }
+
+@Suite("Index upkeep")
+struct IndexUpkeepTests {
+    @Test("compacting a pool's heap of free agents never loses a free agent")
+    func compactionKeepsFreeAgents() throws {
+        var script = Script(Center.configuration(offerTimeout: nil))
+        let agents = UInt64(1)...100
+        for agent in agents { script.agent(agent, Center.billing, [SkillLevel(Center.billingSkill, 4)]) }
+        // Every round each agent takes a call (leaving and re-entering every pool of every
+        // channel) and then an e-mail. Pushes into the pools fill their heaps with stale
+        // entries, which are compacted every few rounds; after each round all 100 agents must
+        // still be found free for e-mail.
+        var contact: UInt64 = 0
+        for round in 0..<20 {
+            let time = Double(round)
+            for channel in [Channel.phone, .email] {
+                var offeredTo = Set<UInt64>()
+                for _ in agents {
+                    contact += 1
+                    let offered = try #require(offer(in: script.arrive(contact, channel, at: time)), "round \(round): \(channel) contact waited")
+                    offeredTo.insert(offered.agent)
+                    try script.run(.accept(ContactID(contact), AgentID(offered.agent)), at: time)
+                }
+                #expect(offeredTo.count == 100)
+                for finished in (contact - 99)...contact { try script.run(.complete(ContactID(finished)), at: time) }
+            }
+        }
+    }
+}

@@ -22,16 +22,20 @@ public enum LargeCenter {
             offerTimeout: offerTimeout)
     }
 
-    /// Agent n: department n mod departments, two or three skills at proficiency 1–5.
+    /// Agent n: a department and two or three distinct skills at proficiency 1–5, drawn from
+    /// a generator seeded with n (so every (skill, department) pair has experts).
     public static func agent(_ number: Int, skills: Int, departments: Int, capacity: PerChannel<Int> = AgentProfile.standardCapacity) -> AgentProfile {
-        var levels = [SkillLevel(SkillID(number % skills), 1 + number % 5)]
-        let second = (number * 7 + 3) % skills
-        if second != number % skills { levels.append(SkillLevel(SkillID(second), 1 + (number / 5) % 5)) }
-        let third = (number * 13 + 5) % skills
-        if number % 3 == 0 && !levels.contains(where: { $0.skill.index == third }) {
-            levels.append(SkillLevel(SkillID(third), 3))
+        var rng = SplitMix64(seed: UInt64(number) &* 0x2545_F491_4F6C_DD1D &+ 17)
+        var levels: [SkillLevel] = []
+        let count = 2 + Int(rng.next() % 2)
+        while levels.count < count {
+            let skill = SkillID(Int(rng.next() % UInt64(skills)))
+            if !levels.contains(where: { $0.skill == skill }) {
+                levels.append(SkillLevel(skill, 1 + Int(rng.next() % 5)))
+            }
         }
-        return AgentProfile(id: AgentID(UInt64(number)), department: DepartmentID(number % departments), skills: levels, capacity: capacity)
+        let department = DepartmentID(Int(rng.next() % UInt64(departments)))
+        return AgentProfile(id: AgentID(UInt64(number)), department: department, skills: levels, capacity: capacity)
     }
 
     /// An engine with `agents` agents added and logged in at time 0.

@@ -7,10 +7,12 @@ let package = Package(
     products: [
         .executable(name: "agner", targets: ["agner"]),
         .library(name: "AgnerCore", targets: ["AgnerCore"]),
+        .library(name: "AgnerSim", targets: ["AgnerSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -20,13 +22,26 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        .target(
+            name: "AgnerSim",
+            dependencies: [
+                "AgnerCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim"]),
         .executableTarget(
             name: "agner",
             dependencies: [
                 "AgnerCore",
+                "AgnerSim",
+                "AgnerReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "AgnerCoreTests", dependencies: ["AgnerCore"]),
+        .testTarget(name: "AgnerSimTests", dependencies: ["AgnerSim"], resources: [.copy("Resources")]),
+        .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport"]),
     ]
 )

@@ -1,0 +1,237 @@
+import AgnerCore
+import Foundation
+
+/// Which contacts count as "answered within the target".
+public enum ServiceLevelDefinition: String, CaseIterable, Sendable, Codable {
+    /// Answered within the target ÷ all offered (arriving) contacts. The strictest, and the default.
+    case offered
+    /// Answered within the target ÷ answered contacts (abandons do not count at all).
+    case answered
+    /// Answered within the target ÷ (offered − abandoned within 5 s): short abandons are forgiven.
+    case shortAbandonsExcluded
+    /// The probability that the wait a customer *would* have (if infinitely patient) is within
+    /// the target. Analytic only (`agner staff`); a simulation cannot observe it.
+    case virtual
+
+    /// Abandons within this many seconds are "short" for `shortAbandonsExcluded`.
+    public static let shortAbandon: Seconds = 5
+
+    public var label: String {
+        switch self {
+        case .offered: "answered within target ÷ offered"
+        case .answered: "answered within target ÷ answered"
+        case .shortAbandonsExcluded: "answered within target ÷ (offered − abandons within 5 s)"
+        case .virtual: "P(virtual wait ≤ target)"
+        }
+    }
+}
+
+/// The queueing model of one pool of identical agents.
+public struct QueueModel: Sendable, Equatable {
+    /// Poisson arrival rate, per second.
+    public var arrivalRate: Double
+    /// Mean of an exponential handle time, seconds.
+    public var meanHandleTime: Seconds
+    /// Mean of an exponential patience, seconds; nil: nobody abandons (Erlang C).
+    public var meanPatience: Seconds?
+
+    public init(arrivalRate: Double, meanHandleTime: Seconds, meanPatience: Seconds? = nil) {
+        self.arrivalRate = arrivalRate
+        self.meanHandleTime = meanHandleTime
+        self.meanPatience = meanPatience
+    }
+
+    /// Offered load in Erlangs.
+    public var load: Double { arrivalRate * meanHandleTime }
+
+    public var name: String { meanPatience == nil ? "erlangC" : "erlangA" }
+}
+
+/// What a queue model predicts for a number of agents.
+public struct StaffingFigures: Sendable, Equatable {
+    public var agents: Int
+    /// Probability that an arriving contact waits at all.
+    public var probabilityOfWaiting: Double
+    public var serviceLevel: Double
+    /// Mean wait of answered contacts, seconds (infinite when the queue is unstable).
+    public var averageSpeedOfAnswer: Double
+    /// Abandoned ÷ arriving.
+    public var abandonRate: Double
+    /// Answered load ÷ agents.
+    public var occupancy: Double
+}
+
+/// Erlang C (M/M/n) and Erlang A (M/M/n+M, Palm) for staffing.
+///
+/// Erlang A is computed exactly from the birth–death chain of the number in system (truncated
+/// where its probabilities vanish) and, for the waiting-time distribution, from the pure-death
+/// chain of a tagged customer's place in line, uniformized.
+public enum StaffingMath {
+    /// Erlang B blocking probability, by the stable recursion.
+    public static func erlangB(agents: Int, load: Double) -> Double {
+        var b = 1.0
+        if agents == 0 { return 1 }
+        for k in 1...agents { b = load * b / (Double(k) + load * b) }
+        return b
+    }
+
+    /// Erlang C: probability of waiting in M/M/n; 1 when the load reaches the agents.
+    public static func erlangC(agents: Int, load: Double) -> Double {
+        guard Double(agents) > load else { return 1 }
+        let b = erlangB(agents: agents, load: load)
+        return Double(agents) * b / (Double(agents) - load * (1 - b))
+    }
+
+    public static func figures(_ model: QueueModel, agents: Int, target: Seconds, definition: ServiceLevelDefinition = .offered) -> StaffingFigures {
+        if let patience = model.meanPatience {
+            return erlangA(model, agents: agents, patience: patience, target: target, definition: definition)
+        }
+        return erlangCFigures(model, agents: agents, target: target, definition: definition)
+    }
+
+    static func erlangCFigures(_ model: QueueModel, agents: Int, target: Seconds, definition: ServiceLevelDefinition) -> StaffingFigures {
+        let load = model.load
+        let n = Double(agents)
+        guard n > load else {
+            return StaffingFigures(agents: agents, probabilityOfWaiting: 1, serviceLevel: 0, averageSpeedOfAnswer: .infinity,
+                                   abandonRate: 0, occupancy: 1)
+        }
+        let c = erlangC(agents: agents, load: load)
+        let drain = (n - load) / model.meanHandleTime
+        // Nobody abandons, so every definition of service level is the same.
+        let serviceLevel = 1 - c * exp(-drain * target)
+        return StaffingFigures(agents: agents, probabilityOfWaiting: c, serviceLevel: serviceLevel,
+                               averageSpeedOfAnswer: c / drain, abandonRate: 0, occupancy: load / n)
+    }
+
+    static func erlangA(_ model: QueueModel, agents: Int, patience: Seconds, target: Seconds, definition: ServiceLevelDefinition) -> StaffingFigures {
+        let lambda = model.arrivalRate
+        let mu = 1 / model.meanHandleTime
+        let theta = 1 / patience
+        let n = agents
+        // Stationary distribution of the number in system, in logs to stay finite.
+        var logPi: [Double] = [0]
+        var k = 0
+        while true {
+            let death = Double(min(k + 1, n)) * mu + Double(max(0, k + 1 - n)) * theta
+            logPi.append(logPi[k] + log(lambda) - log(death))
+            k += 1
+            if k > n && logPi[k] < logPi.max()! - 50 { break }
+            if k > n + 1_000_000 { break }
+        }
+        let top = logPi.max()!
+        var pi = logPi.map { exp($0 - top) }
+        let total = pi.reduce(0, +)
+        for i in pi.indices { pi[i] /= total }
+
+        let queueDepth = pi.count - n  // arrivals may find 0 ..< queueDepth ahead of them
+        // For a tagged customer with i ahead, the line moves at r_i = nμ + iθ; the customer
+        // leaves on their own at θ.
+        func rate(_ ahead: Int) -> Double { Double(n) * mu + Double(ahead) * theta }
+        var pWait = 0.0
+        var pServed = 0.0
+        var waitIfServed = 0.0  // E[W · 1{served}]
+        var survive = 1.0
+        var meanSojourn = 0.0
+        for ahead in 0..<max(queueDepth, 0) {
+            let p = pi[n + ahead]
+            let s = rate(ahead) + theta
+            survive *= rate(ahead) / s
+            meanSojourn += 1 / s
+            pWait += p
+            pServed += p * survive
+            waitIfServed += p * survive * meanSojourn
+        }
+        let pImmediate = 1 - pWait
+        let answered = pImmediate + pServed
+        let abandonRate = 1 - answered
+
+        let servedWithin = tailProbabilities(depth: max(queueDepth, 0), rate: rate, killing: theta, time: target)
+        var answeredWithin = pImmediate
+        for ahead in 0..<max(queueDepth, 0) { answeredWithin += pi[n + ahead] * servedWithin[ahead] }
+
+        let serviceLevel: Double
+        switch definition {
+        case .offered:
+            serviceLevel = answeredWithin
+        case .answered:
+            serviceLevel = answered > 0 ? answeredWithin / answered : 0
+        case .shortAbandonsExcluded:
+            // Abandoned within 5 s: left before being served and before 5 s.
+            let short = ServiceLevelDefinition.shortAbandon
+            let servedByShort = tailProbabilities(depth: max(queueDepth, 0), rate: rate, killing: theta, time: short)
+            var abandonedShort = 0.0
+            for ahead in 0..<max(queueDepth, 0) {
+                // P(τ < 5 and τ < V): the tagged customer is killed before 5 s and before service.
+                abandonedShort += pi[n + ahead] * killedWithin(ahead: ahead, rate: rate, killing: theta, time: short,
+                                                               servedBy: servedByShort[ahead])
+            }
+            serviceLevel = answeredWithin / max(1e-300, 1 - abandonedShort)
+        case .virtual:
+            let virtualWithin = tailProbabilities(depth: max(queueDepth, 0), rate: rate, killing: 0, time: target)
+            var within = pImmediate
+            for ahead in 0..<max(queueDepth, 0) { within += pi[n + ahead] * virtualWithin[ahead] }
+            serviceLevel = within
+        }
+        return StaffingFigures(
+            agents: agents, probabilityOfWaiting: pWait, serviceLevel: serviceLevel,
+            averageSpeedOfAnswer: pServed > 0 ? waitIfServed / pServed : 0,
+            abandonRate: abandonRate, occupancy: lambda * answered * model.meanHandleTime / Double(n))
+    }
+
+    /// For each place in line i (0 ..< depth): the probability that a tagged customer with i
+    /// ahead is served within `time`, when the line moves at `rate(i)` and the customer leaves
+    /// at `killing`. Uniformization of the pure-death chain with killing.
+    static func tailProbabilities(depth: Int, rate: (Int) -> Double, killing: Double, time: Double) -> [Double] {
+        guard depth > 0 else { return [] }
+        let uniform = rate(depth - 1) + killing
+        let mean = uniform * time
+        // Poisson(mean) weights until the tail is negligible.
+        let steps = Int(mean + 12 * sqrt(mean) + 30)
+        var result = [Double](repeating: 0, count: depth)
+        // v[i] = P(served within m uniformized steps | i ahead); index shifted: v[0] is "served".
+        var v = [Double](repeating: 0, count: depth + 1)
+        v[0] = 1
+        var logWeight = -mean  // log of Poisson(m; mean) for m = 0
+        var next = v
+        for m in 0...steps {
+            let weight = exp(logWeight)
+            if weight > 0 { for i in 0..<depth { result[i] += weight * v[i + 1] } }
+            // One more uniformized step.
+            for i in 0..<depth {
+                let move = rate(i) / uniform
+                let stay = 1 - (rate(i) + killing) / uniform
+                next[i + 1] = move * v[i] + stay * v[i + 1]
+            }
+            swap(&v, &next)
+            logWeight += log(mean) - log(Double(m + 1))
+        }
+        return result
+    }
+
+    /// P(the tagged customer leaves within `time`, before being served), with i ahead.
+    static func killedWithin(ahead: Int, rate: (Int) -> Double, killing: Double, time: Double, servedBy: Double) -> Double {
+        // Leaving within `time` unserved = 1 − P(still waiting at time) − P(served within time).
+        // P(still waiting at time) = P(V > time) · e^{−θ·time}, V the virtual wait.
+        let virtualWithin = tailProbabilities(depth: ahead + 1, rate: rate, killing: 0, time: time)[ahead]
+        let stillWaiting = (1 - virtualWithin) * exp(-killing * time)
+        return max(0, 1 - stillWaiting - servedBy)
+    }
+
+    /// The smallest agent count whose service level meets `goal`. Service level grows with
+    /// the number of agents, so an exponential search brackets the answer and a binary search finds it.
+    public static func requiredAgents(_ model: QueueModel, target: Seconds, goal: Double, definition: ServiceLevelDefinition = .offered) -> Int {
+        func meets(_ agents: Int) -> Bool { figures(model, agents: agents, target: target, definition: definition).serviceLevel >= goal }
+        var high = 1
+        while !meets(high) {
+            high *= 2
+            if high > 1 << 22 { return high }
+        }
+        var low = high / 2  // fails (or 0)
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if meets(middle) { high = middle } else { low = middle }
+        }
+        return high
+    }
+}

@@ -1,0 +1,157 @@
+import AgnerCore
+
+/// A center and its demand, ready to simulate: every name resolved, every value checked.
+/// Built from a YAML file by `ScenarioLoader`.
+public struct Scenario: Sendable {
+    public var name: String
+    public var summary: String
+    /// The variant applied, if any.
+    public var variant: String?
+    public var center: CenterConfiguration
+    public var agentGroups: [AgentGroup]
+    public var demand: [DemandStream]
+    public var handling: HandlingTimes
+    public var patience: Patience
+    public var hours: OpeningHours
+    public var notices: [NoticeCampaign]
+    public var costs: Costs
+    /// Share of handled contacts drawn for quality review (0.1–0.2 is typical).
+    public var qaSampleRate: Double
+    public var run: RunSettings
+    /// Names of the variants the file defines.
+    public var variants: [String]
+    /// A fingerprint of the file's text (FNV-1a, hex), stored with results.
+    public var sourceHash: String
+}
+
+public enum Weekday: Int, CaseIterable, Sendable, Codable {
+    case monday, tuesday, wednesday, thursday, friday, saturday, sunday
+
+    public var short: String { ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][rawValue] }
+
+    public init?(short: String) {
+        guard let index = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].firstIndex(of: short.lowercased()) else { return nil }
+        self.init(rawValue: index)
+    }
+}
+
+/// Time of day in seconds after midnight; a window may end at 24:00 (86,400).
+public struct DailyWindow: Sendable, Equatable {
+    public var start: Seconds
+    public var end: Seconds
+
+    public init(start: Seconds, end: Seconds) {
+        self.start = start
+        self.end = end
+    }
+
+    public static let allDay = DailyWindow(start: 0, end: 86_400)
+    public var length: Seconds { end - start }
+    public func contains(_ timeOfDay: Seconds) -> Bool { timeOfDay >= start && timeOfDay < end }
+}
+
+public struct BreakRule: Sendable, Equatable {
+    /// When the first member of the group goes (time of day).
+    public var at: Seconds
+    public var length: Seconds
+    /// Members start their breaks spread evenly over this window, so the group is never all away.
+    public var stagger: Seconds
+}
+
+/// Identical agents: how many, where, what they can do, when they work.
+public struct AgentGroup: Sendable {
+    public var name: String
+    public var count: Int
+    public var department: DepartmentID
+    public var skills: [SkillLevel]
+    public var capacity: PerChannel<Int>
+    /// nil: logged in whenever the center is open.
+    public var shift: DailyWindow?
+    public var days: Set<Weekday>
+    public var breaks: [BreakRule]
+}
+
+/// Contacts of one channel and topic: a Poisson stream with a rate per interval of the day.
+public struct DemandStream: Sendable {
+    public var channel: Channel
+    public var topic: TopicID
+    /// Arrivals per second in each interval of a day (length = intervals per day).
+    public var ratePerInterval: [Double]
+    /// Multiplier per weekday (Monday first).
+    public var weekdayFactor: [Double]
+    public var segmentMix: PerSegment<Double>
+}
+
+/// Handle time distributions: the most specific one applies (topic, then channel, then default).
+public struct HandlingTimes: Sendable {
+    public var standard: Distribution
+    public var channels: PerChannel<Distribution?>
+    public var topics: [Distribution?]
+
+    public func distribution(channel: Channel, topic: TopicID) -> Distribution {
+        topics[topic.index] ?? channels[channel] ?? standard
+    }
+}
+
+/// How long customers wait before hanging up. E-mail customers never abandon. The most specific
+/// rule applies: segment, then channel, then default; nil means nobody abandons.
+public struct Patience: Sendable {
+    public var standard: Distribution?
+    public var channels: PerChannel<Distribution?>
+    public var segments: PerSegment<Distribution?>
+
+    public func distribution(channel: Channel, segment: Segment) -> Distribution? {
+        guard channel.isRealTime else { return nil }
+        return segments[segment] ?? channels[channel] ?? standard
+    }
+}
+
+/// When the center is open, per weekday, and the closed days of the run.
+public struct OpeningHours: Sendable {
+    /// nil: closed all day.
+    public var days: [DailyWindow?]  // Monday first
+    /// Days of the run (0-based) on which the center is closed.
+    public var holidays: Set<Int>
+
+    public static let alwaysOpen = OpeningHours(days: Array(repeating: .allDay, count: 7), holidays: [])
+
+    public func window(weekday: Weekday, day: Int) -> DailyWindow? {
+        holidays.contains(day) ? nil : days[weekday.rawValue]
+    }
+}
+
+/// A proactive notice: customers of a topic are told before they call (an SMS with the
+/// repair status, say), and a share of them no longer contact the center.
+public struct NoticeCampaign: Sendable {
+    public var name: String
+    public var topic: TopicID
+    /// Share of the topic's contacts that the notice makes unnecessary.
+    public var deflects: Double
+    public var medium: String
+    public var costPerMessage: Double
+}
+
+public struct Costs: Sendable {
+    public var agentHour: Double
+    /// Extra share of the hourly cost paid for time worked outside the standard hours.
+    public var extendedHoursPremium: Double
+    public var standardHours: DailyWindow
+    public var currency: String
+}
+
+public struct RunSettings: Sendable {
+    public var days: Int
+    public var startDay: Weekday
+    /// Length of a reporting interval (15, 30 or 60 minutes).
+    public var interval: Seconds
+    /// Time at the start excluded from the statistics.
+    public var warmup: Seconds
+    public var replications: Int
+    public var seed: UInt64
+    public var serviceLevel: ServiceLevelDefinition
+    /// Time an offer rings before the agent connects; customers may abandon meanwhile.
+    public var ringTime: Seconds
+
+    public var intervalsPerDay: Int { Int((86_400 / interval).rounded()) }
+    public var duration: Seconds { Double(days) * 86_400 }
+}

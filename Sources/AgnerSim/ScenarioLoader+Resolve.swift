@@ -1,0 +1,278 @@
+import AgnerCore
+
+extension ScenarioLoader {
+    /// Turns names into ids, fills in defaults, and checks what the decoder could not.
+    static func resolve(_ file: ScenarioFile) throws(FieldError) -> Scenario {
+        let centerFile = file.center
+        let departments = centerFile?.departments ?? ["center"]
+        let skills = centerFile?.skills ?? ["general"]
+        guard !departments.isEmpty else { throw FieldError(path: [.key("center"), .key("departments")], "list at least one department") }
+        func department(_ name: String?, _ path: FieldPath) throws(FieldError) -> DepartmentID {
+            guard let name else { return DepartmentID(0) }
+            guard let index = departments.firstIndex(of: name) else {
+                throw FieldError(path: path, "unknown department '\(name)'" + suggestion(name, departments))
+            }
+            return DepartmentID(index)
+        }
+        func skill(_ name: String, _ path: FieldPath) throws(FieldError) -> SkillID {
+            guard let index = skills.firstIndex(of: name) else {
+                throw FieldError(path: path, "unknown skill '\(name)'" + suggestion(name, skills))
+            }
+            return SkillID(index)
+        }
+
+        // Topics (default: one topic needing the first skill, owned by the first department).
+        var topics: [Topic] = []
+        let topicFiles = centerFile?.topics ?? []
+        if topicFiles.isEmpty {
+            topics = [Topic(name: "general", requiredSkills: skills.isEmpty ? [] : [SkillID(0)], owningDepartment: DepartmentID(0))]
+        }
+        for (index, topic) in topicFiles.enumerated() {
+            let base: FieldPath = [.key("center"), .key("topics"), .index(index)]
+            var required: [SkillID] = []
+            for (skillIndex, name) in (topic.skills ?? []).enumerated() {
+                required.append(try skill(name, base + [.key("skills"), .index(skillIndex)]))
+            }
+            var targets = PerChannel<Seconds?>(repeating: nil)
+            for target in topic.targets ?? [] {
+                guard let channel = Channel(name: target.name) else { throw FieldError(path: target.path, "unknown channel '\(target.name)'" + suggestion(target.name, Channel.allCases.map(\.name))) }
+                guard target.value.seconds > 0 else { throw FieldError(path: target.path, "the answer target must be more than zero") }
+                targets[channel] = target.value.seconds
+            }
+            topics.append(Topic(name: topic.name, requiredSkills: required,
+                                owningDepartment: try department(topic.department, base + [.key("department")]),
+                                ladder: topic.ladder?.ladder, answerTargets: targets))
+        }
+        func topic(_ name: String?, _ path: FieldPath) throws(FieldError) -> TopicID {
+            guard let name else { return TopicID(0) }
+            guard let index = topics.firstIndex(where: { $0.name == name }) else {
+                throw FieldError(path: path, "unknown topic '\(name)'" + suggestion(name, topics.map(\.name)))
+            }
+            return TopicID(index)
+        }
+
+        // Channels.
+        var channels = PerChannel(phone: ChannelSettings.standard(for: .phone), chat: .standard(for: .chat),
+                                  email: .standard(for: .email), clickToCall: .standard(for: .clickToCall))
+        for entry in centerFile?.channels ?? [] {
+            guard let channel = Channel(name: entry.name) else {
+                throw FieldError(path: entry.path, "unknown channel '\(entry.name)'" + suggestion(entry.name, Channel.allCases.map(\.name)))
+            }
+            let settings = entry.value
+            if let target = settings.target { channels[channel].answerTarget = target }
+            if let goal = settings.goal { channels[channel].serviceLevelGoal = goal }
+            if let wrapUp = settings.wrapUp { channels[channel].wrapUp = wrapUp }
+            if let breach = settings.breach {
+                guard breach == .keepWaiting || channel.isVoice else {
+                    throw FieldError(path: entry.path + [.key("breach")], "a callback is only possible on phone and clickToCall")
+                }
+                channels[channel].breachAction = breach
+            }
+            if let rule = settings.outsideHours { channels[channel].outOfHours = rule }
+        }
+        let head = centerFile?.headStart
+        let center: CenterConfiguration
+        do {
+            center = try CenterConfiguration(
+                departments: departments, skills: skills, topics: topics, channels: channels,
+                ladder: centerFile?.ladder?.ladder ?? .standard, policy: centerFile?.policy ?? .longestIdle,
+                offerTimeout: centerFile?.offerTimeout ?? 15, missedOffer: centerFile?.missedOffer ?? .notResponding,
+                segmentHeadStart: PerSegment(wholesale: head?.wholesale ?? 20, regular: head?.regular ?? 0, new: head?.new ?? 0),
+                priorityHeadStart: head?.perPriority ?? 10)
+        } catch {
+            throw FieldError(path: [.key("center")], error.description)
+        }
+
+        // Run settings first: demand profiles need the interval.
+        let runFile = file.run
+        let run = RunSettings(
+            days: runFile?.days ?? 1, startDay: runFile?.startDay ?? .monday, interval: runFile?.interval ?? 1800,
+            warmup: runFile?.warmup ?? 0, replications: runFile?.replications ?? 5, seed: runFile?.seed ?? 1,
+            serviceLevel: runFile?.serviceLevel ?? .offered, ringTime: runFile?.ringTime ?? 0)
+        if run.warmup >= run.duration {
+            throw FieldError(path: [.key("run"), .key("warmup")], "the warm-up must be shorter than the run (\(run.days) day(s))")
+        }
+
+        // Agents.
+        var groups: [AgentGroup] = []
+        for (index, group) in file.agents.enumerated() {
+            let base: FieldPath = [.key("agents"), .index(index)]
+            var levels: [SkillLevel] = []
+            if let named = group.skills {
+                for entry in named { levels.append(SkillLevel(try skill(entry.name, entry.path), entry.value)) }
+            } else {
+                levels = skills.indices.map { SkillLevel(SkillID($0), 3) }
+            }
+            var capacity = AgentProfile.standardCapacity
+            if let named = group.channels {
+                capacity = PerChannel(repeating: 0)
+                for entry in named {
+                    guard let channel = Channel(name: entry.name) else {
+                        throw FieldError(path: entry.path, "unknown channel '\(entry.name)'" + suggestion(entry.name, Channel.allCases.map(\.name)))
+                    }
+                    let limit = channel.isVoice ? 1 : 20
+                    guard (0...limit).contains(entry.value) else {
+                        throw FieldError(path: entry.path, "\(channel) capacity \(entry.value) is outside 0–\(limit)")
+                    }
+                    capacity[channel] = entry.value
+                }
+            }
+            var days = Set(Weekday.allCases)
+            if let names = group.days {
+                days = []
+                for (dayIndex, name) in names.enumerated() {
+                    guard let day = Weekday(short: name) else {
+                        throw FieldError(path: base + [.key("days"), .index(dayIndex)], "'\(name)' should be mon, tue, wed, thu, fri, sat or sun")
+                    }
+                    days.insert(day)
+                }
+            }
+            var shift: DailyWindow? = nil
+            if let given = group.shift {
+                guard let window = given else { throw FieldError(path: base + [.key("shift")], "a shift is a time window such as 08:00-16:00") }
+                shift = window
+            }
+            groups.append(AgentGroup(
+                name: group.name ?? "group \(index + 1)", count: group.count,
+                department: try department(group.department, base + [.key("department")]),
+                skills: levels, capacity: capacity, shift: shift, days: days, breaks: group.breaks.map(\.rule)))
+        }
+
+        // Demand.
+        var streams: [DemandStream] = []
+        for (index, demand) in file.demand.enumerated() {
+            let base: FieldPath = [.key("demand"), .index(index)]
+            let rates = try ratePerInterval(demand, run: run, path: base)
+            var weekdays = [Double](repeating: 1, count: 7)
+            for entry in demand.weekdays ?? [] {
+                guard let day = Weekday(short: entry.name) else {
+                    throw FieldError(path: entry.path, "'\(entry.name)' should be mon, tue, wed, thu, fri, sat or sun")
+                }
+                weekdays[day.rawValue] = entry.value
+            }
+            var mix = PerSegment<Double>(wholesale: 0, regular: 1, new: 0)
+            if let named = demand.segments {
+                mix = PerSegment(repeating: 0)
+                for entry in named {
+                    guard let segment = Segment(name: entry.name) else {
+                        throw FieldError(path: entry.path, "unknown segment '\(entry.name)'" + suggestion(entry.name, Segment.allCases.map(\.name)))
+                    }
+                    mix[segment] = entry.value.value
+                }
+                let total = mix.wholesale + mix.regular + mix.new
+                guard abs(total - 1) < 0.001 else {
+                    throw FieldError(path: base + [.key("segments")], "the segment shares add up to \(Quantities.trim(total * 100)) %, not 100 %")
+                }
+            }
+            streams.append(DemandStream(channel: demand.channel, topic: try topic(demand.topic, base + [.key("topic")]),
+                                        ratePerInterval: rates, weekdayFactor: weekdays, segmentMix: mix))
+        }
+
+        // Handling and patience.
+        let handlingFile = file.handling
+        var handling = HandlingTimes(standard: .exponential(mean: 300), channels: PerChannel(repeating: nil),
+                                     topics: Array(repeating: nil, count: topics.count))
+        if let standard = handlingFile?.standard {
+            guard let distribution = standard.distribution else {
+                throw FieldError(path: [.key("handling"), .key("default")], "every contact takes some time; give a distribution")
+            }
+            handling.standard = distribution
+        }
+        for entry in handlingFile?.channels ?? [] {
+            guard let channel = Channel(name: entry.name) else {
+                throw FieldError(path: entry.path, "unknown channel '\(entry.name)'" + suggestion(entry.name, Channel.allCases.map(\.name)))
+            }
+            handling.channels[channel] = entry.value.distribution
+        }
+        for entry in handlingFile?.topics ?? [] {
+            handling.topics[try topic(entry.name, entry.path).index] = entry.value.distribution
+        }
+        var patience = Patience(standard: file.patience?.standard?.distribution, channels: PerChannel(repeating: nil),
+                                segments: PerSegment(repeating: nil))
+        for entry in file.patience?.channels ?? [] {
+            guard let channel = Channel(name: entry.name) else {
+                throw FieldError(path: entry.path, "unknown channel '\(entry.name)'" + suggestion(entry.name, Channel.allCases.map(\.name)))
+            }
+            patience.channels[channel] = entry.value.distribution
+        }
+        for entry in file.patience?.segments ?? [] {
+            guard let segment = Segment(name: entry.name) else {
+                throw FieldError(path: entry.path, "unknown segment '\(entry.name)'" + suggestion(entry.name, Segment.allCases.map(\.name)))
+            }
+            patience.segments[segment] = entry.value.distribution
+        }
+
+        // Hours.
+        var hours = OpeningHours.alwaysOpen
+        if let hoursFile = file.hours {
+            let standard: DailyWindow? = hoursFile.standard ?? .allDay
+            hours.days = Weekday.allCases.map { day in hoursFile.days[day] ?? standard }
+            hours.holidays = Set(hoursFile.holidays)
+        }
+
+        // Notices, costs, QA.
+        var notices: [NoticeCampaign] = []
+        for (index, notice) in file.notices.enumerated() {
+            let id = try topic(notice.topic, [.key("notices"), .index(index), .key("topic")])
+            notices.append(NoticeCampaign(name: notice.name ?? "\(notice.medium) notice for \(notice.topic)", topic: id,
+                                          deflects: notice.deflects, medium: notice.medium, costPerMessage: notice.costPerMessage))
+        }
+        let costsFile = file.costs
+        var standardHours = DailyWindow.allDay
+        if let given = costsFile?.standardHours {
+            guard let window = given else { throw FieldError(path: [.key("costs"), .key("standardHours")], "standard hours are a window such as 08:00-20:00") }
+            standardHours = window
+        }
+        let costs = Costs(agentHour: costsFile?.agentHour ?? 0, extendedHoursPremium: costsFile?.extendedHoursPremium ?? 0,
+                          standardHours: standardHours, currency: costsFile?.currency ?? "")
+
+        return Scenario(
+            name: file.name ?? "scenario", summary: file.description ?? "", variant: nil, center: center,
+            agentGroups: groups, demand: streams, handling: handling, patience: patience, hours: hours, notices: notices,
+            costs: costs, qaSampleRate: file.qa?.sampleRate ?? 0, run: run, variants: [], sourceHash: "")
+    }
+
+    static func suggestion(_ name: String, _ known: [String]) -> String {
+        if let close = closest(name, in: known) { return "; did you mean '\(close)'?" }
+        return " (known: \(known.joined(separator: ", ")))"
+    }
+
+    /// Arrivals per second in each interval of a day.
+    static func ratePerInterval(_ demand: DemandFile, run: RunSettings, path: FieldPath) throws(FieldError) -> [Double] {
+        let count = run.intervalsPerDay
+        let length = run.interval
+        /// The mean over each interval of a step function given as (start, value) pairs.
+        func averaged(_ steps: [(Seconds, Double)]) -> [Double] {
+            (0..<count).map { interval in
+                let start = Double(interval) * length
+                let end = start + length
+                var total = 0.0
+                for (index, step) in steps.enumerated() {
+                    let stepEnd = index + 1 < steps.count ? steps[index + 1].0 : 86_400
+                    let overlap = min(end, stepEnd) - max(start, step.0)
+                    if overlap > 0 { total += overlap * step.1 }
+                }
+                return total / length
+            }
+        }
+        if let rate = demand.rate { return Array(repeating: rate, count: count) }
+        if let rates = demand.rates { return averaged(rates) }
+        let daily = demand.daily ?? 0
+        var weights: [Double]
+        switch demand.profile {
+        case nil:
+            weights = Array(repeating: 1, count: count)
+        case let .list(list) where list.count == count:
+            weights = list
+        case let .list(list) where list.count == 24:
+            weights = (0..<count).map { list[Int(Double($0) * length / 3600)] * length / 3600 }
+        case let .list(list):
+            throw FieldError(path: path + [.key("profile")], "the profile has \(list.count) values; give 24 (one per hour) or \(count) (one per \(Quantities.format(duration: length)) interval)")
+        case let .steps(steps):
+            weights = averaged(steps)
+        }
+        let total = weights.reduce(0, +)
+        guard total > 0 || daily == 0 else { throw FieldError(path: path + [.key("profile")], "the profile is zero all day") }
+        return weights.map { total > 0 ? daily * $0 / total / length : 0 }
+    }
+}

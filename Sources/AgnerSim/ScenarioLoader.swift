@@ -1,0 +1,233 @@
+import AgnerCore
+import Foundation
+import Yams
+
+/// Reads scenario files: YAML, with variants, strict about unknown keys, and precise about
+/// where an error is.
+public enum ScenarioLoader {
+    /// Loads a scenario file, applying `variant` if given. Every variant of the file is checked.
+    public static func load(path: String, variant: String? = nil) throws(ScenarioError) -> Scenario {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ScenarioError(file: path, path: [], message: FileManager.default.fileExists(atPath: path)
+                                ? "cannot read the file: \(error.localizedDescription)" : "no such file")
+        }
+        do { return try load(yaml: text, variant: variant) } catch {
+            var located = error
+            located.file = path
+            throw located
+        }
+    }
+
+    public static func load(yaml text: String, variant: String? = nil) throws(ScenarioError) -> Scenario {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw ScenarioError(path: [], message: "the file is empty") }
+            root = normalizingKeys(node)
+        } catch let error as ScenarioError {
+            throw error
+        } catch {
+            throw ScenarioError(path: [], line: yamlLine(error), message: "not valid YAML: \(yamlMessage(error))")
+        }
+        guard case var .mapping(document) = root else {
+            throw ScenarioError(path: [], line: root.mark?.line, message: "a scenario is a mapping of sections (center, agents, demand, …)")
+        }
+        let variants = document["variants"]
+        document["variants"] = nil
+        var variantNames: [String] = []
+        if let variants {
+            guard case let .mapping(mapping) = variants else {
+                throw ScenarioError(path: [.key("variants")], line: variants.mark?.line, message: "variants is a mapping from a name to the parts it changes")
+            }
+            variantNames = mapping.keys.compactMap(\.string)
+        }
+        let hash = fingerprint(text)
+
+        func build(_ node: Node, variantName: String?, pathPrefix: FieldPath) throws(ScenarioError) -> Scenario {
+            let file: ScenarioFile
+            do {
+                file = try YAMLDecoder().decode(ScenarioFile.self, from: node)
+            } catch {
+                throw locate(error, in: node, prefix: pathPrefix)
+            }
+            do throws(FieldError) {
+                var scenario = try resolve(file)
+                scenario.variant = variantName
+                scenario.variants = variantNames
+                scenario.sourceHash = hash
+                return scenario
+            } catch {
+                throw ScenarioError(path: error.path, line: line(of: error.path, in: node), message: error.message)
+            }
+        }
+
+        // Check every variant, so a mistake in one is found before anyone needs it.
+        var chosen: Scenario? = nil
+        let base = try build(.mapping(document), variantName: nil, pathPrefix: [])
+        if let variants, case let .mapping(mapping) = variants {
+            for (key, overlay) in mapping {
+                guard let name = key.string else { continue }
+                guard case .mapping = overlay else {
+                    throw ScenarioError(path: [.key("variants"), .key(name)], line: overlay.mark?.line,
+                                        message: "a variant is a mapping of the sections it changes")
+                }
+                let merged: Node
+                do { merged = try merge(.mapping(document), overlay, path: [.key("variants"), .key(name)]) } catch { throw error }
+                let scenario = try build(merged, variantName: name, pathPrefix: [])
+                if name == variant { chosen = scenario }
+            }
+        }
+        if let variant {
+            guard let chosen else {
+                let known = variantNames.isEmpty ? "the file defines none" : "known: \(variantNames.joined(separator: ", "))"
+                throw ScenarioError(path: [.key("variants")], message: "no variant named '\(variant)' (\(known))")
+            }
+            return chosen
+        }
+        return base
+    }
+
+    /// Lays a variant over the base document: mappings merge key by key, anything else is
+    /// replaced, and a key ending in `+` appends to a list (`agents+: [...]`).
+    static func merge(_ base: Node, _ overlay: Node, path: FieldPath) throws(ScenarioError) -> Node {
+        guard case var .mapping(merged) = base, case let .mapping(changes) = overlay else { return overlay }
+        for (keyNode, value) in changes {
+            guard let key = keyNode.string else { continue }
+            if key.hasSuffix("+") {
+                let target = String(key.dropLast())
+                guard case let .sequence(addition) = value else {
+                    throw ScenarioError(path: path + [.key(key)], line: value.mark?.line, message: "\(key) appends a list; give a list")
+                }
+                if let existing = merged[target] {
+                    guard case var .sequence(list) = existing else {
+                        throw ScenarioError(path: path + [.key(key)], line: value.mark?.line, message: "\(target) is not a list, so nothing can be appended to it")
+                    }
+                    for item in addition { list.append(item) }
+                    merged[target] = .sequence(list)
+                } else {
+                    merged[target] = value
+                }
+            } else if let existing = merged[key] {
+                merged[key] = try merge(existing, value, path: path + [.key(key)])
+            } else {
+                merged[key] = value
+            }
+        }
+        return .mapping(merged)
+    }
+
+    /// Re-tags every mapping key as an implicit scalar. Yams looks keys up by building an
+    /// implicit scalar, which resolves `"12:00"` as a YAML 1.1 number; a quoted key in the file
+    /// is a string, so the two would never match.
+    static func normalizingKeys(_ node: Node) -> Node {
+        switch node {
+        case let .mapping(mapping):
+            var pairs: [(Node, Node)] = []
+            for (key, value) in mapping {
+                if case let .scalar(scalar) = key {
+                    pairs.append((.scalar(Node.Scalar(scalar.string, Tag(.implicit), scalar.style, scalar.mark)), normalizingKeys(value)))
+                } else {
+                    pairs.append((key, normalizingKeys(value)))
+                }
+            }
+            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
+        case let .sequence(sequence):
+            return .sequence(Node.Sequence(sequence.map(normalizingKeys), sequence.tag, sequence.style, sequence.mark))
+        default:
+            return node
+        }
+    }
+
+    // MARK: - Errors with places
+
+    static func locate(_ error: any Error, in node: Node, prefix: FieldPath) -> ScenarioError {
+        switch error {
+        case let field as FieldError:
+            return ScenarioError(path: prefix + field.path, line: line(of: field.path, in: node), message: field.message)
+        case let decoding as DecodingError:
+            let (path, message) = describe(decoding)
+            return ScenarioError(path: prefix + path, line: line(of: path, in: node), message: message)
+        default:
+            return ScenarioError(path: prefix, message: "\(error)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> (FieldPath, String) {
+        switch error {
+        case let .keyNotFound(key, context):
+            return (FieldPath(codingPath: context.codingPath + [key]), "missing (required)")
+        case let .typeMismatch(type, context):
+            return (FieldPath(codingPath: context.codingPath), "expected \(friendly(type))")
+        case let .valueNotFound(type, context):
+            return (FieldPath(codingPath: context.codingPath), "expected \(friendly(type)), found nothing")
+        case let .dataCorrupted(context):
+            return (FieldPath(codingPath: context.codingPath), context.debugDescription)
+        @unknown default:
+            return ([], "\(error)")
+        }
+    }
+
+    static func friendly(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        if name.hasPrefix("Array") { return "a list" }
+        if name.hasPrefix("Dictionary") || name.contains("KeyedDecodingContainer") { return "a mapping" }
+        switch name {
+        case "String": return "text"
+        case "Int", "UInt64": return "a whole number"
+        case "Double": return "a number"
+        case "Bool": return "true or false"
+        default: return "a value of type \(name)"
+        }
+    }
+
+    /// The line of the node at `path`, or of the deepest node on the way that exists.
+    static func line(of path: FieldPath, in root: Node) -> Int? {
+        var node = root
+        var line = root.mark?.line
+        for component in path {
+            switch (component, node) {
+            case let (.key(key), .mapping(mapping)):
+                guard let pair = mapping.first(where: { $0.key.string == key }) else { return line }
+                line = pair.key.mark?.line ?? line
+                node = pair.value
+            case let (.index(index), .sequence(sequence)):
+                guard index < sequence.count else { return line }
+                node = sequence[index]
+                line = node.mark?.line ?? line
+            default:
+                return line
+            }
+        }
+        return line
+    }
+
+    static func yamlLine(_ error: any Error) -> Int? {
+        if let yaml = error as? YamlError {
+            switch yaml {
+            case let .scanner(_, _, mark, _), let .parser(_, _, mark, _), let .composer(_, _, mark, _): return mark.line
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    static func yamlMessage(_ error: any Error) -> String {
+        if let yaml = error as? YamlError {
+            switch yaml {
+            case let .scanner(_, problem, _, _), let .parser(_, problem, _, _), let .composer(_, problem, _, _): return problem
+            default: break
+            }
+        }
+        return "\(error)"
+    }
+
+    /// FNV-1a, 64 bits, as hex: a stable fingerprint of the file's text.
+    static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

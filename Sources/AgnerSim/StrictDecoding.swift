@@ -1,0 +1,139 @@
+import AgnerCore
+
+/// Any key, to see every key a mapping holds.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = "Index \(intValue)"
+        self.intValue = intValue
+    }
+}
+
+extension Decoder {
+    /// A keyed container that refuses keys the type does not know, suggesting the closest one.
+    func strictContainer<Key: CodingKey & CaseIterable>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        let all = try container(keyedBy: AnyKey.self)
+        let known = Key.allCases.map(\.stringValue)
+        for key in all.allKeys where !known.contains(key.stringValue) {
+            var message = "unknown key '\(key.stringValue)'"
+            if let close = closest(key.stringValue, in: known) { message += "; did you mean '\(close)'?" }
+            else { message += " (known: \(known.joined(separator: ", ")))" }
+            throw FieldError(codingPath + [key], message)
+        }
+        return try container(keyedBy: Key.self)
+    }
+
+    func fail(_ message: String) -> FieldError { FieldError(codingPath, message) }
+}
+
+extension KeyedDecodingContainer {
+    func fail(_ key: Key, _ message: String) -> FieldError { FieldError(codingPath + [key], message) }
+
+    func duration(_ key: Key) throws -> Seconds? {
+        try decodeIfPresent(DurationValue.self, forKey: key)?.seconds
+    }
+
+    func fraction(_ key: Key) throws -> Double? {
+        try decodeIfPresent(FractionValue.self, forKey: key)?.value
+    }
+
+    func window(_ key: Key) throws -> DailyWindow?? {
+        try decodeIfPresent(WindowValue.self, forKey: key).map { $0.window }
+    }
+
+    /// A mapping whose keys are names (skills, channels, segments, weekdays).
+    func named<Value: Decodable>(_ key: Key, _ type: Value.Type) throws -> [(name: String, value: Value, path: FieldPath)]? {
+        guard contains(key) else { return nil }
+        let nested = try nestedContainer(keyedBy: AnyKey.self, forKey: key)
+        // Keep the file's order: decisions and reports must not depend on hashing.
+        return try nested.allKeys.map { name in
+            (name.stringValue, try nested.decode(Value.self, forKey: name), FieldPath(codingPath: nested.codingPath + [name]))
+        }
+    }
+}
+
+/// Levenshtein distance ≤ 2, for "did you mean".
+func closest(_ word: String, in candidates: [String]) -> String? {
+    func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased()), b = Array(b.lowercased())
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
+    let scored = candidates.map { ($0, distance(word, $0)) }.filter { $0.1 <= 2 }
+    return scored.min { $0.1 < $1.1 }?.0
+}
+
+/// `300s`, `5min`, `4h`, or a number of seconds.
+struct DurationValue: Decodable {
+    var seconds: Seconds
+    init(from decoder: Decoder) throws {
+        let single = try decoder.singleValueContainer()
+        if let number = try? single.decode(Double.self) {
+            guard number >= 0, number.isFinite else { throw decoder.fail("a duration cannot be negative") }
+            seconds = number
+            return
+        }
+        let text = try single.decode(String.self)
+        do { seconds = try Quantities.duration(text) } catch { throw decoder.fail(error.description) }
+    }
+}
+
+/// `0.8` or `80%`.
+struct FractionValue: Decodable {
+    var value: Double
+    init(from decoder: Decoder) throws {
+        let single = try decoder.singleValueContainer()
+        if let number = try? single.decode(Double.self) {
+            value = number
+        } else {
+            let text = try single.decode(String.self).trimmingCharacters(in: .whitespaces)
+            guard text.hasSuffix("%"), let percent = Double(text.dropLast().trimmingCharacters(in: .whitespaces)) else {
+                throw decoder.fail("'\(text)' is not a share (write 0.8 or 80%)")
+            }
+            value = percent / 100
+        }
+        guard (0...1).contains(value) else { throw decoder.fail("\(value) is outside 0–1 (0 %–100 %)") }
+    }
+}
+
+/// `9.5/min`, `570/h`.
+struct RateValue: Decodable {
+    var perSecond: Double
+    init(from decoder: Decoder) throws {
+        let single = try decoder.singleValueContainer()
+        let text = try single.decode(String.self)
+        do { perSecond = try Quantities.rate(text) } catch { throw decoder.fail(error.description) }
+    }
+}
+
+/// `08:00-20:00`, `24h`, or `closed` (nil).
+struct WindowValue: Decodable {
+    var window: DailyWindow?
+    init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self).trimmingCharacters(in: .whitespaces)
+        switch text.lowercased() {
+        case "closed", "off": window = nil
+        case "24h", "always", "00:00-24:00": window = .allDay
+        default:
+            let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else { throw decoder.fail("'\(text)' is not a time window (write 08:00-20:00, 24h or closed)") }
+            do {
+                let start = try Quantities.clock(parts[0])
+                let end = try Quantities.clock(parts[1])
+                guard end > start else { throw decoder.fail("the window '\(text)' ends before it starts") }
+                window = DailyWindow(start: start, end: end)
+            } catch let error as Quantities.Invalid {
+                throw decoder.fail(error.description)
+            }
+        }
+    }
+}

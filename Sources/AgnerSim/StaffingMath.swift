@@ -175,7 +175,7 @@ public enum StaffingMath {
         }
         return StaffingFigures(
             agents: agents, probabilityOfWaiting: pWait, serviceLevel: serviceLevel,
-            averageSpeedOfAnswer: pServed > 0 ? waitIfServed / pServed : 0,
+            averageSpeedOfAnswer: answered > 0 ? waitIfServed / answered : 0,  // over all answered, including those answered at once
             abandonRate: abandonRate, occupancy: lambda * answered * model.meanHandleTime / Double(n))
     }
 

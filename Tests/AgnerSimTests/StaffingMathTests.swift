@@ -13,7 +13,7 @@ struct ReferenceRow: Sendable, CustomStringConvertible {
 
     static let all: [ReferenceRow] = {
         let url = Bundle.module.url(forResource: "Resources/erlang-reference", withExtension: "csv")!
-        let lines = try! String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst()
+        let lines = try! String(contentsOf: url, encoding: .utf8).split(whereSeparator: \.isNewline).dropFirst()
         return lines.map { line in
             let f = line.split(separator: ",").map(String.init)
             return ReferenceRow(

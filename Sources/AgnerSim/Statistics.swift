@@ -1,0 +1,47 @@
+import Foundation
+
+/// A mean over replications with its 95 % confidence interval (Student's t).
+public struct Estimate: Sendable, Equatable, Codable {
+    public var mean: Double
+    /// Half-width of the 95 % interval; nil with a single replication.
+    public var halfWidth: Double?
+
+    public init(_ values: [Double]) {
+        let finite = values.filter(\.isFinite)
+        guard !finite.isEmpty else {
+            mean = .nan
+            halfWidth = nil
+            return
+        }
+        let n = Double(finite.count)
+        mean = finite.reduce(0, +) / n
+        guard finite.count > 1 else {
+            halfWidth = nil
+            return
+        }
+        let variance = finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        halfWidth = Self.tQuantile975(degreesOfFreedom: finite.count - 1) * sqrt(variance / n)
+    }
+
+    public init(mean: Double, halfWidth: Double?) {
+        self.mean = mean
+        self.halfWidth = halfWidth
+    }
+
+    public func contains(_ value: Double) -> Bool {
+        guard let halfWidth else { return false }
+        return abs(value - mean) <= halfWidth
+    }
+
+    /// The 97.5 % quantile of Student's t: exact table to 30 degrees of freedom, then the
+    /// Cornish–Fisher expansion (error below 1e-4).
+    public static func tQuantile975(degreesOfFreedom df: Int) -> Double {
+        let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                               2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                               2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+        if df >= 1 && df <= table.count { return table[df - 1] }
+        let z = 1.959964
+        let v = Double(df)
+        return z + (z * z * z + z) / (4 * v) + (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * v * v)
+    }
+}

@@ -18,7 +18,6 @@ let package = Package(
         .target(
             name: "AgnerCore",
             dependencies: [
-                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
@@ -27,7 +26,6 @@ let package = Package(
             dependencies: [
                 "AgnerCore",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim"]),

@@ -1,5 +1,4 @@
 import DequeModule
-import HeapModule
 
 /// One eligibility criterion produced by some topic's ladder step, e.g. "phone, department
 /// billing, skill invoices at proficiency ≥ 3". Topics with the same criterion share a pool.
@@ -78,14 +77,17 @@ struct Pool: Sendable {
     var freeInOrder = Deque<FreeAgentEntry>()
     /// Free agents whose entries arrived out of order (other policies, or an agent who
     /// became free again with an older idle time). O(log n) to add.
-    var freeAgents = Heap<FreeAgentEntry>()
+    var freeAgents = BinaryHeap<FreeAgentEntry>()
     /// Agents of the pool with free capacity on its channel right now.
     var freeCount = 0
     /// Agents of the pool who are logged in (any presence but offline).
     var loggedInCount = 0
-    var waiting = Heap<WaitingEntry>()
+    var waiting = BinaryHeap<WaitingEntry>()
     /// Contacts waiting in this pool right now.
     var waitingCount = 0
+    /// Free agents are indexed only once someone has looked for one here: a pool that is never
+    /// searched (a channel without demand, say) costs nothing when agents come and go.
+    var isIndexed = false
 
     init(criterion: PoolCriterion) {
         self.criterion = criterion

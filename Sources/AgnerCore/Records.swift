@@ -6,7 +6,11 @@ struct Membership: Sendable {
 
 /// What the engine keeps per agent. Stored in a slot array; ids map to slots.
 struct AgentRecord: Sendable {
-    var profile: AgentProfile
+    var profile: AgentProfile {
+        didSet { capacity = profile.capacity }
+    }
+    /// `profile.capacity`, kept beside the counters so the hot path reads no arrays.
+    var capacity: PerChannel<Int>
     var presence: Presence = .offline
     /// Capacity in use per channel: offers out, contacts connected, contacts in wrap-up.
     var used = PerChannel(repeating: 0)
@@ -30,25 +34,25 @@ struct AgentRecord: Sendable {
 
     init(profile: AgentProfile) {
         self.profile = profile
+        self.capacity = profile.capacity
     }
 
-    var voiceInUse: Bool { used.phone + used.clickToCall > 0 }
-
-    func isFree(on channel: Channel) -> Bool {
-        guard presence == .available else { return false }
-        let capacity = profile.capacity[channel]
-        guard capacity > 0 else { return false }
-        if channel.isVoice { return usedTotal == 0 }
-        return !voiceInUse && used[channel] < capacity
-    }
-
-    var freeMask: UInt8 {
+    /// The channels with free capacity, one bit per channel. Static over plain values, so the
+    /// engine can call it on an element of its agent array without copying the record.
+    @inline(__always)
+    static func freeMask(presence: Presence, capacity: PerChannel<Int>, used: PerChannel<Int>, usedTotal: Int) -> UInt8 {
+        guard presence == .available else { return 0 }
+        let voiceInUse = used.phone + used.clickToCall > 0
         var mask: UInt8 = 0
-        for channel in Channel.allCases where isFree(on: channel) { mask |= 1 << UInt8(channel.rawValue) }
+        if capacity.phone > 0 && usedTotal == 0 { mask |= 1 << 0 }
+        if capacity.chat > 0 && !voiceInUse && used.chat < capacity.chat { mask |= 1 << 1 }
+        if capacity.email > 0 && !voiceInUse && used.email < capacity.email { mask |= 1 << 2 }
+        if capacity.clickToCall > 0 && usedTotal == 0 { mask |= 1 << 3 }
         return mask
     }
 
-    var state: AgentState {
+    @inline(__always)
+    static func state(presence: Presence, offers: Int, connected: Int, wrappingUp: Int) -> AgentState {
         if connected > 0 { return .busy }
         if offers > 0 { return .reserved }
         if wrappingUp > 0 { return .wrapUp }
@@ -59,6 +63,9 @@ struct AgentRecord: Sendable {
         case .notResponding: return .notResponding
         }
     }
+
+    var freeMask: UInt8 { Self.freeMask(presence: presence, capacity: capacity, used: used, usedTotal: usedTotal) }
+    var state: AgentState { Self.state(presence: presence, offers: offers, connected: connected, wrappingUp: wrappingUp) }
 }
 
 /// What the engine keeps per contact while it is alive (until it reaches a terminal state).

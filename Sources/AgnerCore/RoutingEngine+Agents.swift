@@ -1,6 +1,6 @@
 extension RoutingEngine {
     mutating func setPresence(_ id: AgentID, _ presence: Presence, into events: inout [Event]) throws(EngineError) {
-        guard let agent = agentSlots[id] else { throw .unknownAgent(id) }
+        guard let agent = agentSlots[id.rawValue] else { throw .unknownAgent(id) }
         guard presence != .notResponding else {
             throw .invalidValue("notResponding is set by the engine after a missed offer, not by a command")
         }
@@ -13,7 +13,7 @@ extension RoutingEngine {
     }
 
     mutating func addAgent(_ profile: AgentProfile, into events: inout [Event]) throws(EngineError) {
-        guard agentSlots[profile.id] == nil else { throw .duplicateAgent(profile.id) }
+        guard agentSlots[profile.id.rawValue] == nil else { throw .duplicateAgent(profile.id) }
         try validate(profile)
         let slot: Int32
         if let reused = freeAgentSlots.popLast() {
@@ -27,12 +27,12 @@ extension RoutingEngine {
         }
         agents[Int(slot)].idleSince = now
         agents[Int(slot)].memberships = memberships(of: profile)
-        agentSlots[profile.id] = slot
+        agentSlots[profile.id.rawValue] = slot
         events.append(.agentState(profile.id, .offline))
     }
 
     mutating func updateAgent(_ profile: AgentProfile, into events: inout [Event]) throws(EngineError) {
-        guard let agent = agentSlots[profile.id] else { throw .unknownAgent(profile.id) }
+        guard let agent = agentSlots[profile.id.rawValue] else { throw .unknownAgent(profile.id) }
         try validate(profile)
         let record = agents[Int(agent)]
         for channel in Channel.allCases where record.used[channel] > profile.capacity[channel] {
@@ -49,7 +49,7 @@ extension RoutingEngine {
     }
 
     mutating func removeAgent(_ id: AgentID, into events: inout [Event]) throws(EngineError) {
-        guard let agent = agentSlots[id] else { throw .unknownAgent(id) }
+        guard let agent = agentSlots[id.rawValue] else { throw .unknownAgent(id) }
         let record = agents[Int(agent)]
         guard record.usedTotal == 0 else {
             throw .invalidState("agent \(id) still holds \(record.usedTotal) contact(s); log the agent out and let them finish first")
@@ -57,7 +57,7 @@ extension RoutingEngine {
         agents[Int(agent)].live = false
         refreshAgent(agent, into: &events)
         agents[Int(agent)].memberships = PerChannel(repeating: [])
-        agentSlots[id] = nil
+        agentSlots[id.rawValue] = nil
         freeAgentSlots.append(agent)
         events.append(.agentRemoved(id))
     }

@@ -1,6 +1,6 @@
 extension RoutingEngine {
     mutating func arrive(_ arrival: ContactArrival, into events: inout [Event]) throws(EngineError) {
-        guard contactSlots[arrival.id] == nil else { throw .duplicateContact(arrival.id) }
+        guard contactSlots[arrival.id.rawValue] == nil else { throw .duplicateContact(arrival.id) }
         guard configuration.topics.indices.contains(arrival.topic.index) else { throw .unknownTopic(arrival.topic.index) }
         guard (0...9).contains(arrival.priority) else {
             throw .invalidValue("priority \(arrival.priority) is outside 0–9")
@@ -37,7 +37,7 @@ extension RoutingEngine {
         record.agent = -1
         record.bucket = -1
         contacts[Int(slot)] = record
-        contactSlots[arrival.id] = slot
+        contactSlots[arrival.id.rawValue] = slot
 
         if record.isCallback { events.append(.callbackScheduled(arrival.id)) }
         if !routeWaitingContact(slot, into: &events) {
@@ -103,7 +103,7 @@ extension RoutingEngine {
     }
 
     mutating func abandon(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
-        guard let slot = contactSlots[id] else { throw .unknownContact(id) }
+        guard let slot = contactSlots[id.rawValue] else { throw .unknownContact(id) }
         let contact = contacts[Int(slot)]
         switch contact.state {
         case .queued, .callbackScheduled:
@@ -123,7 +123,7 @@ extension RoutingEngine {
     }
 
     mutating func complete(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
-        guard let slot = contactSlots[id] else { throw .unknownContact(id) }
+        guard let slot = contactSlots[id.rawValue] else { throw .unknownContact(id) }
         let contact = contacts[Int(slot)]
         guard contact.state == .connected else {
             throw .invalidState("contact \(id) is \(contact.state), not connected: it cannot be completed")
@@ -157,8 +157,8 @@ extension RoutingEngine {
     }
 
     private func offeredPair(_ id: ContactID, _ agentID: AgentID) throws(EngineError) -> (Int32, Int32) {
-        guard let slot = contactSlots[id] else { throw .unknownContact(id) }
-        guard let agent = agentSlots[agentID] else { throw .unknownAgent(agentID) }
+        guard let slot = contactSlots[id.rawValue] else { throw .unknownContact(id) }
+        guard let agent = agentSlots[agentID.rawValue] else { throw .unknownAgent(agentID) }
         let contact = contacts[Int(slot)]
         guard contact.state == .offered, contact.agent == agent else {
             throw .invalidState("contact \(id) is not offered to agent \(agentID)")
@@ -176,7 +176,7 @@ extension RoutingEngine {
 
     /// The contact reached a terminal state: forget it, and make every entry that names its slot stale.
     private mutating func releaseContact(_ slot: Int32) {
-        contactSlots[contacts[Int(slot)].id] = nil
+        contactSlots[contacts[Int(slot)].id.rawValue] = nil
         contacts[Int(slot)].queueVersion &+= 1
         contacts[Int(slot)].clockVersion &+= 1
         contacts[Int(slot)].linkVersion &+= 1
@@ -213,22 +213,23 @@ extension RoutingEngine {
 
     // MARK: - The contact's clock: escalation, warning, breach
 
-    private func nextClockTime(_ contact: ContactRecord) -> Seconds? {
-        let target = contact.deadline - contact.arrival
-        var next = Seconds.infinity
-        let starts = stepStarts[Int(contact.topic)]
-        let step = Int(contact.step)
-        if step + 1 < starts.count && contact.state != .offered { next = contact.arrival + starts[step + 1] * target }
-        if !contact.warned { next = min(next, contact.arrival + configuration.breachWarningAt * target) }
-        if !contact.breached { next = min(next, contact.deadline) }
-        return next.isFinite ? next : nil
-    }
-
+    /// When the contact's clock next needs attention: the next escalation step (not while an
+    /// offer rings), the breach warning, or the deadline.
     mutating func scheduleClock(_ slot: Int32) {
-        contacts[Int(slot)].clockVersion &+= 1
-        if let time = nextClockTime(contacts[Int(slot)]) {
-            schedule(.clock, at: time, contact: slot, version: contacts[Int(slot)].clockVersion)
+        let index = Int(slot)
+        contacts[index].clockVersion &+= 1
+        let arrival = contacts[index].arrival
+        let deadline = contacts[index].deadline
+        let target = deadline - arrival
+        let step = Int(contacts[index].step)
+        var next = Seconds.infinity
+        let topic = Int(contacts[index].topic)
+        if step + 1 < stepStarts[topic].count && contacts[index].state != .offered {
+            next = arrival + stepStarts[topic][step + 1] * target
         }
+        if !contacts[index].warned { next = min(next, arrival + configuration.breachWarningAt * target) }
+        if !contacts[index].breached { next = min(next, deadline) }
+        if next.isFinite { schedule(.clock, at: next, contact: slot, version: contacts[index].clockVersion) }
     }
 
     /// Runs everything on the contact's clock that is due, in time order (escalation before a

@@ -1,3 +1,4 @@
+
 extension RoutingEngine {
     /// Finds a free agent for a waiting contact, searching the pools of its ladder from the
     /// narrowest (the owning department's experts) to the one of its current step.
@@ -17,6 +18,7 @@ extension RoutingEngine {
     /// The pool's best free agent under the selection policy, dropping stale entries.
     /// - Complexity: O(log n) amortised.
     mutating func bestFreeAgent(in pool: Int32) -> Int32? {
+        if !pools[Int(pool)].isIndexed { indexFreeAgents(of: pool) }
         let channel = pools[Int(pool)].criterion.channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
         var inOrder: FreeAgentEntry? = nil
@@ -27,7 +29,7 @@ extension RoutingEngine {
         var outOfOrder: FreeAgentEntry? = nil
         while let top = pools[Int(pool)].freeAgents.min {
             if isCurrent(top, channel: channel, bit: bit) { outOfOrder = top; break }
-            pools[Int(pool)].freeAgents.removeMin()
+            pools[Int(pool)].freeAgents.popMin()
         }
         switch (inOrder, outOfOrder) {
         case let (a?, b?): return b < a ? b.agent : a.agent
@@ -47,7 +49,7 @@ extension RoutingEngine {
     mutating func mostUrgentWaiting(in pool: Int32) -> WaitingEntry? {
         while let top = pools[Int(pool)].waiting.min {
             if contacts[Int(top.contact)].queueVersion == top.version { return top }
-            pools[Int(pool)].waiting.removeMin()
+            pools[Int(pool)].waiting.popMin()
         }
         return nil
     }
@@ -117,7 +119,8 @@ extension RoutingEngine {
         let live = agents[slot].live
         let presence = agents[slot].presence
         let loggedIn = live && presence != .offline
-        let free = live ? agents[slot].freeMask : 0
+        let free = live ? AgentRecord.freeMask(presence: presence, capacity: agents[slot].capacity,
+                                               used: agents[slot].used, usedTotal: agents[slot].usedTotal) : 0
         let counted = agents[slot].countedFree
         if loggedIn != agents[slot].countedLoggedIn {
             let delta = loggedIn ? 1 : -1
@@ -147,7 +150,7 @@ extension RoutingEngine {
                 agents[slot].pushedSince[channel] = since
                 agents[slot].pushedInUse[channel] = inUse
                 let version = agents[slot].versions[channel]
-                for membership in agents[slot].memberships[channel] {
+                for membership in agents[slot].memberships[channel] where pools[Int(membership.pool)].isIndexed {
                     let pool = Int(membership.pool)
                     let rank: Int32 = switch configuration.policy {
                     case .longestIdle: 0
@@ -161,11 +164,32 @@ extension RoutingEngine {
                 }
             }
         }
-        let state = agents[slot].state
+        let state = AgentRecord.state(presence: presence, offers: agents[slot].offers, connected: agents[slot].connected,
+                                      wrappingUp: agents[slot].wrappingUp)
         if live && state != agents[slot].reported {
             agents[slot].reported = state
             events.append(.agentState(agents[slot].profile.id, state))
         }
+    }
+
+    /// Builds a pool's index of free agents the first time it is searched.
+    /// - Complexity: O(agents × pools per agent), once per pool.
+    mutating func indexFreeAgents(of pool: Int32) {
+        pools[Int(pool)].isIndexed = true
+        let channel = pools[Int(pool)].criterion.channel
+        let bit = UInt8(1) << UInt8(channel.rawValue)
+        var entries: [FreeAgentEntry] = []
+        for slot in agents.indices where agents[slot].live && agents[slot].countedFree & bit != 0 {
+            guard let membership = agents[slot].memberships[channel].first(where: { $0.pool == pool }) else { continue }
+            let rank: Int32 = switch configuration.policy {
+            case .longestIdle: 0
+            case .mostSkilled: -membership.proficiency
+            case .leastOccupied: Int32(agents[slot].pushedInUse[channel])
+            }
+            entries.append(FreeAgentEntry(rank: rank, since: agents[slot].pushedSince[channel], agent: Int32(slot),
+                                          version: agents[slot].versions[channel]))
+        }
+        pools[Int(pool)].freeAgents = BinaryHeap(entries)
     }
 
     // MARK: - Compaction
@@ -178,11 +202,11 @@ extension RoutingEngine {
             agents[Int(entry.agent)].versions[channel] == entry.version && agents[Int(entry.agent)].countedFree & bit != 0
         }
         pools[Int(pool)].freeInOrder.removeAll { !isCurrent($0) }
-        pools[Int(pool)].freeAgents = .init(pools[Int(pool)].freeAgents.unordered.filter(isCurrent))
+        pools[Int(pool)].freeAgents = BinaryHeap(pools[Int(pool)].freeAgents.unordered.filter(isCurrent))
     }
 
     mutating func compactWaiting(_ pool: Int32) {
         let live = pools[Int(pool)].waiting.unordered.filter { contacts[Int($0.contact)].queueVersion == $0.version }
-        pools[Int(pool)].waiting = .init(live)
+        pools[Int(pool)].waiting = BinaryHeap(live)
     }
 }

@@ -29,11 +29,11 @@ public struct AgentSnapshot: Sendable, Equatable {
 
 extension RoutingEngine {
     public func state(of id: ContactID) -> ContactState? {
-        contactSlots[id].map { contacts[Int($0)].state }
+        contactSlots[id.rawValue].map { contacts[Int($0)].state }
     }
 
     public func contact(_ id: ContactID) -> ContactSnapshot? {
-        contactSlots[id].map { snapshot(ofContactAt: $0) }
+        contactSlots[id.rawValue].map { snapshot(ofContactAt: $0) }
     }
 
     /// Every contact that has not reached a terminal state, in arrival order.
@@ -42,7 +42,7 @@ extension RoutingEngine {
     }
 
     public func agent(_ id: AgentID) -> AgentSnapshot? {
-        agentSlots[id].map { snapshot(ofAgentAt: $0) }
+        agentSlots[id.rawValue].map { snapshot(ofAgentAt: $0) }
     }
 
     /// Every agent, ordered by id.

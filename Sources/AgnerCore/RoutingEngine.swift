@@ -1,4 +1,3 @@
-import HeapModule
 
 /// The routing engine: a deterministic state machine with no I/O, no clock and no randomness.
 ///
@@ -22,17 +21,17 @@ public struct RoutingEngine: Sendable {
 
     var contacts: [ContactRecord] = []
     var freeContactSlots: [Int32] = []
-    var contactSlots: [ContactID: Int32] = [:]
+    var contactSlots = SlotTable()
     var agents: [AgentRecord] = []
     var freeAgentSlots: [Int32] = []
-    var agentSlots: [AgentID: Int32] = [:]
+    var agentSlots = SlotTable()
     var pools: [Pool] = []
     var poolIndex: [PoolCriterion: Int32] = [:]
     /// For topic t and channel c: `topicPools[t * 4 + c][step]`.
     var topicPools: [[Int32]] = []
     /// For topic t: when each ladder step starts, as a fraction of the answer target.
     var stepStarts: [[Double]] = []
-    var timers = Heap<TimerEntry>()
+    var timers = BinaryHeap<TimerEntry>()
     var timerSequence: UInt64 = 0
     var arrivalSequence: UInt64 = 0
     var channelOpen = PerChannel(repeating: true)
@@ -115,7 +114,7 @@ public struct RoutingEngine: Sendable {
     public mutating func nextDeadline() -> Seconds? {
         while let top = timers.min {
             if isCurrent(top) { return top.time }
-            timers.removeMin()
+            timers.popMin()
         }
         return nil
     }
@@ -123,7 +122,7 @@ public struct RoutingEngine: Sendable {
     /// Fires every timer due at or before `time`, in time order.
     public mutating func advance(to time: Seconds, into events: inout [Event]) {
         while let top = timers.min, top.time <= time {
-            timers.removeMin()
+            timers.popMin()
             guard isCurrent(top) else { continue }
             if top.time > now { now = top.time }
             switch top.kind {
@@ -141,11 +140,11 @@ public struct RoutingEngine: Sendable {
         return events
     }
 
+    @inline(__always)
     func isCurrent(_ timer: TimerEntry) -> Bool {
-        let contact = contacts[Int(timer.contact)]
         switch timer.kind {
-        case .clock: return contact.clockVersion == timer.version
-        case .offerTimeout, .wrapUpEnd: return contact.linkVersion == timer.version
+        case .clock: return contacts[Int(timer.contact)].clockVersion == timer.version
+        case .offerTimeout, .wrapUpEnd: return contacts[Int(timer.contact)].linkVersion == timer.version
         }
     }
 

@@ -43,7 +43,7 @@ public enum Quantities {
     /// A short human form: 45 s, 5 min, 4 h, 1.5 h.
     public static func format(duration seconds: Seconds) -> String {
         if seconds >= 3600 && seconds.truncatingRemainder(dividingBy: 1800) == 0 { return "\(trim(seconds / 3600)) h" }
-        if seconds >= 60 && seconds.truncatingRemainder(dividingBy: 30) == 0 { return "\(trim(seconds / 60)) min" }
+        if seconds >= 120 && seconds.truncatingRemainder(dividingBy: 30) == 0 { return "\(trim(seconds / 60)) min" }
         return "\(trim(seconds)) s"
     }
 

@@ -1,6 +1,5 @@
 import AgnerCore
 import Foundation
-import HeapModule
 
 /// One run of a scenario: the routing engine on a virtual clock, fed by random demand.
 ///
@@ -12,7 +11,7 @@ struct Replication {
     let index: Int
     var engine: RoutingEngine
     var events: [Event] = []
-    var queue = Heap<Pending>()
+    var queue = BinaryHeap<Pending>()
     var sequence: UInt64 = 0
     var now: Seconds = 0
 
@@ -49,6 +48,18 @@ struct Replication {
     let warmup: Seconds
     let end: Seconds
     let definitionTargets: [Seconds]  // answer target per stream
+    // Per stream, flat, so the hot path copies no arrays out of the scenario.
+    let streamChannel: [Channel]
+    let streamTopic: [Int]
+    let streamDepartment: [Int]
+    /// `rates[stream * intervalsPerDay + interval]`, arrivals per second.
+    let rates: [Double]
+    /// `weekdayFactors[stream * 7 + weekday]`.
+    let weekdayFactors: [Double]
+    let wrapUp: PerChannel<Seconds>
+    let ringTime: Seconds
+    let qaSampleRate: Double
+    let startWeekday: Int
 
     struct ContactInfo {
         var stream: Int32 = 0
@@ -100,6 +111,16 @@ struct Replication {
         }
         segmentThresholds = scenario.demand.map { ($0.segmentMix.wholesale, $0.segmentMix.wholesale + $0.segmentMix.regular) }
         definitionTargets = scenario.demand.map { scenario.center.answerTarget(topic: $0.topic, channel: $0.channel) }
+        streamChannel = scenario.demand.map(\.channel)
+        streamTopic = scenario.demand.map(\.topic.index)
+        streamDepartment = scenario.demand.map { scenario.center.topics[$0.topic.index].owningDepartment.index }
+        rates = scenario.demand.flatMap(\.ratePerInterval)
+        weekdayFactors = scenario.demand.flatMap(\.weekdayFactor)
+        wrapUp = PerChannel(phone: scenario.center.channels.phone.wrapUp, chat: scenario.center.channels.chat.wrapUp,
+                            email: scenario.center.channels.email.wrapUp, clickToCall: scenario.center.channels.clickToCall.wrapUp)
+        ringTime = scenario.run.ringTime
+        qaSampleRate = scenario.qaSampleRate
+        startWeekday = scenario.run.startDay.rawValue
         intervalsPerDay = scenario.run.intervalsPerDay
         intervalLength = scenario.run.interval
         warmup = scenario.run.warmup
@@ -177,14 +198,13 @@ struct Replication {
     /// Piecewise-constant Poisson: draw with the current interval's rate; past the interval's
     /// end, start again from the boundary with the next rate (the exponential forgets).
     mutating func scheduleNextArrival(stream: Int, after start: Seconds) {
-        let demand = scenario.demand[stream]
         var time = start
         while time < end {
             let day = Int(time / 86_400)
             let intervalOfDay = min(intervalsPerDay - 1, Int((time - Double(day) * 86_400) / intervalLength))
             let boundary = Double(day) * 86_400 + Double(intervalOfDay + 1) * intervalLength
-            let weekday = (scenario.run.startDay.rawValue + day) % 7
-            let rate = demand.ratePerInterval[intervalOfDay] * demand.weekdayFactor[weekday]
+            let weekday = (startWeekday + day) % 7
+            let rate = rates[stream * intervalsPerDay + intervalOfDay] * weekdayFactors[stream * 7 + weekday]
             if rate > 0 {
                 let next = time + arrivalsRandom.exponential(mean: 1 / rate)
                 if next < boundary {
@@ -198,7 +218,6 @@ struct Replication {
 
     mutating func arrive(stream: Int) {
         scheduleNextArrival(stream: stream, after: now)
-        let demand = scenario.demand[stream]
         let counted = now >= warmup
         let interval = Int32(min(result.intervals.count / 4 - 1, Int(now / intervalLength)))
         let u = arrivalsRandom.unitOpen()
@@ -220,7 +239,7 @@ struct Replication {
         contacts[Int(slot)].counted = counted
         contacts[Int(slot)].agent = -1
         let id = ContactID(UInt64(contacts[Int(slot)].generation) << 32 | UInt64(slot))
-        apply(.arrive(ContactArrival(id: id, channel: demand.channel, topic: demand.topic, segment: segment)))
+        apply(.arrive(ContactArrival(id: id, channel: streamChannel[stream], topic: TopicID(streamTopic[stream]), segment: segment)))
         guard let state = engine.state(of: id) else { return }  // closed
         if counted { tally(stream: stream, segment: segment, interval: interval) { $0.offered += 1 } }
         if state != .connected {
@@ -240,8 +259,8 @@ struct Replication {
             index += 1
             switch event {
             case let .offered(contact, agent, _, _):
-                if scenario.run.ringTime > 0 {
-                    push(now + scenario.run.ringTime, .accept, contact.rawValue, agent.rawValue)
+                if ringTime > 0 {
+                    push(now + ringTime, .accept, contact.rawValue, agent.rawValue)
                 } else {
                     // Accept at once; the accept's events are handled in this same loop.
                     do { try engine.apply(.accept(contact, agent), at: now, into: &events) } catch {
@@ -292,16 +311,16 @@ struct Replication {
         let handle = handleSamplers[stream].draw(&handleRandom)
         push(now + handle, .complete, contact.rawValue)
         let agentIndex = Int(agent.rawValue)
-        let channel = scenario.demand[stream].channel
+        let channel = streamChannel[stream]
         let capacity = agentProfiles[agentIndex].capacity[channel]
         let weight = channel.isVoice ? 1 : 1 / Double(max(1, capacity))
         contacts[slot].agent = Int32(agentIndex)
         contacts[slot].weight = weight
         busyLoad += weight
-        let wrapUp = scenario.center.channels[channel].wrapUp
+        let wrapUp = self.wrapUp[channel]
         guard info.counted else { return }
         let withinTarget = waited <= definitionTargets[stream]
-        let sampled = scenario.qaSampleRate > 0 && samplingRandom.chance(scenario.qaSampleRate)
+        let sampled = qaSampleRate > 0 && samplingRandom.chance(qaSampleRate)
         tally(stream: stream, segment: info.segment, interval: info.interval) {
             $0.answered += 1
             if withinTarget { $0.answeredWithinTarget += 1 }
@@ -319,13 +338,13 @@ struct Replication {
     /// Adds to every grouping the contact belongs to.
     @inline(__always)
     mutating func tally(stream: Int, segment: Segment, interval: Int32, _ change: (inout Tally) -> Void) {
-        let demand = scenario.demand[stream]
+        let channel = streamChannel[stream].rawValue
         change(&result.total)
-        change(&result.channels[demand.channel.rawValue])
-        change(&result.topics[demand.topic.index])
-        change(&result.departments[scenario.center.topics[demand.topic.index].owningDepartment.index])
+        change(&result.channels[channel])
+        change(&result.topics[streamTopic[stream]])
+        change(&result.departments[streamDepartment[stream]])
         change(&result.segments[segment.rawValue])
-        change(&result.intervals[Int(interval) * 4 + demand.channel.rawValue])
+        change(&result.intervals[Int(interval) * 4 + channel])
     }
 
     // MARK: - Contact slots

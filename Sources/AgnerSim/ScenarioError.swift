@@ -51,7 +51,7 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "\(path.dotted): \(message)"
+        var text = path.isEmpty ? message : "\(path.dotted): \(message)"
         if let line { text += " (line \(line))" }
         if let file { text = "\(file): " + text }
         return text

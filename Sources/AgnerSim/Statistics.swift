@@ -2,6 +2,21 @@ import Foundation
 
 /// A mean over replications with its 95 % confidence interval (Student's t).
 public struct Estimate: Sendable, Equatable, Codable {
+    enum CodingKeys: String, CodingKey { case mean, halfWidth = "half_width" }
+
+    /// Non-finite numbers are written as null: JSON has no NaN.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mean.isFinite ? mean : nil, forKey: .mean)
+        try c.encode(halfWidth.flatMap { $0.isFinite ? $0 : nil }, forKey: .halfWidth)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mean = try c.decodeIfPresent(Double.self, forKey: .mean) ?? .nan
+        halfWidth = try c.decodeIfPresent(Double.self, forKey: .halfWidth)
+    }
+
     public var mean: Double
     /// Half-width of the 95 % interval; nil with a single replication.
     public var halfWidth: Double?

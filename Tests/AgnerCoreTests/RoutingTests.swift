@@ -152,3 +152,26 @@ struct IndexUpkeepTests {
         }
     }
 }
+
+extension IndexUpkeepTests {
+    @Test("the id table finds, replaces and forgets ids through growth and removals")
+    func slotTableBehavesLikeADictionary() {
+        var table = SlotTable()
+        var reference: [UInt64: Int32] = [:]
+        var rng = SeededGenerator(seed: 99)
+        for step in 0..<20_000 {
+            let key = UInt64.random(in: 0..<3_000, using: &rng) << (step % 3 == 0 ? 32 : 0)
+            if Bool.random(using: &rng) {
+                table[key] = Int32(step)
+                reference[key] = Int32(step)
+            } else {
+                table[key] = nil
+                reference[key] = nil
+            }
+        }
+        #expect(table.count == reference.count)
+        for (key, value) in reference { #expect(table[key] == value) }
+        for key in UInt64(0)..<3_000 where reference[key] == nil { #expect(table[key] == nil) }
+        #expect(table.values.sorted() == reference.values.sorted())
+    }
+}

@@ -1,0 +1,78 @@
+/// A binary min-heap. For a strict total order (every element key distinct, as with
+/// `(time, sequence)`), the pop order is fully determined, so runs are reproducible.
+///
+/// swift-collections' `Heap` is a min-max heap: it can also pop the maximum, which this
+/// project never needs, at the price of more comparisons per level.
+///
+/// - Complexity: `insert` and `popMin` O(log n); `min` O(1).
+public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable {
+    @usableFromInline var storage: [Element] = []
+
+    public init() {}
+
+    /// Builds a heap from any elements.
+    /// - Complexity: O(n).
+    public init(_ elements: [Element]) {
+        storage = elements
+        guard storage.count > 1 else { return }
+        for start in stride(from: storage.count / 2 - 1, through: 0, by: -1) { siftDown(from: start) }
+    }
+
+    /// The elements in no particular order.
+    public var unordered: [Element] { storage }
+
+    @usableFromInline
+    mutating func siftDown(from start: Int) {
+        let element = storage[start]
+        let count = storage.count
+        var hole = start
+        while true {
+            var child = 2 * hole + 1
+            guard child < count else { break }
+            if child + 1 < count && storage[child + 1] < storage[child] { child += 1 }
+            guard storage[child] < element else { break }
+            storage[hole] = storage[child]
+            hole = child
+        }
+        storage[hole] = element
+    }
+
+    public var count: Int { storage.count }
+    public var isEmpty: Bool { storage.isEmpty }
+
+    @inlinable
+    public var min: Element? { storage.first }
+
+    @inlinable
+    public mutating func insert(_ element: Element) {
+        storage.append(element)
+        var child = storage.count - 1
+        while child > 0 {
+            let parent = (child - 1) >> 1
+            guard element < storage[parent] else { break }
+            storage[child] = storage[parent]
+            child = parent
+        }
+        storage[child] = element
+    }
+
+    @inlinable
+    @discardableResult
+    public mutating func popMin() -> Element? {
+        guard let last = storage.popLast() else { return nil }
+        guard !storage.isEmpty else { return last }
+        let top = storage[0]
+        let count = storage.count
+        var hole = 0
+        while true {
+            var child = 2 * hole + 1
+            guard child < count else { break }
+            if child + 1 < count && storage[child + 1] < storage[child] { child += 1 }
+            guard storage[child] < last else { break }
+            storage[hole] = storage[child]
+            hole = child
+        }
+        storage[hole] = last
+        return top
+    }
+}

@@ -1,0 +1,69 @@
+import AgnerSim
+import ArgumentParser
+import Foundation
+
+/// Options shared by `simulate` and `compare`.
+struct SimulationOptions: ParsableArguments {
+    @Option(help: "Replications (overrides run.replications in the scenario).")
+    var replications: Int?
+
+    @Option(help: "Random seed (overrides run.seed). Same scenario and seed give the same numbers.")
+    var seed: UInt64?
+
+    @Option(help: "Simulated days (overrides run.days).")
+    var days: Int?
+
+    @Option(help: "Worker threads for replications (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    func validate() throws {
+        if let replications, !(1...10_000).contains(replications) { throw ValidationError("--replications must be between 1 and 10000") }
+        if let days, !(1...3660).contains(days) { throw ValidationError("--days must be between 1 and 3660") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var simulatorOptions: Simulator.Options {
+        Simulator.Options(replications: replications, seed: seed, days: days, threads: threads)
+    }
+}
+
+/// Replication progress on stderr, shown only when stderr is a terminal and the run has taken
+/// more than a second.
+final class ProgressLine: @unchecked Sendable {
+    private let started = ContinuousClock.now
+    private let lock = NSLock()
+    private let label: String
+    private var shown = false
+    private let enabled = isatty(STDERR_FILENO) == 1
+
+    init(_ label: String) { self.label = label }
+
+    func update(done: Int, total: Int) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard ContinuousClock.now - started > .seconds(1) || shown else { return }
+        shown = true
+        FileHandle.standardError.write(Data("\r\(label): replication \(done)/\(total)".utf8))
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// Loads a scenario, turning its error into a clean command-line failure.
+func loadScenario(_ path: String, variant: String?) throws -> Scenario {
+    do {
+        return try ScenarioLoader.load(path: path, variant: variant)
+    } catch {
+        throw CommandFailure(description: error.description)
+    }
+}
+
+/// An error printed as it is, without a usage banner, exiting 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+}

@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -29,17 +30,20 @@ let package = Package(
             ]
         ),
         .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim"]),
+        .target(name: "AgnerStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "agner",
             dependencies: [
                 "AgnerCore",
                 "AgnerSim",
                 "AgnerReport",
+                "AgnerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "AgnerCoreTests", dependencies: ["AgnerCore"]),
         .testTarget(name: "AgnerSimTests", dependencies: ["AgnerSim"], resources: [.copy("Resources")]),
         .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport"]),
+        .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore"]),
     ]
 )

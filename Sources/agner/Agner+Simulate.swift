@@ -60,7 +60,3 @@ extension Agner {
         case table, json, csv
     }
 }
-
-func storeRun(outcome: SimulationOutcome, summary: SimulationSummary, path: String) throws {
-    throw CommandFailure(description: "--db is not available yet")
-}

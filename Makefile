@@ -29,7 +29,7 @@ release: deps
 	$(SWIFT) build -c release
 
 run: release
-	.build/release/agner --help
+	.build/release/agner simulate scenarios/retail.yaml
 
 test: deps
 	$(SWIFT) test

@@ -33,16 +33,23 @@ public struct ComparisonReport {
             guard let other = b.channels.first(where: { $0.name == channel.name }) else { continue }
             lines.append(Line(metric: "  \(channel.name)", a: channel.serviceLevel.mean, b: other.serviceLevel.mean, kind: .percent, higherIsBetter: true))
         }
+        // ASA per channel: a total would mix e-mail hours with phone seconds.
+        lines.append(Line(metric: "average speed of answer", a: .nan, b: .nan, kind: .seconds, higherIsBetter: nil))
+        for channel in a.channels {
+            guard let other = b.channels.first(where: { $0.name == channel.name }) else { continue }
+            lines.append(Line(metric: "  \(channel.name)", a: channel.averageSpeedOfAnswer.mean, b: other.averageSpeedOfAnswer.mean, kind: .seconds, higherIsBetter: false))
+        }
         lines += [
-            Line(metric: "average speed of answer", a: a.total.averageSpeedOfAnswer.mean, b: b.total.averageSpeedOfAnswer.mean, kind: .seconds, higherIsBetter: false),
             Line(metric: "abandoned", a: a.total.abandonRate.mean, b: b.total.abandonRate.mean, kind: .percent, higherIsBetter: false),
             Line(metric: "offered", a: a.total.offered.mean, b: b.total.offered.mean, kind: .count, higherIsBetter: nil),
-            Line(metric: "answered", a: a.total.answered.mean, b: b.total.answered.mean, kind: .count, higherIsBetter: true),
+            Line(metric: "answered", a: a.total.answered.mean, b: b.total.answered.mean, kind: .count, higherIsBetter: nil),
             Line(metric: "unserved (closed hours)", a: a.total.unserved.mean, b: b.total.unserved.mean, kind: .count, higherIsBetter: false),
             Line(metric: "deflected by notices", a: a.total.deflected.mean, b: b.total.deflected.mean, kind: .count, higherIsBetter: nil),
             Line(metric: "occupancy", a: a.total.occupancy?.mean ?? .nan, b: b.total.occupancy?.mean ?? .nan, kind: .percent, higherIsBetter: nil),
             Line(metric: "cost", a: a.costs.total.mean, b: b.costs.total.mean, kind: .money, higherIsBetter: false),
             Line(metric: "cost per answered contact", a: a.costs.perAnswered.mean, b: b.costs.perAnswered.mean, kind: .money, higherIsBetter: false),
+            Line(metric: "cost per customer served", a: a.costs.total.mean / (a.total.answered.mean + a.total.deflected.mean),
+                 b: b.costs.total.mean / (b.total.answered.mean + b.total.deflected.mean), kind: .money, higherIsBetter: false),
         ]
         return lines
     }
@@ -67,7 +74,8 @@ public struct ComparisonReport {
         case .count: sign + Format.fixed(d, 0)
         case .money: sign + Format.fixed(d, 2)
         }
-        guard let higherIsBetter = line.higherIsBetter, abs(d) > 1e-9 else { return text }
+        // No verdict for a change too small to show.
+        guard let higherIsBetter = line.higherIsBetter, text.contains(where: { "123456789".contains($0) }) else { return text }
         return text + ((d > 0) == higherIsBetter ? "  better" : "  worse")
     }
 
@@ -94,9 +102,14 @@ public struct ComparisonReport {
                    ""]
         var table = TextTable([("", .left), (labelA, .right), (labelB, .right), ("Δ (\(labelB) − \(labelA))", .left)])
         for line in lines() {
-            table.add([line.metric, Self.cell(line.a, line.kind), Self.cell(line.b, line.kind), Self.delta(line)])
+            if line.a.isNaN && line.b.isNaN {
+                table.add([line.metric, "", "", ""])  // a heading for the lines below
+            } else {
+                table.add([line.metric, Self.cell(line.a, line.kind), Self.cell(line.b, line.kind), Self.delta(line)])
+            }
         }
         out.append(table.render())
+        out.append("customers served = answered + deflected by notices")
         out.append("")
         out += verdicts()
         return out.joined(separator: "\n")

@@ -43,7 +43,7 @@ let package = Package(
         ),
         .testTarget(name: "AgnerCoreTests", dependencies: ["AgnerCore"]),
         .testTarget(name: "AgnerSimTests", dependencies: ["AgnerSim"], resources: [.copy("Resources")]),
-        .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport"]),
+        .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport", "AgnerSim"]),
         .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore"]),
     ]
 )

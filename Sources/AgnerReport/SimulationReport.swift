@@ -40,6 +40,7 @@ public enum SimulationReport {
         out.append("")
         var extras: [String] = []
         if let occupancy = s.total.occupancy { extras.append("occupancy \(percent(occupancy))") }
+        extras.append("\(Format.fixed(s.staffedAgentHours.mean, 0)) agent-hours staffed")
         extras.append("waited at all \(percent(s.total.probabilityOfWaiting))")
         let breaches = s.total.breaches.filter { $0.value.mean > 0 }.sorted { $0.value.mean > $1.value.mean }
         if !breaches.isEmpty {

@@ -75,6 +75,8 @@ public struct SimulationSummary: Sendable, Codable {
     public var intervals: [IntervalRow]
     public var agents: [AgentRow]
     public var costs: CostSummary
+    /// Agent-hours logged in and not on a break (after the warm-up).
+    public var staffedAgentHours: Estimate
     public var contactsSimulated: Int
     public var wallSeconds: Double
     public var threads: Int
@@ -165,6 +167,7 @@ public struct SimulationSummary: Sendable, Codable {
             currency: scenario.costs.currency, agents: estimate(\.agentCost), notices: estimate(\.noticeCost),
             total: estimate(\.totalCost),
             perAnswered: estimate { $0.total.answered > 0 ? $0.totalCost / Double($0.total.answered) : .nan })
+        staffedAgentHours = estimate { $0.workload.staffed / 3600 }
         contactsSimulated = outcome.contactsSimulated
         wallSeconds = outcome.wallSeconds
         threads = outcome.threads

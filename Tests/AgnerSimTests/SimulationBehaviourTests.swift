@@ -1,0 +1,158 @@
+import AgnerCore
+import Foundation
+import Testing
+@testable import AgnerSim
+
+@Suite("Simulation behaviour")
+struct SimulationBehaviourTests {
+    static func summary(_ yaml: String, variant: String? = nil, threads: Int? = nil, replications: Int? = nil) throws -> SimulationSummary {
+        let scenario = try ScenarioLoader.load(yaml: yaml, variant: variant)
+        return SimulationSummary(Simulator.run(scenario, options: Simulator.Options(replications: replications, threads: threads)))
+    }
+
+    static let small = """
+        center: {departments: [front], skills: [general]}
+        hours: {default: "08:00-18:00"}
+        agents: [{count: 6, breaks: [{at: "12:00", length: 30min, stagger: 1h}]}]
+        demand:
+          - {channel: phone, daily: 600, profile: {"07:00": 1, "09:00": 3, "17:00": 2, "19:00": 0}}
+          - {channel: email, daily: 60}
+          - {channel: clickToCall, daily: 40, profile: {"08:00": 1, "20:00": 0}}
+        handling: {default: 240s}
+        patience: {default: 120s}
+        qa: {sampleRate: 20%}
+        run: {days: 2, replications: 3, seed: 3}
+        """
+
+    @Test("the same scenario and seed give identical results, whatever the number of threads")
+    func deterministicAcrossThreads() throws {
+        let one = try Self.summary(Self.small, threads: 1)
+        let two = try Self.summary(Self.small, threads: 2)
+        let again = try Self.summary(Self.small, threads: 2)
+        func fingerprint(_ s: SimulationSummary) -> [Double] {
+            [s.total.offered.mean, s.total.answered.mean, s.total.serviceLevel.mean, s.total.averageSpeedOfAnswer.mean,
+             s.total.abandoned.mean, s.total.occupancy?.mean ?? -1] + s.intervals.map(\.offered) + s.agents.map(\.answered)
+        }
+        #expect(fingerprint(one) == fingerprint(two))
+        #expect(fingerprint(two) == fingerprint(again))
+    }
+
+    @Test("another seed gives other numbers")
+    func seedMatters() throws {
+        let a = try Self.summary(Self.small)
+        let b = try Self.summary(Self.small.replacingOccurrences(of: "seed: 3", with: "seed: 4"))
+        #expect(a.total.offered.mean != b.total.offered.mean)
+    }
+
+    @Test("calls outside opening hours are unserved; e-mails wait for opening; click-to-call becomes a callback")
+    func openingHours() throws {
+        let s = try Self.summary(Self.small)
+        let phone = s.channels.first { $0.name == "phone" }!
+        let email = s.channels.first { $0.name == "email" }!
+        let clickToCall = s.channels.first { $0.name == "clickToCall" }!
+        // Phone demand before 08:00 and after 18:00 finds the center closed.
+        #expect(phone.unserved.mean > 0)
+        #expect(email.unserved.mean == 0)
+        #expect(email.answered.mean > 0)
+        #expect(clickToCall.unserved.mean == 0)
+        #expect(clickToCall.callbacks.mean > 0)
+        #expect(s.total.breaches["outOfHours"]!.mean > 0)
+    }
+
+    @Test("every offered contact is answered, abandoned, or still waiting at the end")
+    func contactsAddUp() throws {
+        let s = try Self.summary(Self.small, replications: 1)
+        let waitingAtEnd = s.total.offered.mean - s.total.answered.mean - s.total.abandoned.mean
+        #expect(waitingAtEnd >= 0)
+        #expect(waitingAtEnd < 0.05 * s.total.offered.mean)
+        let byChannel = s.channels.reduce(0.0) { $0 + $1.offered.mean }
+        #expect(byChannel == s.total.offered.mean)
+        let byInterval = s.intervals.reduce(0.0) { $0 + $1.offered }
+        #expect(abs(byInterval - s.total.offered.mean) < 1e-6)
+    }
+
+    @Test("the QA sample is about the configured share of handled contacts, and it is per agent")
+    func qaSample() throws {
+        let s = try Self.summary(Self.small, replications: 3)
+        let share = s.total.qaSampled.mean / s.total.answered.mean
+        #expect(abs(share - 0.2) < 0.03)
+        #expect(abs(s.agents.reduce(0) { $0 + $1.qaSampled } - s.total.qaSampled.mean) < 1e-6)
+    }
+
+    @Test("a proactive notice deflects its share of the topic's contacts and costs per message")
+    func noticesDeflect() throws {
+        let yaml = """
+            agents: [{count: 20}]
+            demand: [{rate: 2/min}]
+            notices: [{topic: general, deflects: 40%, costPerMessage: 0.05}]
+            run: {days: 1, replications: 2}
+            """
+        let s = try Self.summary(yaml)
+        let share = s.total.deflected.mean / (s.total.deflected.mean + s.total.offered.mean)
+        #expect(abs(share - 0.4) < 0.03)
+        let messages = s.total.deflected.mean + s.total.offered.mean
+        #expect(abs(s.costs.notices.mean - 0.05 * messages) < 1e-6)
+    }
+
+    @Test("the warm-up is left out of the statistics")
+    func warmupExcluded() throws {
+        let base = "agents: [{count: 5}]\ndemand: [{rate: 1/min}]\nrun: {days: 1, replications: 1, seed: 9"
+        let all = try Self.summary(base + "}")
+        let late = try Self.summary(base + ", warmup: 12h}")
+        #expect(late.total.offered.mean < 0.6 * all.total.offered.mean)
+        #expect(late.total.offered.mean > 0.4 * all.total.offered.mean)
+        #expect(late.intervals.allSatisfy { $0.day == 0 && $0.start >= "12:00" })
+    }
+
+    @Test("shifts and breaks shape staffed time and cost, with a premium outside standard hours")
+    func shiftsBreaksAndCost() throws {
+        let yaml = """
+            agents:
+              - {count: 2, shift: "08:00-16:00", breaks: [{at: "12:00", length: 1h}]}
+              - {count: 1, shift: "18:00-22:00"}
+            demand: [{rate: 1/h}]
+            costs: {agentHour: 10, extendedHoursPremium: 50%, standardHours: "08:00-20:00"}
+            run: {days: 1, replications: 1}
+            """
+        let s = try Self.summary(yaml)
+        // 2 × 8 h at 10 + 2 h at 10 + 2 h at 15 = 160 + 20 + 30
+        #expect(abs(s.costs.agents.mean - 210) < 1e-6)
+        // Staffed: 2 × (8 − 1) h + 4 h = 18 agent-hours (breaks are not staffed).
+        #expect(abs(s.staffedAgentHours.mean - 18) < 1e-6)
+        // During the lunch hour only the agents not on a break are staffed; at 17:00 nobody is.
+        let evening = s.intervals.first { $0.start == "17:00" && $0.channel == "phone" }
+        #expect(evening == nil || evening!.occupancy.isNaN)
+    }
+
+    @Test("a variant with more agents answers faster than the base, on the same customers")
+    func variantsCompare() throws {
+        let yaml = """
+            agents: [{count: 8}]
+            demand: [{rate: 1.5/min}]
+            handling: {default: 300s}
+            patience: {default: 90s}
+            run: {days: 1, replications: 3}
+            variants:
+              more:
+                agents: [{count: 10}]
+            """
+        let base = try Self.summary(yaml)
+        let more = try Self.summary(yaml, variant: "more")
+        #expect(base.total.offered.mean == more.total.offered.mean)  // common random numbers
+        #expect(more.total.serviceLevel.mean > base.total.serviceLevel.mean)
+        #expect(more.total.abandoned.mean < base.total.abandoned.mean)
+    }
+
+    @Test("every bundled scenario loads, with all its variants, and runs", arguments: ["single-queue", "retail", "repair-service", "extended-hours"])
+    func bundledScenariosRun(name: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scenarios/\(name).yaml").path
+        let scenario = try ScenarioLoader.load(path: path)
+        for variant in [nil] + scenario.variants.map(Optional.some) {
+            let loaded = try ScenarioLoader.load(path: path, variant: variant)
+            let s = SimulationSummary(Simulator.run(loaded, options: Simulator.Options(replications: 2, days: 1)))
+            #expect(s.total.offered.mean > 0)
+            #expect(s.total.answered.mean > 0)
+        }
+    }
+}

@@ -28,6 +28,9 @@ public struct CenterConfiguration: Sendable, Equatable {
     /// How long an offer may stay unanswered; `nil` for no limit (the simulator accepts at once).
     public var offerTimeout: Seconds?
     public var missedOffer: MissedOfferRule
+    /// Offers connect in the same decision, as if answered at once (the simulator without
+    /// ring time). Events still say `offered`, then `connected`.
+    public var acceptsOffersAtOnce = false
     /// A breach warning is emitted at this fraction of the answer target.
     public var breachWarningAt: Double
     /// Seconds taken off a contact's deadline for its segment when ranking urgency.

@@ -44,17 +44,23 @@ extension RoutingEngine {
             enqueue(slot)
             events.append(.queued(arrival.id, step: 0))
         }
-        scheduleClock(slot)
+        // A contact answered on arrival needs no clock.
+        if contacts[Int(slot)].state != .connected { scheduleClock(slot) }
     }
 
     mutating func accept(_ id: ContactID, by agentID: AgentID, into events: inout [Event]) throws(EngineError) {
         let (slot, agent) = try offeredPair(id, agentID)
+        connect(slot, agent: agent, into: &events)
+    }
+
+    /// The offered contact is answered.
+    mutating func connect(_ slot: Int32, agent: Int32, into events: inout [Event]) {
         contacts[Int(slot)].state = .connected
         contacts[Int(slot)].linkVersion &+= 1  // the offer timeout no longer applies
         contacts[Int(slot)].clockVersion &+= 1  // answered: no more escalation or breach
         agents[Int(agent)].offers -= 1
         agents[Int(agent)].connected += 1
-        events.append(.connected(id, agentID, waited: now - contacts[Int(slot)].arrival))
+        events.append(.connected(contacts[Int(slot)].id, agents[Int(agent)].profile.id, waited: now - contacts[Int(slot)].arrival))
         refreshAgent(agent, into: &events)
     }
 
@@ -279,10 +285,12 @@ extension RoutingEngine {
         let contact = contacts[Int(slot)]
         events.append(.escalated(contact.id, step: Int(contact.step)))
         guard contact.state.isWaiting else { return }
-        leaveBucket(slot)
         // Every narrower pool was already searched (no free agent there is eligible for a
         // waiting contact), so only the newly opened pool can hold a free agent.
         let pool = topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step))
+        // The same agents as before (the step widened nothing here): the contact keeps its entry.
+        if pool == contact.bucket { return }
+        leaveBucket(slot)
         if let agent = bestFreeAgent(in: pool) {
             offer(slot, to: agent, poolStep: Int(contact.step), pool: pool, into: &events)
         } else {

@@ -72,6 +72,11 @@ extension RoutingEngine {
         agents[Int(agent)].offers += 1
         agents[Int(agent)].used[contact.channel] += 1
         agents[Int(agent)].usedTotal += 1
+        if configuration.acceptsOffersAtOnce {
+            events.append(.offered(contact.id, agents[Int(agent)].profile.id, explanation, expiresAt: nil))
+            connect(slot, agent: agent, into: &events)
+            return
+        }
         var expiresAt: Seconds? = nil
         if let timeout = configuration.offerTimeout {
             expiresAt = now + timeout

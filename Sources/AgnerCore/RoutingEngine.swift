@@ -44,7 +44,10 @@ public struct RoutingEngine: Sendable {
             for channel in Channel.allCases {
                 var perStep: [Int32] = []
                 for step in ladder.steps {
-                    let criterion = Self.criterion(for: step, topic: topic, channel: channel)
+                    var criterion = Self.criterion(for: step, topic: topic, channel: channel)
+                    // With one department, "the owning department" and "any department" are the
+                    // same agents: one pool, not two.
+                    if configuration.departments.count == 1 { criterion.department = -1 }
                     perStep.append(pool(for: criterion))
                 }
                 topicPools.append(perStep)

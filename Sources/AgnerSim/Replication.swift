@@ -12,6 +12,7 @@ struct Replication {
     var engine: RoutingEngine
     var events: [Event] = []
     var queue = BinaryHeap<Pending>()
+    var arrivals = BinaryHeap<NextArrival>()
     var sequence: UInt64 = 0
     var now: Seconds = 0
 
@@ -71,21 +72,43 @@ struct Replication {
         var weight: Double = 0
         var generation: UInt32 = 0
         var live = false
+        /// Waited in line at some point (not offered on arrival).
+        var queued = false
+        var connected = false
+        var callback = false
+        /// The agent whose offer rings (with ring time).
+        var ringingAgent: UInt64 = 0
     }
 
+    /// A pending simulator event: 24 bytes, ordered by (time, sequence).
     struct Pending: Comparable {
         enum Kind: UInt8 {
             case arrival, complete, abandon, accept, shiftStart, shiftEnd, breakStart, breakEnd, open, close, dayStart
         }
 
         var time: Seconds
-        var sequence: UInt64
-        var kind: Kind
+        /// The sequence number above the kind: `sequence << 8 | kind`.
+        var order: UInt64
         var a: UInt64
-        var b: UInt64
 
-        static func < (x: Self, y: Self) -> Bool { x.time != y.time ? x.time < y.time : x.sequence < y.sequence }
-        static func == (x: Self, y: Self) -> Bool { x.time == y.time && x.sequence == y.sequence }
+        init(time: Seconds, sequence: UInt64, kind: Kind, a: UInt64) {
+            self.time = time
+            self.order = sequence << 8 | UInt64(kind.rawValue)
+            self.a = a
+        }
+
+        var kind: Kind { Kind(rawValue: UInt8(truncatingIfNeeded: order))! }
+
+        static func < (x: Self, y: Self) -> Bool { x.time != y.time ? x.time < y.time : x.order < y.order }
+        static func == (x: Self, y: Self) -> Bool { x.time == y.time && x.order == y.order }
+    }
+
+    /// The next arrival of each demand stream, kept apart from the other events: one entry
+    /// per stream instead of one per contact in the main queue.
+    struct NextArrival: Comparable {
+        var time: Seconds
+        var stream: Int
+        static func < (x: Self, y: Self) -> Bool { x.time != y.time ? x.time < y.time : x.stream < y.stream }
     }
 
     init(scenario: Scenario, index: Int) {
@@ -93,6 +116,7 @@ struct Replication {
         self.index = index
         var configuration = scenario.center
         configuration.offerTimeout = nil  // simulated agents answer their offers
+        configuration.acceptsOffersAtOnce = scenario.run.ringTime == 0
         engine = RoutingEngine(configuration: configuration)
         let seed = scenario.run.seed
         arrivalsRandom = Xoshiro256(seed: seed, replication: index, purpose: .arrivals)
@@ -139,25 +163,34 @@ struct Replication {
         for day in 0..<scenario.run.days { push(Double(day) * 86_400, .dayStart, UInt64(day)) }
         while true {
             let nextPending = queue.min?.time ?? .infinity
-            if let due = engine.nextDeadline(), due <= nextPending, due <= end {
+            let nextArrival = arrivals.min?.time ?? .infinity
+            let next = min(nextPending, nextArrival)
+            if let due = engine.nextDeadline(), due <= next, due <= end {
                 advanceClock(to: due)
                 events.removeAll(keepingCapacity: true)
                 engine.advance(to: due, into: &events)
                 handleEvents()
                 continue
             }
-            guard nextPending <= end, let item = queue.popMin() else { break }
-            advanceClock(to: item.time)
-            handle(item)
+            guard next <= end else { break }
+            if nextArrival < nextPending {
+                let arrival = arrivals.popMin()!
+                advanceClock(to: arrival.time)
+                arrive(stream: arrival.stream)
+            } else {
+                let item = queue.popMin()!
+                advanceClock(to: item.time)
+                handle(item)
+            }
         }
         advanceClock(to: end)
         finish()
         return result
     }
 
-    mutating func push(_ time: Seconds, _ kind: Pending.Kind, _ a: UInt64 = 0, _ b: UInt64 = 0) {
+    mutating func push(_ time: Seconds, _ kind: Pending.Kind, _ a: UInt64 = 0) {
         sequence &+= 1
-        queue.insert(Pending(time: time, sequence: sequence, kind: kind, a: a, b: b))
+        queue.insert(Pending(time: time, sequence: sequence, kind: kind, a: a))
     }
 
     mutating func apply(_ command: Command) {
@@ -173,14 +206,17 @@ struct Replication {
 
     mutating func handle(_ item: Pending) {
         switch item.kind {
-        case .arrival: arrive(stream: Int(item.a))
+        case .arrival: arrive(stream: Int(item.a))  // (arrivals normally come from `arrivals`)
         case .complete: apply(.complete(ContactID(item.a)))
         case .abandon:
+            // Still holding the line: not answered, not ended, not waiting for a callback.
             let id = ContactID(item.a)
-            if let state = engine.state(of: id), state == .queued || state == .offered { apply(.abandon(id)) }
+            if isCurrent(id), !contacts[Int(slot(of: id))].connected, !contacts[Int(slot(of: id))].callback { apply(.abandon(id)) }
         case .accept:
             let id = ContactID(item.a)
-            if engine.state(of: id) == .offered { apply(.accept(id, AgentID(item.b))) }
+            if isCurrent(id), !contacts[Int(slot(of: id))].connected {
+                apply(.accept(id, AgentID(contacts[Int(slot(of: id))].ringingAgent)))
+            }
         case .shiftStart: apply(.setPresence(AgentID(item.a), .available))
         case .shiftEnd: apply(.setPresence(AgentID(item.a), .offline))
         case .breakStart:
@@ -208,7 +244,7 @@ struct Replication {
             if rate > 0 {
                 let next = time + arrivalsRandom.exponential(mean: 1 / rate)
                 if next < boundary {
-                    push(next, .arrival, UInt64(stream))
+                    arrivals.insert(NextArrival(time: next, stream: stream))
                     return
                 }
             }
@@ -238,13 +274,17 @@ struct Replication {
         contacts[Int(slot)].interval = interval
         contacts[Int(slot)].counted = counted
         contacts[Int(slot)].agent = -1
+        contacts[Int(slot)].queued = false
+        contacts[Int(slot)].connected = false
+        contacts[Int(slot)].callback = false
         let id = ContactID(UInt64(contacts[Int(slot)].generation) << 32 | UInt64(slot))
         apply(.arrive(ContactArrival(id: id, channel: streamChannel[stream], topic: TopicID(streamTopic[stream]), segment: segment)))
-        guard let state = engine.state(of: id) else { return }  // closed
+        guard isCurrent(id) else { return }  // closed: not kept
+        let info = contacts[Int(slot)]
         if counted { tally(stream: stream, segment: segment, interval: interval) { $0.offered += 1 } }
-        if state != .connected {
-            if counted && state != .offered { tally(stream: stream, segment: segment, interval: interval) { $0.waited += 1 } }
-            if state != .callbackScheduled, let sampler = patienceSamplers[stream][segment] {
+        if !info.connected {
+            if counted && info.queued { tally(stream: stream, segment: segment, interval: interval) { $0.waited += 1 } }
+            if !info.callback, let sampler = patienceSamplers[stream][segment] {
                 push(now + sampler.draw(&patienceRandom), .abandon, id.rawValue)
             }
         }
@@ -259,14 +299,13 @@ struct Replication {
             index += 1
             switch event {
             case let .offered(contact, agent, _, _):
+                // Without ring time the engine connects at once (acceptsOffersAtOnce).
                 if ringTime > 0 {
-                    push(now + ringTime, .accept, contact.rawValue, agent.rawValue)
-                } else {
-                    // Accept at once; the accept's events are handled in this same loop.
-                    do { try engine.apply(.accept(contact, agent), at: now, into: &events) } catch {
-                        preconditionFailure("accept refused: \(error)")
-                    }
+                    contacts[Int(slot(of: contact))].ringingAgent = agent.rawValue
+                    push(now + ringTime, .accept, contact.rawValue)
                 }
+            case let .queued(contact, _):
+                contacts[Int(slot(of: contact))].queued = true
             case let .connected(contact, agent, waited):
                 connected(contact, agent: agent, waited: waited)
             case let .abandoned(contact, waited):
@@ -286,6 +325,7 @@ struct Replication {
                     tally(stream: Int(info.stream), segment: info.segment, interval: info.interval) { $0.breaches[causeIndex] += 1 }
                 }
             case let .callbackScheduled(contact):
+                contacts[Int(slot(of: contact))].callback = true
                 let info = contacts[Int(slot(of: contact))]
                 if info.counted { tally(stream: Int(info.stream), segment: info.segment, interval: info.interval) { $0.callbacks += 1 } }
             case let .closed(contact):
@@ -316,6 +356,7 @@ struct Replication {
         let weight = channel.isVoice ? 1 : 1 / Double(max(1, capacity))
         contacts[slot].agent = Int32(agentIndex)
         contacts[slot].weight = weight
+        contacts[slot].connected = true
         busyLoad += weight
         let wrapUp = self.wrapUp[channel]
         guard info.counted else { return }
@@ -351,6 +392,13 @@ struct Replication {
 
     @inline(__always)
     func slot(of contact: ContactID) -> UInt32 { UInt32(truncatingIfNeeded: contact.rawValue) }
+
+    /// The id still names a contact in flight (its slot was not freed and reused since).
+    @inline(__always)
+    func isCurrent(_ contact: ContactID) -> Bool {
+        let info = contacts[Int(slot(of: contact))]
+        return info.live && info.generation == UInt32(truncatingIfNeeded: contact.rawValue >> 32)
+    }
 
     mutating func allocateSlot() -> UInt32 {
         let slot: UInt32

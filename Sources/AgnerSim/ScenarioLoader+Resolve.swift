@@ -103,7 +103,9 @@ extension ScenarioLoader {
             } else {
                 levels = skills.indices.map { SkillLevel(SkillID($0), 3) }
             }
-            var capacity = AgentProfile.standardCapacity
+            // By default a group serves, at standard capacity, every channel the scenario has demand on.
+            var capacity = PerChannel(repeating: 0)
+            for channel in Set(file.demand.map(\.channel)) { capacity[channel] = AgentProfile.standardCapacity[channel] }
             if let named = group.channels {
                 capacity = PerChannel(repeating: 0)
                 for entry in named {

@@ -26,6 +26,15 @@ let package = Package(
             path: "Sources/ProfileEngine"
         ),
         .executableTarget(
+            name: "SimulatorBenchmarks",
+            dependencies: [
+                .product(name: "AgnerSim", package: "agner"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/SimulatorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "EngineBenchmarks",
             dependencies: [
                 "Workloads",

@@ -22,7 +22,7 @@ public struct SimulationSummary: Sendable, Codable {
         public var unserved: Estimate
         public var deflected: Estimate
         public var qaSampled: Estimate
-        /// Occupancy, for the whole center only.
+        /// Occupancy: for the whole center, and for a department by its agents.
         public var occupancy: Estimate?
 
         /// True when the goal is met by the mean.
@@ -78,8 +78,41 @@ public struct SimulationSummary: Sendable, Codable {
     /// Agent-hours logged in and not on a break (after the warm-up).
     public var staffedAgentHours: Estimate
     public var contactsSimulated: Int
+    /// How long the run took and on how many threads: kept for the results database, but not
+    /// part of the encoded summary, which must be the same on every run.
     public var wallSeconds: Double
     public var threads: Int
+
+    enum CodingKeys: String, CodingKey {
+        case scenario, variant, scenarioHash, seed, replications, days, warmupSeconds, serviceLevelDefinition,
+             serviceLevelLabel, total, channels, topics, departments, segments, intervals, agents, costs,
+             staffedAgentHours, contactsSimulated
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        scenario = try c.decode(String.self, forKey: .scenario)
+        variant = try c.decodeIfPresent(String.self, forKey: .variant)
+        scenarioHash = try c.decode(String.self, forKey: .scenarioHash)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        replications = try c.decode(Int.self, forKey: .replications)
+        days = try c.decode(Int.self, forKey: .days)
+        warmupSeconds = try c.decode(Double.self, forKey: .warmupSeconds)
+        serviceLevelDefinition = try c.decode(String.self, forKey: .serviceLevelDefinition)
+        serviceLevelLabel = try c.decode(String.self, forKey: .serviceLevelLabel)
+        total = try c.decode(Group.self, forKey: .total)
+        channels = try c.decode([Group].self, forKey: .channels)
+        topics = try c.decode([Group].self, forKey: .topics)
+        departments = try c.decode([Group].self, forKey: .departments)
+        segments = try c.decode([Group].self, forKey: .segments)
+        intervals = try c.decode([IntervalRow].self, forKey: .intervals)
+        agents = try c.decode([AgentRow].self, forKey: .agents)
+        costs = try c.decode(CostSummary.self, forKey: .costs)
+        staffedAgentHours = try c.decode(Estimate.self, forKey: .staffedAgentHours)
+        contactsSimulated = try c.decode(Int.self, forKey: .contactsSimulated)
+        wallSeconds = 0
+        threads = 0
+    }
 
     public init(_ outcome: SimulationOutcome) {
         let scenario = outcome.scenario
@@ -118,6 +151,16 @@ public struct SimulationSummary: Sendable, Codable {
         }
         topics = scenario.center.topics.indices.map { index in group(scenario.center.topics[index].name) { $0.topics[index] } }
         departments = scenario.center.departments.indices.map { index in group(scenario.center.departments[index]) { $0.departments[index] } }
+        // Occupancy by the agents' department (the topics' owner decides the rest of the row).
+        var departmentOfAgent: [Int] = []
+        for group in scenario.agentGroups { departmentOfAgent += Array(repeating: group.department.index, count: group.count) }
+        for index in departments.indices {
+            departments[index].occupancy = estimate { run in
+                var workload = Workload()
+                for (agent, department) in departmentOfAgent.enumerated() where department == index { workload.add(run.agents[agent].workload) }
+                return workload.occupancy
+            }
+        }
         segments = Segment.allCases.map { segment in group(segment.name) { $0.segments[segment.rawValue] } }
             .filter { $0.offered.mean > 0 || $0.deflected.mean > 0 }
 

@@ -75,3 +75,16 @@ struct ReportTests {
         #expect(text.contains("worse"))
     }
 }
+
+extension ReportTests {
+    @Test("the JSON and CSV outputs are the same byte for byte, whatever the number of threads")
+    func outputsAreReproducible() throws {
+        let scenario = try ScenarioLoader.load(yaml: Self.yaml)
+        let one = SimulationSummary(Simulator.run(scenario, options: Simulator.Options(replications: 4, threads: 1)))
+        let two = SimulationSummary(Simulator.run(scenario, options: Simulator.Options(replications: 4, threads: 2)))
+        #expect(try SimulationReport.json(one) == SimulationReport.json(two))
+        #expect(SimulationReport.csv(one) == SimulationReport.csv(two))
+        #expect(SimulationReport.table(one, details: true, agents: true, intervals: true)
+                == SimulationReport.table(two, details: true, agents: true, intervals: true))
+    }
+}

@@ -101,6 +101,7 @@ extension Replication {
     }
 
     mutating func finish() {
+        aggregateCells()
         for agent in agentStaffed.indices where agentStaffed[agent] {
             result.agents[agent].workload.staffed += max(0, end - max(agentStaffedSince[agent], warmup))
         }

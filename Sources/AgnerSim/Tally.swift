@@ -15,7 +15,7 @@ public struct Tally: Sendable, Equatable, Codable {
     public var waitSum: Double = 0
     public var longestWait: Double = 0
     public var handleSum: Double = 0
-    public var breaches = [Int](repeating: 0, count: BreachCause.allCases.count)
+    public var breaches = BreachCounts()
     public var callbacks = 0
     /// Arrived outside opening hours and not kept.
     public var unserved = 0
@@ -36,7 +36,7 @@ public struct Tally: Sendable, Equatable, Codable {
         waitSum += other.waitSum
         longestWait = max(longestWait, other.longestWait)
         handleSum += other.handleSum
-        for index in breaches.indices { breaches[index] += other.breaches[index] }
+        for index in 0..<BreachCounts.count { breaches[index] += other.breaches[index] }
         callbacks += other.callbacks
         unserved += other.unserved
         deflected += other.deflected
@@ -57,7 +57,47 @@ public struct Tally: Sendable, Equatable, Codable {
     public var averageHandleTime: Double { answered > 0 ? handleSum / Double(answered) : .nan }
     public var abandonRate: Double { offered > 0 ? Double(abandoned) / Double(offered) : .nan }
     public var probabilityOfWaiting: Double { offered > 0 ? Double(waited) / Double(offered) : .nan }
-    public var totalBreaches: Int { breaches.reduce(0, +) }
+    public var totalBreaches: Int { (0..<BreachCounts.count).reduce(0) { $0 + breaches[$1] } }
+}
+
+/// Breaches per cause (in `BreachCause.allCases` order), stored inline so that a `Tally` is a
+/// plain value: no heap storage, no reference counting on the simulator's hot path.
+public struct BreachCounts: Sendable, Equatable, Codable {
+    public static let count = 5
+    private var a = 0, b = 0, c = 0, d = 0, e = 0
+
+    public init() {}
+
+    public subscript(index: Int) -> Int {
+        get {
+            switch index {
+            case 0: a
+            case 1: b
+            case 2: c
+            case 3: d
+            default: e
+            }
+        }
+        set {
+            switch index {
+            case 0: a = newValue
+            case 1: b = newValue
+            case 2: c = newValue
+            case 3: d = newValue
+            default: e = newValue
+            }
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        for index in 0..<Self.count { self[index] = try container.decode(Int.self) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        for index in 0..<Self.count { try container.encode(self[index]) }
+    }
 }
 
 /// Staffed and busy agent-seconds, for occupancy.

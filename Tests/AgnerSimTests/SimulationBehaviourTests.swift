@@ -71,6 +71,11 @@ struct SimulationBehaviourTests {
         #expect(abs(byInterval - s.total.offered.mean) < 1e-6)
     }
 
+    @Test("breach counts have a place for every cause")
+    func breachCountsCoverCauses() {
+        #expect(BreachCounts.count == BreachCause.allCases.count)
+    }
+
     @Test("the QA sample is about the configured share of handled contacts, and it is per agent")
     func qaSample() throws {
         let s = try Self.summary(Self.small, replications: 3)

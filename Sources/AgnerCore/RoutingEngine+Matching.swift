@@ -137,7 +137,11 @@ extension RoutingEngine {
         if free != 0 || counted != 0 {
             // The mask first: compaction below must already see the agent as free.
             agents[slot].countedFree = free
-            for channel in Channel.allCases {
+            let policy = configuration.policy
+            var channels = free | counted  // visit only the channels that are or were free
+            while channels != 0 {
+                let channel = Channel(rawValue: channels.trailingZeroBitCount)!
+                channels &= channels - 1
                 let bit = UInt8(1) << UInt8(channel.rawValue)
                 let wasFree = counted & bit != 0
                 let isFree = free & bit != 0
@@ -157,7 +161,7 @@ extension RoutingEngine {
                 let version = agents[slot].versions[channel]
                 for membership in agents[slot].memberships[channel] where pools[Int(membership.pool)].isIndexed {
                     let pool = Int(membership.pool)
-                    let rank: Int32 = switch configuration.policy {
+                    let rank: Int32 = switch policy {
                     case .longestIdle: 0
                     case .mostSkilled: -membership.proficiency
                     case .leastOccupied: Int32(inUse)

@@ -72,6 +72,7 @@ extension Replication {
     mutating func agentChanged(_ agent: Int, state: AgentState) {
         let staffed = state != .offline && state != .onBreak
         guard staffed != agentStaffed[agent] else { return }
+        integrateWorkload()
         agentStaffed[agent] = staffed
         if staffed {
             staffedAgents += 1
@@ -82,10 +83,18 @@ extension Replication {
         }
     }
 
-    /// Moves the clock, adding staffed and busy agent-seconds to the intervals they fall in.
+    /// Moves the clock. Staffed and busy agent-seconds are step functions, integrated only when
+    /// they change (`integrateWorkload`), not at every event.
+    @inline(__always)
     mutating func advanceClock(to time: Seconds) {
+        now = time
+    }
+
+    /// Adds staffed and busy agent-seconds since the last change to the intervals they fall in.
+    /// Call before changing `staffedAgents` or `busyLoad`, and at the end.
+    mutating func integrateWorkload() {
         var from = max(integratedUntil, warmup)
-        let to = min(time, end)
+        let to = min(now, end)
         while from < to {
             let interval = Int(from / intervalLength)
             let boundary = min(to, Double(interval + 1) * intervalLength)
@@ -96,11 +105,11 @@ extension Replication {
             }
             from = boundary
         }
-        integratedUntil = max(integratedUntil, time)
-        now = time
+        integratedUntil = max(integratedUntil, now)
     }
 
     mutating func finish() {
+        integrateWorkload()
         aggregateCells()
         for agent in agentStaffed.indices where agentStaffed[agent] {
             result.agents[agent].workload.staffed += max(0, end - max(agentStaffedSince[agent], warmup))

@@ -13,6 +13,9 @@ struct Replication {
     var events: [Event] = []
     var queue = BinaryHeap<Pending>()
     var arrivals = BinaryHeap<NextArrival>()
+    /// Per stream, the rate in force and until when (the end of its interval).
+    var rateUntil: [Seconds] = []
+    var currentRate: [Double] = []
     var sequence: UInt64 = 0
     var now: Seconds = 0
 
@@ -163,6 +166,8 @@ struct Replication {
 
     mutating func run() -> ReplicationResult {
         addAgents()
+        rateUntil = Array(repeating: -1, count: scenario.demand.count)
+        currentRate = Array(repeating: 0, count: scenario.demand.count)
         for (stream, _) in scenario.demand.enumerated() { scheduleNextArrival(stream: stream, after: 0) }
         for day in 0..<scenario.run.days { push(Double(day) * 86_400, .dayStart, UInt64(day)) }
         while true {
@@ -240,11 +245,15 @@ struct Replication {
     mutating func scheduleNextArrival(stream: Int, after start: Seconds) {
         var time = start
         while time < end {
-            let day = Int(time / 86_400)
-            let intervalOfDay = min(intervalsPerDay - 1, Int((time - Double(day) * 86_400) / intervalLength))
-            let boundary = Double(day) * 86_400 + Double(intervalOfDay + 1) * intervalLength
-            let weekday = (startWeekday + day) % 7
-            let rate = rates[stream * intervalsPerDay + intervalOfDay] * weekdayFactors[stream * 7 + weekday]
+            if time >= rateUntil[stream] {
+                let day = Int(time / 86_400)
+                let intervalOfDay = min(intervalsPerDay - 1, Int((time - Double(day) * 86_400) / intervalLength))
+                rateUntil[stream] = Double(day) * 86_400 + Double(intervalOfDay + 1) * intervalLength
+                let weekday = (startWeekday + day) % 7
+                currentRate[stream] = rates[stream * intervalsPerDay + intervalOfDay] * weekdayFactors[stream * 7 + weekday]
+            }
+            let boundary = rateUntil[stream]
+            let rate = currentRate[stream]
             if rate > 0 {
                 let next = time + arrivalsRandom.exponential(mean: 1 / rate)
                 if next < boundary {
@@ -338,6 +347,7 @@ struct Replication {
                 releaseSlot(contact)
             case let .wrapUpEnded(contact, _):
                 let info = contacts[Int(slot(of: contact))]
+                integrateWorkload()
                 busyLoad -= info.weight
                 releaseSlot(contact)
             case let .agentState(agent, state):
@@ -361,6 +371,7 @@ struct Replication {
         contacts[slot].agent = Int32(agentIndex)
         contacts[slot].weight = weight
         contacts[slot].connected = true
+        integrateWorkload()
         busyLoad += weight
         let wrapUp = self.wrapUp[channel]
         guard info.counted else { return }

@@ -175,3 +175,20 @@ extension IndexUpkeepTests {
         #expect(table.values.sorted() == reference.values.sorted())
     }
 }
+
+extension IndexUpkeepTests {
+    @Test("the binary heap pops in order, built by insertion or all at once")
+    func binaryHeapOrder() {
+        var rng = SeededGenerator(seed: 5)
+        let values = (0..<2_000).map { _ in Int.random(in: 0..<500, using: &rng) }
+        var inserted = BinaryHeap<Int>()
+        for value in values { inserted.insert(value) }
+        var built = BinaryHeap(values)
+        var fromInserted: [Int] = []
+        var fromBuilt: [Int] = []
+        while let value = inserted.popMin() { fromInserted.append(value) }
+        while let value = built.popMin() { fromBuilt.append(value) }
+        #expect(fromInserted == values.sorted())
+        #expect(fromBuilt == values.sorted())
+    }
+}

@@ -31,6 +31,8 @@ let package = Package(
         ),
         .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim"]),
         .target(name: "AgnerStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .systemLibrary(name: "CJansson", providers: [.apt(["libjansson-dev"])]),
+        .target(name: "AgnerServer", dependencies: ["AgnerCore", "CJansson"]),
         .executableTarget(
             name: "agner",
             dependencies: [
@@ -45,5 +47,6 @@ let package = Package(
         .testTarget(name: "AgnerSimTests", dependencies: ["AgnerSim"], resources: [.copy("Resources")]),
         .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport", "AgnerSim"]),
         .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore"]),
+        .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer"]),
     ]
 )

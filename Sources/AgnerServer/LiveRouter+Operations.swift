@@ -1,0 +1,343 @@
+import AgnerCore
+import Foundation
+
+extension LiveRouter {
+    func perform(_ op: String, _ request: WireObject, session: SessionID, name: String, outputs: inout [Outbound]) throws(ProtocolError) -> WireValue {
+        switch op {
+        case "contact.arrive":
+            let contactName = try request.string("id")
+            let channelName = try request.string("channel")
+            guard let channel = Channel(name: channelName) else {
+                throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall")
+            }
+            let topicName = try request.string("topic")
+            guard let topic = settings.center.topic(named: topicName) else {
+                throw ProtocolError(.badField, "topic: unknown topic '\(topicName)' (known: \(settings.center.topics.map(\.name).joined(separator: ", ")))")
+            }
+            var segment = Segment.regular
+            if let segmentName = try request.optionalString("segment") {
+                guard let known = Segment(name: segmentName) else {
+                    throw ProtocolError(.badField, "segment: '\(segmentName)' should be wholesale, regular or new")
+                }
+                segment = known
+            }
+            let priority = try request.optionalInt("priority") ?? 0
+            guard (0...9).contains(priority) else { throw ProtocolError(.badField, "priority: \(priority) is outside 0–9") }
+            guard contactIDs[contactName] == nil else { throw ProtocolError(.duplicateContact, "contact '\(contactName)' is already open") }
+            let id = ContactID(nextContact)
+            let events = try apply(.arrive(ContactArrival(id: id, channel: channel, topic: topic, segment: segment, priority: priority)),
+                                   request: request, origin: name) {
+                // Known before the events are delivered, so they can name the contact.
+                self.nextContact += 1
+                self.contactIDs[contactName] = id
+                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name)
+            }
+            outputs += deliver(events)
+            return .object([("contact", .string(contactName)), ("state", .string(contactState(id)))])
+
+        case "offer.accept", "offer.reject":
+            let contact = try knownContact(try request.string("contact"))
+            let agent = try knownAgent(try request.string("agent"))
+            let command: Command = op == "offer.accept" ? .accept(contact, agent) : .reject(contact, agent)
+            outputs += deliver(try apply(command, request: request, origin: name))
+            return .object([("contact", .string(try request.string("contact"))), ("state", .string(contactState(contact)))])
+
+        case "contact.abandon", "contact.complete":
+            let contactName = try request.string("id")
+            let contact = try knownContact(contactName)
+            let command: Command = op == "contact.abandon" ? .abandon(contact) : .complete(contact)
+            outputs += deliver(try apply(command, request: request, origin: name))
+            return .object([("contact", .string(contactName)), ("state", .string(contactState(contact)))])
+
+        case "agent.state":
+            let agentName = try request.string("agent")
+            let agent = try knownAgent(agentName)
+            let stateName = try request.string("state")
+            let presence: Presence
+            switch stateName {
+            case "available": presence = .available
+            case "onBreak": presence = .onBreak
+            case "offline": presence = .offline
+            default: throw ProtocolError(.badField, "state: '\(stateName)' should be available, onBreak or offline")
+            }
+            outputs += deliver(try apply(.setPresence(agent, presence), request: request, origin: name))
+            return .object([("agent", .string(agentName)), ("state", .string(engine.agent(agent)?.state.name ?? "unknown"))])
+
+        case "agent.add", "agent.update":
+            let agentName = try request.string("agent")
+            let existing = agentIDs[agentName]
+            if op == "agent.add", existing != nil { throw ProtocolError(.invalidState, "agent '\(agentName)' already exists") }
+            if op == "agent.update", existing == nil { throw ProtocolError(.unknownAgent, "unknown agent '\(agentName)'") }
+            let id = existing ?? AgentID(nextAgent)
+            let profile = try agentProfile(request, id: id)
+            let events = try apply(op == "agent.add" ? .addAgent(profile) : .updateAgent(profile), request: request, origin: name) {
+                if existing == nil {
+                    self.nextAgent += 1
+                    self.agentIDs[agentName] = id
+                    self.agentNames[id.rawValue] = agentName
+                }
+            }
+            outputs += deliver(events)
+            return .object([("agent", .string(agentName)), ("state", .string(engine.agent(id)?.state.name ?? "offline"))])
+
+        case "agent.remove":
+            let agentName = try request.string("agent")
+            let id = try knownAgent(agentName)
+            outputs += deliver(try apply(.removeAgent(id), request: request, origin: name) {
+                self.agentIDs[agentName] = nil
+            })
+            return .object([("agent", .string(agentName)), ("removed", .bool(true))])
+
+        case "subscribe":
+            let names = try request.optionalStringList("events") ?? ["*"]
+            var chosen: Set<String> = []
+            for event in names {
+                if event == "*" { chosen.formUnion(Self.eventNames); continue }
+                guard Self.eventNames.contains(event) else {
+                    throw ProtocolError(.badField, "events: unknown event '\(event)' (known: \(Self.eventNames.sorted().joined(separator: ", ")), or *)")
+                }
+                chosen.insert(event)
+            }
+            sessions[session]?.subscriptions = chosen
+            return .object([("events", .array(chosen.sorted().map(WireValue.string)))])
+
+        case "stats": return stats()
+        case "agents": return agentList()
+        case "contacts": return contactList(owner: nil)
+        case "sync": return .object([("contacts", contactList(owner: name))])
+        default:
+            throw ProtocolError(.unknownOp, "unknown op '\(op)'")
+        }
+    }
+
+    /// Applies a command to the engine at the current time; if accepted, journals it (with
+    /// `prepare` run first, so replay sees the same names) and returns its events.
+    func apply(_ command: Command, request: WireObject?, origin: String, prepare: () -> Void = {}) throws(ProtocolError) -> [Event] {
+        var events: [Event] = []
+        let now = currentTime()
+        // Timers due before the command fire first; their events go out even if it is refused.
+        // A refused command changes nothing in the engine (its contract), so it is applied in place.
+        do { try engine.apply(command, at: now, into: &events) } catch {
+            pendingTimerEvents += events
+            throw Self.protocolError(error)
+        }
+        if !replaying, let journal, let request {
+            do {
+                try journal.append(JournalEntry(time: now, origin: origin, line: request.lineWithout("req")))
+            } catch {
+                // The engine has moved on but the command is not journaled: stopping is the only
+                // honest answer (a restart rebuilds from what the journal holds, and this command
+                // was never acknowledged).
+                fatalError("the journal refused an accepted command: \(error)")
+            }
+        }
+        prepare()
+        return events
+    }
+
+    static func protocolError(_ error: EngineError) -> ProtocolError {
+        switch error {
+        case let .unknownAgent(id): ProtocolError(.unknownAgent, "unknown agent \(id)")
+        case let .unknownContact(id): ProtocolError(.unknownContact, "unknown contact \(id)")
+        case .duplicateContact: ProtocolError(.duplicateContact, error.description)
+        case .invalidState, .timeWentBackwards, .duplicateAgent: ProtocolError(.invalidState, error.description)
+        case .invalidValue, .unknownTopic, .unknownSkill, .unknownDepartment: ProtocolError(.badField, error.description)
+        }
+    }
+
+    func knownContact(_ name: String) throws(ProtocolError) -> ContactID {
+        guard let id = contactIDs[name] else { throw ProtocolError(.unknownContact, "unknown contact '\(name)'") }
+        return id
+    }
+
+    func knownAgent(_ name: String) throws(ProtocolError) -> AgentID {
+        guard let id = agentIDs[name] else { throw ProtocolError(.unknownAgent, "unknown agent '\(name)'") }
+        return id
+    }
+
+    func contactState(_ id: ContactID) -> String {
+        engine.state(of: id)?.name ?? "ended"
+    }
+
+    func agentProfile(_ request: WireObject, id: AgentID) throws(ProtocolError) -> AgentProfile {
+        let center = settings.center
+        let departmentName = try request.optionalString("department") ?? center.departments[0]
+        guard let department = center.department(named: departmentName) else {
+            throw ProtocolError(.badField, "department: unknown department '\(departmentName)'")
+        }
+        var skills: [SkillLevel] = []
+        for (skillName, level) in try request.optionalIntMap("skills") ?? [] {
+            guard let skill = center.skill(named: skillName) else { throw ProtocolError(.badField, "skills.\(skillName): unknown skill") }
+            guard (1...5).contains(level) else { throw ProtocolError(.badField, "skills.\(skillName): proficiency \(level) is outside 1–5") }
+            skills.append(SkillLevel(skill, level))
+        }
+        var capacity = AgentProfile.standardCapacity
+        if let channels = try request.optionalIntMap("channels") {
+            capacity = PerChannel(repeating: 0)
+            for (channelName, value) in channels {
+                guard let channel = Channel(name: channelName) else { throw ProtocolError(.badField, "channels.\(channelName): unknown channel") }
+                capacity[channel] = value
+            }
+        }
+        return AgentProfile(id: id, department: department, skills: skills, capacity: capacity)
+    }
+
+    // MARK: - Events
+
+    /// Turns engine events into lines: offers and what concerns a contact's own adapter go to
+    /// that adapter's connections; everything goes to the connections subscribed to it.
+    func deliver(_ events: [Event]) -> [Outbound] {
+        let all = pendingTimerEvents + events
+        pendingTimerEvents = []
+        rollDay()
+        var outputs: [Outbound] = []
+        for event in all {
+            count(event)
+            guard !replaying, let (name, fields, contact) = describe(event) else { forget(event); continue }
+            let line = WireValue.object([("event", .string(name))] + fields).line()
+            let owner = contact.flatMap { contacts[$0.rawValue]?.owner }
+            for (session, state) in sessions.sorted(by: { $0.key < $1.key }) {
+                let ownsIt = owner != nil && state.name == owner && Self.ownerEvents.contains(name)
+                if ownsIt || state.subscriptions.contains(name) { outputs.append(Outbound(session: session, line: line)) }
+            }
+            forget(event)
+        }
+        return outputs
+    }
+
+    static let ownerEvents: Set<String> = ["offer", "offer.expired", "contact.callback", "contact.closed"]
+
+    func name(of contact: ContactID) -> String { contacts[contact.rawValue]?.name ?? contact.description }
+    func name(of agent: AgentID) -> String { agentNames[agent.rawValue] ?? agent.description }
+
+    func describe(_ event: Event) -> (String, [(String, WireValue)], ContactID?)? {
+        switch event {
+        case let .offered(c, a, why, expiresAt):
+            var fields: [(String, WireValue)] = [("contact", .string(name(of: c))), ("agent", .string(name(of: a))),
+                                                 ("step", .int(why.step)), ("why", .string(why.summary))]
+            fields.append(("expires_at", expiresAt.map(WireValue.double) ?? .null))
+            return ("offer", fields, c)
+        case let .offerExpired(c, a): return ("offer.expired", [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))], c)
+        case let .offerRejected(c, a): return ("offer.rejected", [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))], c)
+        case let .queued(c, step): return ("contact.queued", [("contact", .string(name(of: c))), ("step", .int(step))], c)
+        case let .connected(c, a, waited):
+            return ("contact.connected", [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("waited_s", .double(waited))], c)
+        case let .escalated(c, step): return ("contact.escalated", [("contact", .string(name(of: c))), ("step", .int(step))], c)
+        case let .breachWarning(c): return ("contact.breach_warning", [("contact", .string(name(of: c)))], c)
+        case let .breached(c, cause): return ("contact.breached", [("contact", .string(name(of: c))), ("cause", .string(cause.rawValue))], c)
+        case let .callbackScheduled(c): return ("contact.callback", [("contact", .string(name(of: c)))], c)
+        case let .abandoned(c, waited): return ("contact.abandoned", [("contact", .string(name(of: c))), ("waited_s", .double(waited))], c)
+        case let .completed(c, a): return ("contact.completed", [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))], c)
+        case let .closed(c): return ("contact.closed", [("contact", .string(name(of: c)))], c)
+        case let .wrapUpEnded(c, a): return ("contact.wrapped_up", [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))], c)
+        case let .agentState(a, state): return ("agent.state", [("agent", .string(name(of: a))), ("state", .string(state.name))], nil)
+        case let .agentRemoved(a): return ("agent.removed", [("agent", .string(name(of: a)))], nil)
+        }
+    }
+
+    /// Forgets the names of contacts that reached their end.
+    func forget(_ event: Event) {
+        switch event {
+        case let .abandoned(c, _), let .closed(c), let .wrapUpEnded(c, _):
+            if let entry = contacts.removeValue(forKey: c.rawValue) { contactIDs[entry.name] = nil }
+        case let .agentRemoved(a):
+            agentNames[a.rawValue] = nil
+        default:
+            break
+        }
+    }
+
+    // MARK: - Today's figures
+
+    func rollDay() {
+        let today = Int(currentTime() / 86_400)
+        if today != day {
+            day = today
+            tallies = [:]
+        }
+    }
+
+    func count(_ event: Event) {
+        switch event {
+        case let .connected(c, _, waited):
+            guard let snapshot = engine.contact(c) else { return }
+            let key = "\(snapshot.channel.name)/\(settings.center.topics[snapshot.topic.index].name)"
+            tallies[key, default: DayTally()].answered += 1
+            if waited <= snapshot.deadline - snapshot.arrival { tallies[key, default: DayTally()].answeredWithinTarget += 1 }
+        case .abandoned:
+            break
+        default:
+            break
+        }
+    }
+
+    func stats() -> WireValue {
+        rollDay()
+        let now = currentTime()
+        struct Queue { var waiting = 0; var oldest = 0.0; var atRisk = 0 }
+        var queues: [String: Queue] = [:]
+        for contact in engine.openContacts where contact.state.isWaiting || contact.state == .offered {
+            let key = "\(contact.channel.name)/\(settings.center.topics[contact.topic.index].name)"
+            let waited = now - contact.arrival
+            queues[key, default: Queue()].waiting += 1
+            queues[key, default: Queue()].oldest = max(queues[key]!.oldest, waited)
+            if waited >= settings.center.breachWarningAt * (contact.deadline - contact.arrival) { queues[key, default: Queue()].atRisk += 1 }
+        }
+        let keys = Set(queues.keys).union(tallies.keys).sorted()
+        return .object([("queues", .array(keys.map { key in
+            let parts = key.split(separator: "/").map(String.init)
+            let queue = queues[key] ?? Queue()
+            let tally = tallies[key] ?? DayTally()
+            return .object([
+                ("channel", .string(parts[0])), ("topic", .string(parts[1])), ("waiting", .int(queue.waiting)),
+                ("oldest_wait_s", .double(queue.oldest)), ("at_risk", .int(queue.atRisk)),
+                ("answered_today", .int(tally.answered)),
+                ("service_level_today", tally.answered > 0 ? .double(Double(tally.answeredWithinTarget) / Double(tally.answered)) : .null),
+            ])
+        }))])
+    }
+
+    func agentList() -> WireValue {
+        .object([("agents", .array(engine.allAgents.compactMap { agent in
+            guard let name = agentNames[agent.profile.id.rawValue] else { return nil }
+            return .object([
+                ("agent", .string(name)), ("department", .string(settings.center.departments[agent.profile.department.index])),
+                ("state", .string(agent.state.name)),
+                ("in_use", .object(Channel.allCases.map { ($0.name, .int(agent.inUse[$0])) })),
+            ])
+        }))])
+    }
+
+    func contactList(owner: String?) -> WireValue {
+        let now = currentTime()
+        return .array(engine.openContacts.compactMap { contact in
+            guard let entry = contacts[contact.id.rawValue], owner == nil || entry.owner == owner else { return nil }
+            return .object([
+                ("contact", .string(entry.name)), ("channel", .string(contact.channel.name)),
+                ("topic", .string(settings.center.topics[contact.topic.index].name)), ("state", .string(contact.state.name)),
+                ("step", .int(contact.step)), ("waited_s", .double(now - contact.arrival)),
+                ("agent", contact.agent.map { .string(name(of: $0)) } ?? .null), ("adapter", .string(entry.owner)),
+            ])
+        })
+    }
+
+    // MARK: - Recovery
+
+    /// Rebuilds the state by replaying journaled commands in order, then fires what fell due
+    /// while the service was down.
+    public func replay(_ entries: [JournalEntry]) throws -> Int {
+        replaying = true
+        defer { replaying = false }
+        var replayed = 0
+        for entry in entries {
+            let request = try WireObject(parsing: entry.line)
+            let op = try request.string("op")
+            var ignored: [Outbound] = []
+            replayClock = entry.time
+            _ = try perform(op, request, session: SessionID(-1), name: entry.origin, outputs: &ignored)
+            replayed += 1
+        }
+        replayClock = nil
+        return replayed
+    }
+}

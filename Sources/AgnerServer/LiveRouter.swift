@@ -1,0 +1,256 @@
+import AgnerCore
+import Foundation
+
+/// A connection, as the router knows it.
+public struct SessionID: Hashable, Sendable, Comparable {
+    public var raw: Int
+    public init(_ raw: Int) { self.raw = raw }
+    public static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
+}
+
+public enum Role: String, Sendable, CaseIterable {
+    /// Telephony, chat and e-mail adapters: contacts and agent states.
+    case adapter
+    /// Everything, including live staffing changes.
+    case supervisor
+    /// Read-only: stats, agents, contacts, events.
+    case observer
+}
+
+/// A line for one connection.
+public struct Outbound: Sendable, Equatable {
+    public var session: SessionID
+    public var line: String
+}
+
+/// The live face of the engine, without sockets: it reads protocol lines, drives the routing
+/// engine with the wall clock, journals accepted commands, and says which lines go to which
+/// connection. Not thread-safe: the server confines it to one event loop.
+public final class LiveRouter {
+    public struct Agent: Sendable {
+        public var name: String
+        public var profile: AgentProfile
+        public init(name: String, profile: AgentProfile) {
+            self.name = name
+            self.profile = profile
+        }
+    }
+
+    public struct Settings: Sendable {
+        public var center: CenterConfiguration
+        /// Agents known at start (offline until their adapter logs them in).
+        public var agents: [Agent]
+        /// Token → role. nil: no authentication; a connection may act before `hello`.
+        public var tokens: [String: Role]?
+
+        public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Role]? = nil) {
+            self.center = center
+            self.agents = agents
+            self.tokens = tokens
+        }
+    }
+
+    struct Session {
+        var role: Role?
+        var name: String
+        var subscriptions: Set<String> = []
+    }
+
+    struct ContactEntry {
+        var name: String
+        var owner: String
+    }
+
+    /// Per channel and topic, since the start of the (UTC) day.
+    struct DayTally {
+        var answered = 0
+        var answeredWithinTarget = 0
+        var abandoned = 0
+    }
+
+    public let settings: Settings
+    var engine: RoutingEngine
+    let clock: () -> Double
+    let journal: CommandJournal?
+    var sessions: [SessionID: Session] = [:]
+    var contactIDs: [String: ContactID] = [:]
+    var contacts: [UInt64: ContactEntry] = [:]
+    var agentIDs: [String: AgentID] = [:]
+    var agentNames: [UInt64: String] = [:]
+    var nextContact: UInt64 = 1
+    var nextAgent: UInt64 = 1
+    var day = -1
+    var tallies: [String: DayTally] = [:]  // "channel/topic"
+    /// While replaying the journal: no journaling, no output, and the journal's clock.
+    var replaying = false
+    var replayClock: Double? = nil
+    /// Events of timers that fired before a refused command: sent with the next output.
+    var pendingTimerEvents: [Event] = []
+
+    /// The engine's time: the wall clock (or the journal's during replay), never backwards.
+    func currentTime() -> Double {
+        max(replayClock ?? clock(), engine.now)
+    }
+
+    public static let eventNames: Set<String> = [
+        "offer", "offer.expired", "offer.rejected", "contact.queued", "contact.connected", "contact.escalated",
+        "contact.breach_warning", "contact.breached", "contact.callback", "contact.abandoned", "contact.completed",
+        "contact.closed", "contact.wrapped_up", "agent.state", "agent.removed",
+    ]
+
+    public init(settings: Settings, clock: @escaping () -> Double, journal: CommandJournal? = nil) throws(EngineError) {
+        self.settings = settings
+        self.clock = clock
+        self.journal = journal
+        engine = RoutingEngine(configuration: settings.center)
+        var ignored: [Event] = []
+        for agent in settings.agents {
+            let id = AgentID(nextAgent)
+            nextAgent += 1
+            var profile = agent.profile
+            profile.id = id
+            try engine.apply(.addAgent(profile), at: 0, into: &ignored)
+            agentIDs[agent.name] = id
+            agentNames[id.rawValue] = agent.name
+        }
+    }
+
+    // MARK: - Connections
+
+    public func connect(_ session: SessionID) {
+        sessions[session] = Session(role: settings.tokens == nil ? .supervisor : nil, name: "connection-\(session.raw)")
+    }
+
+    public func disconnect(_ session: SessionID) {
+        sessions[session] = nil
+    }
+
+    public func isAuthenticated(_ session: SessionID) -> Bool {
+        sessions[session]?.role != nil
+    }
+
+    /// The earliest pending engine timer (Unix seconds).
+    public func nextDeadline() -> Double? { engine.nextDeadline() }
+
+    /// Fires the engine's timers that are due by now.
+    public func fireTimers() -> [Outbound] {
+        var events: [Event] = []
+        engine.advance(to: currentTime(), into: &events)
+        return deliver(events)
+    }
+
+    // MARK: - Requests
+
+    /// Handles one request line (without its newline) from a connection.
+    public func handle(line bytes: UnsafeRawBufferPointer, from session: SessionID) -> [Outbound] {
+        let request: WireObject
+        do throws(ProtocolError) { request = try WireObject(parsing: bytes) } catch {
+            return [reply(to: session, re: nil, error: error)]
+        }
+        return handle(request, from: session)
+    }
+
+    public func handle(line text: String, from session: SessionID) -> [Outbound] {
+        var text = text
+        return text.withUTF8 { handle(line: UnsafeRawBufferPointer($0), from: session) }
+    }
+
+    func handle(_ request: WireObject, from session: SessionID) -> [Outbound] {
+        let re = request.verbatim("req")
+        do throws(ProtocolError) {
+            let op = try request.string("op")
+            guard var state = sessions[session] else { throw ProtocolError(.notAuthenticated, "unknown connection") }
+            if op == "hello" {
+                let result = try hello(request, session: &state)
+                sessions[session] = state
+                return [reply(to: session, re: re, result: result)]
+            }
+            guard let role = state.role else {
+                throw ProtocolError(.notAuthenticated, "send hello with a token first")
+            }
+            guard let required = Self.requiredRole[op] else {
+                throw ProtocolError(.unknownOp, "unknown op '\(op)'")
+            }
+            guard Self.allows(role, required) else {
+                throw ProtocolError(.forbidden, "op '\(op)' is not allowed for the \(role.rawValue) role")
+            }
+            var outputs: [Outbound] = []
+            let result = try perform(op, request, session: session, name: state.name, outputs: &outputs)
+            return [reply(to: session, re: re, result: result)] + outputs
+        } catch {
+            return [reply(to: session, re: re, error: error)]
+        }
+    }
+
+    enum Required { case any, adapter, supervisor }
+
+    static let requiredRole: [String: Required] = [
+        "contact.arrive": .adapter, "offer.accept": .adapter, "offer.reject": .adapter, "contact.abandon": .adapter,
+        "contact.complete": .adapter, "agent.state": .adapter, "sync": .adapter,
+        "stats": .any, "agents": .any, "contacts": .any, "subscribe": .any,
+        "agent.add": .supervisor, "agent.update": .supervisor, "agent.remove": .supervisor,
+    ]
+
+    static func allows(_ role: Role, _ required: Required) -> Bool {
+        switch required {
+        case .any: true
+        case .adapter: role == .adapter || role == .supervisor
+        case .supervisor: role == .supervisor
+        }
+    }
+
+    func hello(_ request: WireObject, session: inout Session) throws(ProtocolError) -> WireValue {
+        let roleName = try request.string("role")
+        guard let role = Role(rawValue: roleName) else {
+            throw ProtocolError(.badField, "role: '\(roleName)' should be adapter, supervisor or observer")
+        }
+        if let version = try request.optionalInt("protocol"), version != 1 {
+            throw ProtocolError(.badField, "protocol: version \(version) is not spoken here (1 is)")
+        }
+        if let tokens = settings.tokens {
+            let token = try request.optionalString("token") ?? ""
+            guard let granted = Self.match(token, in: tokens), Self.allows(granted, role == .supervisor ? .supervisor : role == .adapter ? .adapter : .any) else {
+                throw ProtocolError(.notAuthenticated, "the token does not grant the \(roleName) role")
+            }
+        }
+        session.role = role
+        if let name = try request.optionalString("name"), !name.isEmpty { session.name = name }
+        return .object([("role", .string(role.rawValue)), ("name", .string(session.name)), ("protocol", .int(1)), ("server", .string("agner"))])
+    }
+
+    /// Compares the token with every configured one in constant time (no early exit).
+    static func match(_ token: String, in tokens: [String: Role]) -> Role? {
+        var found: Role? = nil
+        let given = Array(token.utf8)
+        for (candidate, role) in tokens.sorted(by: { $0.key < $1.key }) {
+            let expected = Array(candidate.utf8)
+            var difference = UInt8(given.count == expected.count ? 0 : 1)
+            for index in 0..<max(given.count, expected.count) {
+                let a = index < given.count ? given[index] : 0
+                let b = index < expected.count ? expected[index] : 0
+                difference |= a ^ b
+            }
+            if difference == 0 { found = role }
+        }
+        return found
+    }
+
+    // MARK: - Replies
+
+    func reply(to session: SessionID, re: String?, result: WireValue) -> Outbound {
+        Outbound(session: session, line: WireValue.object([("re", re.map { .verbatim($0) } ?? .null), ("ok", .bool(true)), ("result", result)]).line())
+    }
+
+    func reply(to session: SessionID, re: String?, error: ProtocolError) -> Outbound {
+        Outbound(session: session, line: WireValue.object([
+            ("re", re.map { .verbatim($0) } ?? .null), ("ok", .bool(false)),
+            ("error", .object([("code", .string(error.code.rawValue)), ("message", .string(error.message))])),
+        ]).line())
+    }
+
+    /// An error for a line that never reached the parser (too long).
+    public func errorLine(_ error: ProtocolError) -> String {
+        WireValue.object([("re", .null), ("ok", .bool(false)),
+                          ("error", .object([("code", .string(error.code.rawValue)), ("message", .string(error.message))]))]).line()
+    }
+}

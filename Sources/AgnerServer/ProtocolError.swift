@@ -1,0 +1,34 @@
+/// An error a request gets back; the connection stays usable.
+public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case badJSON = "bad_json"
+        case lineTooLong = "line_too_long"
+        case unknownOp = "unknown_op"
+        case badField = "bad_field"
+        case notAuthenticated = "not_authenticated"
+        case forbidden
+        case unknownAgent = "unknown_agent"
+        case unknownContact = "unknown_contact"
+        case duplicateContact = "duplicate_contact"
+        case invalidState = "invalid_state"
+        case overloaded
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    static func missing(_ field: String, _ expected: String) -> ProtocolError {
+        ProtocolError(.badField, "\(field): missing; expected \(expected)")
+    }
+
+    static func wrongType(_ field: String, _ expected: String) -> ProtocolError {
+        ProtocolError(.badField, "\(field): expected \(expected)")
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -32,7 +33,14 @@ let package = Package(
         .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim"]),
         .target(name: "AgnerStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .systemLibrary(name: "CJansson", providers: [.apt(["libjansson-dev"])]),
-        .target(name: "AgnerServer", dependencies: ["AgnerCore", "CJansson"]),
+        .target(
+            name: "AgnerServer",
+            dependencies: [
+                "AgnerCore", "CJansson",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "agner",
             dependencies: [
@@ -40,6 +48,8 @@ let package = Package(
                 "AgnerSim",
                 "AgnerReport",
                 "AgnerStore",
+                "AgnerServer",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

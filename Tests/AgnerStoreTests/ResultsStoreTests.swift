@@ -44,3 +44,21 @@ struct ResultsStoreTests {
         #expect(throws: (any Error).self) { try store.save(bad, metrics: [], intervals: [], agents: []) }
     }
 }
+
+@Suite("Command journal")
+struct CommandLogTests {
+    @Test("appended commands are kept only once committed, in order, and survive reopening")
+    func commitAndReopen() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try CommandLog(path: path)
+        log.append(time: 1, origin: "pbx", line: #"{"op":"a"}"#)
+        log.append(time: 2, origin: "pbx", line: #"{"op":"b"}"#)
+        #expect(try log.count() == 0)
+        try log.commit()
+        log.append(time: 3, origin: "web", line: #"{"op":"c"}"#)  // never committed
+        let reopened = try CommandLog(path: path)
+        #expect(try reopened.entries().map(\.line) == [#"{"op":"a"}"#, #"{"op":"b"}"#])
+        #expect(try reopened.entries().map(\.sequence) == [1, 2])
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Limits and addresses of the live service; every setting has a default.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// A request line longer than this gets `line_too_long` (the connection stays open).
+    public var maximumLineLength: Int
+    public var maximumConnections: Int
+    /// With tokens configured, a connection that has not said hello by then is closed.
+    public var authenticationTimeout: TimeAmount
+    /// Bytes waiting to be sent to one connection before it is cut off as a slow reader.
+    public var outboundLimit: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 7040, maximumLineLength: Int = 64 * 1024, maximumConnections: Int = 1024,
+                authenticationTimeout: TimeAmount = .seconds(10), outboundLimit: Int = 4 * 1024 * 1024) {
+        self.host = host
+        self.port = port
+        self.maximumLineLength = maximumLineLength
+        self.maximumConnections = maximumConnections
+        self.authenticationTimeout = authenticationTimeout
+        self.outboundLimit = outboundLimit
+    }
+}
+
+/// The TCP service: one event loop owns the router, every connection runs on it, and replies
+/// leave only after the journal has committed the batch of requests they answer.
+public final class RoutingServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    let group: MultiThreadedEventLoopGroup
+    let loop: EventLoop
+    let router: LiveRouter
+    let journal: CommandJournal?
+    let log: @Sendable (String) -> Void
+    var serverChannel: Channel?
+    var channels: [SessionID: Channel] = [:]
+    var nextSession = 1
+    var outbox: [(SessionID, String)] = []
+    var timer: Scheduled<Void>?
+    var timerDeadline: Double?
+
+    public init(configuration: ServerConfiguration, router: LiveRouter, journal: CommandJournal?,
+                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+        self.configuration = configuration
+        self.router = router
+        self.journal = journal
+        self.log = log
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = group.next()
+    }
+
+    /// Starts listening. - Returns: the port (useful with port 0).
+    @discardableResult
+    public func start() throws -> Int {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: configuration.outboundLimit / 2, high: configuration.outboundLimit))
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maximumLength: configuration.maximumLineLength)))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self))
+                }
+            }
+        let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+        serverChannel = channel
+        try loop.submit { self.rescheduleTimer() }.wait()
+        return channel.localAddress?.port ?? configuration.port
+    }
+
+    /// Stops accepting, lets in-flight requests finish, commits the journal, closes connections.
+    public func shutdown() {
+        try? serverChannel?.close().wait()
+        try? loop.submit {
+            self.flushBatch()
+            self.timer?.cancel()
+            for channel in self.channels.values { channel.close(promise: nil) }
+        }.wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    // MARK: - On the event loop
+
+    func connected(_ channel: Channel) -> SessionID? {
+        if channels.count >= configuration.maximumConnections {
+            log("refused a connection from \(channel.remoteAddress?.description ?? "?"): \(configuration.maximumConnections) connections already")
+            let line = router.errorLine(ProtocolError(.overloaded, "too many connections; try again later"))
+            channel.writeAndFlush(channel.allocator.buffer(string: line)).whenComplete { _ in channel.close(promise: nil) }
+            return nil
+        }
+        let session = SessionID(nextSession)
+        nextSession += 1
+        channels[session] = channel
+        router.connect(session)
+        if router.settings.tokens != nil {
+            loop.scheduleTask(in: configuration.authenticationTimeout) { [self] in
+                if channels[session] != nil && !router.isAuthenticated(session) {
+                    log("closed connection \(session.raw): no hello within \(configuration.authenticationTimeout.nanoseconds / 1_000_000_000) s")
+                    channels[session]?.close(promise: nil)
+                }
+            }
+        }
+        return session
+    }
+
+    func disconnected(_ session: SessionID) {
+        channels[session] = nil
+        router.disconnect(session)
+    }
+
+    func received(_ line: FramedLine, from session: SessionID) {
+        switch line {
+        case .tooLong:
+            outbox.append((session, router.errorLine(ProtocolError(.lineTooLong, "a line may hold at most \(configuration.maximumLineLength) bytes"))))
+        case let .line(buffer):
+            let outputs = buffer.readableBytesView.withUnsafeBytes { router.handle(line: $0, from: session) }
+            for output in outputs { outbox.append((output.session, output.line)) }
+        }
+    }
+
+    /// The end of a batch of reads: make the batch durable, then send what it produced.
+    func flushBatch() {
+        if let journal {
+            do { try journal.commit() } catch {
+                // Nothing of this batch was acknowledged; a restart recovers what was committed.
+                fatalError("cannot commit the journal: \(error)")
+            }
+        }
+        send(outbox)
+        outbox = []
+        rescheduleTimer()
+    }
+
+    func send(_ lines: [(SessionID, String)]) {
+        guard !lines.isEmpty else { return }
+        var buffers: [SessionID: ByteBuffer] = [:]
+        for (session, line) in lines {
+            guard let channel = channels[session] else { continue }
+            buffers[session, default: channel.allocator.buffer(capacity: 256)].writeString(line)
+        }
+        for (session, buffer) in buffers {
+            guard let channel = channels[session] else { continue }
+            if !channel.isWritable {
+                log("disconnected connection \(session.raw): a slow reader with more than \(configuration.outboundLimit) bytes unsent")
+                channel.close(promise: nil)
+                continue
+            }
+            channel.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    /// Keeps one task scheduled for the engine's next deadline, so escalations, warnings,
+    /// breaches and offer timeouts happen on time with no traffic.
+    func rescheduleTimer() {
+        let deadline = router.nextDeadline()
+        guard deadline != timerDeadline else { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        guard let deadline else { return }
+        let delay = max(0, deadline - Date().timeIntervalSince1970)
+        timer = loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9) + 1_000)) { [self] in
+            timerDeadline = nil
+            send(router.fireTimers().map { ($0.session, $0.line) })
+            rescheduleTimer()
+        }
+    }
+}
+
+/// One connection's handler: hands lines to the server on the server's event loop.
+final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = FramedLine
+
+    let server: RoutingServer
+    var session: SessionID?
+
+    init(server: RoutingServer) { self.server = server }
+
+    func channelActive(context: ChannelHandlerContext) {
+        session = server.connected(context.channel)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let session { server.disconnected(session) }
+        session = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let session else { return }
+        server.received(unwrapInboundIn(data), from: session)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        server.flushBatch()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable, let session {
+            server.log("disconnected connection \(session.raw): a slow reader with more than \(server.configuration.outboundLimit) bytes unsent")
+            context.close(promise: nil)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // One connection's trouble never reaches the others.
+        server.log("closed connection \(session?.raw ?? 0): \(error)")
+        context.close(promise: nil)
+    }
+}

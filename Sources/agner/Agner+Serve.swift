@@ -1,0 +1,120 @@
+import AgnerCore
+import AgnerServer
+import AgnerSim
+import AgnerStore
+import ArgumentParser
+import Dispatch
+import Foundation
+import Yams
+
+extension Agner {
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the live router: adapters connect over TCP and speak newline-delimited JSON.",
+            discussion: """
+                The center part of a scenario file (departments, skills, topics, channels and \
+                targets, agent groups, policy) configures the router; agent group "billing" with \
+                count 3 gives agents billing-1, billing-2, billing-3 (offline until logged in). \
+                Every accepted command is journaled in the SQLite database before its reply is \
+                sent; on start the journal is replayed, so nothing acknowledged is lost. SIGTERM \
+                or SIGINT stops gracefully. The protocol is in docs/protocol.md.
+
+                Example: agner serve --center scenarios/retail.yaml --db agner.db --listen 127.0.0.1:7040
+                """)
+
+        @Option(help: "A scenario file whose center and agents configure the router.")
+        var center: String
+
+        @Option(help: "The SQLite journal (created if missing, recovered if present).")
+        var db: String
+
+        @Option(help: "HOST:PORT to listen on. Only loopback addresses without --tokens.")
+        var listen: String = "127.0.0.1:7040"
+
+        @Option(help: "A YAML file of tokens and roles: {tokens: {SECRET: supervisor, OTHER: adapter}}.")
+        var tokens: String?
+
+        @Option(help: "Most connections at once.")
+        var maxConnections: Int = 1024
+
+        func address() throws -> (String, Int) {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+                throw ValidationError("--listen '\(listen)' should be HOST:PORT, e.g. 127.0.0.1:7040")
+            }
+            return (String(listen[..<colon]), port)
+        }
+
+        func validate() throws {
+            let (host, _) = try address()
+            let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+            if !loopback && tokens == nil {
+                throw ValidationError("refusing to listen on \(host) without --tokens: anyone who can reach it could route contacts")
+            }
+            guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        }
+
+        func run() throws {
+            let scenario = try loadScenario(center, variant: nil)
+            let roles = try tokens.map(loadTokens)
+            var agents: [LiveRouter.Agent] = []
+            for group in scenario.agentGroups {
+                let base = group.name.lowercased().replacingOccurrences(of: " ", with: "-")
+                for index in 0..<group.count {
+                    agents.append(LiveRouter.Agent(name: group.count == 1 ? base : "\(base)-\(index + 1)",
+                                                   profile: AgentProfile(id: AgentID(0), department: group.department, skills: group.skills, capacity: group.capacity)))
+                }
+            }
+            let log: CommandLog
+            do { log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
+            let journal = JournalAdapter(log: log)
+            let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles),
+                                        clock: { Date().timeIntervalSince1970 }, journal: journal)
+            let entries = try log.entries()
+            let recovered = try router.replay(entries.map { JournalEntry(time: $0.time, origin: $0.origin, line: $0.line) })
+            let (host, port) = try address()
+            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections),
+                                       router: router, journal: journal)
+            let bound = try server.start()
+            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(agents.count) agents · \(recovered) journaled commands replayed from \(db)\n".utf8))
+            let stop = DispatchSemaphore(value: 0)
+            signal(SIGTERM, SIG_IGN)
+            signal(SIGINT, SIG_IGN)
+            let sources = [SIGTERM, SIGINT].map { number in
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { stop.signal() }
+                source.resume()
+                return source
+            }
+            stop.wait()
+            FileHandle.standardError.write(Data("agner serve: stopping\n".utf8))
+            server.shutdown()
+            _ = sources
+        }
+
+        func loadTokens(_ path: String) throws -> [String: Role] {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CommandFailure(description: "\(path): cannot read the tokens file")
+            }
+            guard let node = try? Yams.load(yaml: text) as? [String: Any], let tokens = node["tokens"] as? [String: Any] else {
+                throw CommandFailure(description: "\(path): expected {tokens: {SECRET: role, …}}")
+            }
+            var roles: [String: Role] = [:]
+            for (token, value) in tokens {
+                guard let name = value as? String, let role = Role(rawValue: name) else {
+                    throw CommandFailure(description: "\(path): tokens: the role of a token should be adapter, supervisor or observer")
+                }
+                guard token.count >= 8 else { throw CommandFailure(description: "\(path): tokens: a token needs at least 8 characters") }
+                roles[token] = role
+            }
+            return roles
+        }
+    }
+}
+
+/// The journal as the server sees it, kept in the SQLite command log.
+final class JournalAdapter: CommandJournal {
+    let log: CommandLog
+    init(log: CommandLog) { self.log = log }
+    func append(_ entry: JournalEntry) throws { log.append(time: entry.time, origin: entry.origin, line: entry.line) }
+    func commit() throws { try log.commit() }
+}

@@ -58,5 +58,6 @@ let package = Package(
         .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport", "AgnerSim"]),
         .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore"]),
         .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer"]),
+        .testTarget(name: "agnerTests", dependencies: ["agner"]),
     ]
 )

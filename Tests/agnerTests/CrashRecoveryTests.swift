@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// The real `agner serve` binary, run as a child process.
+final class ServeProcess {
+    let process = Process()
+    let port: Int
+
+    static var binary: URL {
+        // The test bundle sits in the build products directory, beside the agner executable.
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("agner").path) && url.path != "/" {
+            url = url.deletingLastPathComponent()
+        }
+        return url.appendingPathComponent("agner")
+    }
+
+    init(center: String, db: String) throws {
+        process.executableURL = Self.binary
+        process.arguments = ["serve", "--center", center, "--db", db, "--listen", "127.0.0.1:0"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // "agner serve: listening on 127.0.0.1:PORT · …"
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("listening on"), Date() < deadline {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+              let port = Int(text[range].split(separator: ":").last!) else {
+            process.terminate()
+            throw POSIXError(.ECONNREFUSED)
+        }
+        self.port = port
+    }
+
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+@Suite("agner serve, killed and restarted", .serialized)
+struct CrashRecoveryTests {
+    static let center = """
+        center: {departments: [billing], skills: [billing], topics: [{name: invoice, skills: [billing]}]}
+        agents: [{name: bea, count: 3}]
+        demand: [{rate: 1/min}]
+        """
+
+    @Test("after SIGKILL at an arbitrary moment, every acknowledged command's effect is there, once")
+    func killedMidStream() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agner-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let centerFile = directory.appendingPathComponent("center.yaml").path
+        try Self.center.write(toFile: centerFile, atomically: true, encoding: .utf8)
+        let db = directory.appendingPathComponent("journal.sqlite").path
+
+        let first = try ServeProcess(center: centerFile, db: db)
+        let client = try TestClient(port: first.port)
+        #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "agent.state", "agent": "bea-1", "state": "available"], req: 1)?["ok"] as? Bool == true)
+        // Pipeline 400 arrivals and kill the server after 150 acknowledgements, mid-stream.
+        for n in 1...400 { client.send(json: ["op": "contact.arrive", "id": "c-\(n)", "channel": "email", "topic": "invoice", "req": 1000 + n]) }
+        var acknowledged: Set<String> = []
+        while acknowledged.count < 150, let line = client.readLine() {
+            if let re = line["re"] as? Int, re > 1000, line["ok"] as? Bool == true { acknowledged.insert("c-\(re - 1000)") }
+        }
+        first.kill()
+        #expect(acknowledged.count == 150)
+
+        let second = try ServeProcess(center: centerFile, db: db)
+        defer { second.stop() }
+        let check = try TestClient(port: second.port)
+        let contacts = try #require(check.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]])
+        let names = contacts.compactMap { $0["contact"] as? String }
+        #expect(Set(names).count == names.count)  // nothing duplicated
+        #expect(acknowledged.isSubset(of: Set(names)))  // nothing acknowledged lost
+        let agents = try #require((check.request(["op": "agents"], req: 2)?["result"] as? [String: Any])?["agents"] as? [[String: Any]])
+        #expect(agents.first { $0["agent"] as? String == "bea-1" }?["state"] as? String != "offline")
+        // The recovered server goes on: a new contact is accepted, a known one is a duplicate.
+        #expect(check.request(["op": "contact.arrive", "id": "after", "channel": "phone", "topic": "invoice"], req: 3)?["ok"] as? Bool == true)
+        #expect(check.request(["op": "contact.arrive", "id": "c-1", "channel": "phone", "topic": "invoice"], req: 4)?["ok"] as? Bool == false)
+    }
+}

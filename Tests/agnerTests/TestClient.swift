@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking line client for tests: loopback only, every read bounded by a timeout.
+final class TestClient {
+    let socket: Int32
+    var buffer: [UInt8] = []
+
+    init(port: Int, timeout: Double = 5) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(socket) }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            sent += n
+        }
+    }
+
+    func send(json: [String: Any]) {
+        send(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self) + "\n")
+    }
+
+    /// The next line as a JSON object, or nil on timeout or close.
+    func readLine() -> [String: Any]? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(buffer[..<newline])
+                buffer.removeFirst(newline + 1)
+                return try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = recv(socket, &chunk, chunk.count, 0)
+            if n <= 0 { return nil }
+            buffer += chunk[..<n]
+        }
+    }
+
+    /// Reads lines until one matches (bounded by the read timeout).
+    func read(where match: ([String: Any]) -> Bool) -> [String: Any]? {
+        while let line = readLine() { if match(line) { return line } }
+        return nil
+    }
+
+    func reply(to req: Int) -> [String: Any]? { read { ($0["re"] as? Int) == req } }
+
+    func request(_ json: [String: Any], req: Int) -> [String: Any]? {
+        var json = json
+        json["req"] = req
+        send(json: json)
+        return reply(to: req)
+    }
+}

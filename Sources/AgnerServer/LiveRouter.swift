@@ -215,7 +215,13 @@ public final class LiveRouter {
         }
         session.role = role
         if let name = try request.optionalString("name"), !name.isEmpty { session.name = name }
-        return .object([("role", .string(role.rawValue)), ("name", .string(session.name)), ("protocol", .int(1)), ("server", .string("agner"))])
+        let center = settings.center
+        let topics = center.topics.map { topic in
+            WireValue.object([("name", .string(topic.name)), ("department", .string(center.departments[topic.owningDepartment.index])),
+                              ("skills", .array(topic.requiredSkills.map { .string(center.skills[$0.index]) }))])
+        }
+        return .object([("role", .string(role.rawValue)), ("name", .string(session.name)), ("protocol", .int(1)),
+                        ("server", .string("agner")), ("topics", .array(topics))])
     }
 
     /// Compares the token with every configured one in constant time (no early exit).

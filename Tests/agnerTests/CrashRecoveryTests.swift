@@ -93,3 +93,31 @@ struct CrashRecoveryTests {
         #expect(check.request(["op": "contact.arrive", "id": "c-1", "channel": "phone", "topic": "invoice"], req: 4)?["ok"] as? Bool == false)
     }
 }
+
+@Suite("agner load against agner serve", .serialized)
+struct LoadClientTests {
+    @Test("the load client drives contacts through their whole life and reports throughput and latency")
+    func loadRuns() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agner-load-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let centerFile = directory.appendingPathComponent("center.yaml").path
+        try CrashRecoveryTests.center.write(toFile: centerFile, atomically: true, encoding: .utf8)
+        let server = try ServeProcess(center: centerFile, db: directory.appendingPathComponent("journal.sqlite").path)
+        defer { server.stop() }
+        let load = Process()
+        load.executableURL = ServeProcess.binary
+        load.arguments = ["load", "--connect", "127.0.0.1:\(server.port)", "--connections", "2", "--duration", "1s", "--pipeline", "2"]
+        let output = Pipe()
+        load.standardOutput = output
+        try load.run()
+        load.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(load.terminationStatus == 0)
+        #expect(text.contains("requests/s"))
+        #expect(text.contains("latency µs: p50"))
+        #expect(!text.contains("errors:"))
+        let completed = text.split(separator: " ").firstIndex(of: "contacts").map { Int(text.split(separator: " ")[$0 - 1]) ?? 0 } ?? 0
+        #expect(completed > 10)
+    }
+}

@@ -40,6 +40,7 @@ public final class RoutingServer: @unchecked Sendable {
     var outbox: [(SessionID, String)] = []
     var timer: Scheduled<Void>?
     var timerDeadline: Double?
+    var flushScheduled = false
 
     public init(configuration: ServerConfiguration, router: LiveRouter, journal: CommandJournal?,
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
@@ -121,6 +122,17 @@ public final class RoutingServer: @unchecked Sendable {
         }
     }
 
+    /// A connection finished a read. The flush runs as a task after the event loop has handled
+    /// every connection that was ready, so one commit covers requests from all of them.
+    func requestFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.execute { [self] in
+            flushScheduled = false
+            flushBatch()
+        }
+    }
+
     /// The end of a batch of reads: make the batch durable, then send what it produced.
     func flushBatch() {
         if let journal {
@@ -195,7 +207,7 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        server.flushBatch()
+        server.requestFlush()
         context.fireChannelReadComplete()
     }
 

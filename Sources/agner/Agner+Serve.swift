@@ -85,10 +85,11 @@ extension Agner {
                 source.resume()
                 return source
             }
-            stop.wait()
+            // The sources must live until a signal comes: in a release build a local that is not
+            // used again may be released early, and with SIGTERM ignored the server would never stop.
+            withExtendedLifetime(sources) { stop.wait() }
             FileHandle.standardError.write(Data("agner serve: stopping\n".utf8))
             server.shutdown()
-            _ = sources
         }
 
         func loadTokens(_ path: String) throws -> [String: Role] {

@@ -43,9 +43,18 @@ final class ServeProcess {
         process.waitUntilExit()
     }
 
-    func stop() {
+    /// SIGTERM, then wait (bounded) for a graceful exit. - Returns: whether it exited in time.
+    @discardableResult
+    func stop(within seconds: Double = 10) -> Bool {
         process.terminate()
-        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return false
+        }
+        return true
     }
 }
 
@@ -80,7 +89,6 @@ struct CrashRecoveryTests {
         #expect(acknowledged.count == 150)
 
         let second = try ServeProcess(center: centerFile, db: db)
-        defer { second.stop() }
         let check = try TestClient(port: second.port)
         let contacts = try #require(check.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]])
         let names = contacts.compactMap { $0["contact"] as? String }
@@ -89,6 +97,7 @@ struct CrashRecoveryTests {
         let agents = try #require((check.request(["op": "agents"], req: 2)?["result"] as? [String: Any])?["agents"] as? [[String: Any]])
         #expect(agents.first { $0["agent"] as? String == "bea-1" }?["state"] as? String != "offline")
         // The recovered server goes on: a new contact is accepted, a known one is a duplicate.
+        defer { #expect(second.stop(), "SIGTERM should stop agner serve gracefully") }
         #expect(check.request(["op": "contact.arrive", "id": "after", "channel": "phone", "topic": "invoice"], req: 3)?["ok"] as? Bool == true)
         #expect(check.request(["op": "contact.arrive", "id": "c-1", "channel": "phone", "topic": "invoice"], req: 4)?["ok"] as? Bool == false)
     }

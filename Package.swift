@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -40,6 +42,8 @@ let package = Package(
                 "AgnerCore", "CJansson",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -55,13 +59,14 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(name: "AgnerCoreTests", dependencies: ["AgnerCore"]),
         .testTarget(name: "AgnerSimTests", dependencies: ["AgnerSim"], resources: [.copy("Resources")]),
         .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport", "AgnerSim"]),
         .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore"]),
-        .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer"]),
+        .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "agnerTests", dependencies: ["agner"]),
     ]
 )

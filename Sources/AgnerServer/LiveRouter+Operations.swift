@@ -30,7 +30,7 @@ extension LiveRouter {
                 // Known before the events are delivered, so they can name the contact.
                 self.nextContact += 1
                 self.contactIDs[contactName] = id
-                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name)
+                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel)
             }
             outputs += deliver(events)
             return .object([("contact", .string(contactName)), ("state", .string(contactState(id)))])
@@ -202,6 +202,7 @@ extension LiveRouter {
             }
             forget(event)
         }
+        metrics?.waiting.record(waitingContacts.count)
         return outputs
     }
 
@@ -258,6 +259,7 @@ extension LiveRouter {
     }
 
     func count(_ event: Event) {
+        record(event)
         switch event {
         case let .connected(c, _, waited):
             guard let snapshot = engine.contact(c) else { return }
@@ -266,6 +268,40 @@ extension LiveRouter {
             if waited <= snapshot.deadline - snapshot.arrival { tallies[key, default: DayTally()].answeredWithinTarget += 1 }
         case .abandoned:
             break
+        default:
+            break
+        }
+    }
+
+    /// Keeps the metrics up to date with one event.
+    func record(_ event: Event) {
+        switch event {
+        case let .queued(c, _), let .callbackScheduled(c): waitingContacts.insert(c.rawValue)
+        case let .offered(c, _, _, _), let .abandoned(c, _), let .closed(c): waitingContacts.remove(c.rawValue)
+        case let .agentState(a, state): agentStates[a.rawValue] = state
+        case let .agentRemoved(a): agentStates[a.rawValue] = nil
+        default: break
+        }
+        guard let metrics else { return }
+        if replaying {
+            // History being rebuilt: gauges follow, counters count only what happens from now on.
+            recountAgents()
+            return
+        }
+        switch event {
+        case let .connected(c, _, waited):
+            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "answered") }
+            metrics.waitTime.record(waited)
+        case let .abandoned(c, _):
+            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "abandoned") }
+        case let .closed(c):
+            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "closed") }
+        case let .completed(c, _):
+            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "completed") }
+        case let .breached(_, cause):
+            metrics.breach(cause)
+        case .agentState, .agentRemoved, .queued, .callbackScheduled, .offered:
+            recountAgents()
         default:
             break
         }

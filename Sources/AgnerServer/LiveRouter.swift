@@ -59,6 +59,7 @@ public final class LiveRouter {
     struct ContactEntry {
         var name: String
         var owner: String
+        var channel: Channel
     }
 
     /// Per channel and topic, since the start of the (UTC) day.
@@ -69,7 +70,14 @@ public final class LiveRouter {
     }
 
     public let settings: Settings
+    /// Metrics to record into; nil records nothing.
+    public var metrics: ServerMetrics? {
+        didSet { recountAgents() }
+    }
     var engine: RoutingEngine
+    /// For the metrics: each agent's last reported state, and the contacts waiting.
+    var agentStates: [UInt64: AgentState] = [:]
+    var waitingContacts: Set<UInt64> = []
     let clock: () -> Double
     let journal: CommandJournal?
     var sessions: [SessionID: Session] = [:]
@@ -112,7 +120,17 @@ public final class LiveRouter {
             try engine.apply(.addAgent(profile), at: 0, into: &ignored)
             agentIDs[agent.name] = id
             agentNames[id.rawValue] = agent.name
+            agentStates[id.rawValue] = .offline
         }
+    }
+
+    /// Sets the agents-by-state gauges from the states known now.
+    func recountAgents() {
+        guard let metrics else { return }
+        var counts: [AgentState: Int] = [:]
+        for state in agentStates.values { counts[state, default: 0] += 1 }
+        metrics.agentCounts(counts)
+        metrics.waiting.record(waitingContacts.count)
     }
 
     // MARK: - Connections
@@ -145,6 +163,8 @@ public final class LiveRouter {
     public func handle(line bytes: UnsafeRawBufferPointer, from session: SessionID) -> [Outbound] {
         let request: WireObject
         do throws(ProtocolError) { request = try WireObject(parsing: bytes) } catch {
+            metrics?.requests.increment()
+            metrics?.requestErrors.increment()
             return [reply(to: session, re: nil, error: error)]
         }
         return handle(request, from: session)
@@ -156,6 +176,16 @@ public final class LiveRouter {
     }
 
     func handle(_ request: WireObject, from session: SessionID) -> [Outbound] {
+        guard let metrics else { return handleRequest(request, from: session) }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let outputs = handleRequest(request, from: session)
+        metrics.requests.increment()
+        metrics.requestLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+        if outputs.first?.line.contains(#""ok":false"#) == true { metrics.requestErrors.increment() }
+        return outputs
+    }
+
+    func handleRequest(_ request: WireObject, from session: SessionID) -> [Outbound] {
         let re = request.verbatim("req")
         do throws(ProtocolError) {
             let op = try request.string("op")

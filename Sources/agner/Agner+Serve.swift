@@ -3,6 +3,7 @@ import AgnerServer
 import AgnerSim
 import AgnerStore
 import ArgumentParser
+import Prometheus
 import Dispatch
 import Foundation
 import Yams
@@ -37,18 +38,32 @@ extension Agner {
         @Option(help: "Most connections at once.")
         var maxConnections: Int = 1024
 
-        func address() throws -> (String, Int) {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
-                throw ValidationError("--listen '\(listen)' should be HOST:PORT, e.g. 127.0.0.1:7040")
+        @Option(help: "HOST:PORT for Prometheus metrics over HTTP (GET /metrics). Loopback unless --tokens.")
+        var metrics: String?
+
+        func address() throws -> (String, Int) { try Self.hostAndPort(listen, option: "--listen") }
+
+        static func hostAndPort(_ text: String, option: String) throws -> (String, Int) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                throw ValidationError("\(option) '\(text)' should be HOST:PORT, e.g. 127.0.0.1:7040")
             }
-            return (String(listen[..<colon]), port)
+            return (String(text[..<colon]), port)
+        }
+
+        static func isLoopback(_ host: String) -> Bool {
+            host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
         }
 
         func validate() throws {
             let (host, _) = try address()
-            let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
-            if !loopback && tokens == nil {
+            if !Self.isLoopback(host) && tokens == nil {
                 throw ValidationError("refusing to listen on \(host) without --tokens: anyone who can reach it could route contacts")
+            }
+            if let metrics {
+                let (metricsHost, _) = try Self.hostAndPort(metrics, option: "--metrics")
+                if !Self.isLoopback(metricsHost) && tokens == nil {
+                    throw ValidationError("refusing to serve metrics on \(metricsHost) without --tokens")
+                }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         }
@@ -69,13 +84,30 @@ extension Agner {
             let journal = JournalAdapter(log: log)
             let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles),
                                         clock: { Date().timeIntervalSince1970 }, journal: journal)
+            var endpoint: MetricsEndpoint? = nil
+            var metricsNote = ""
+            if let metrics {
+                let registry = PrometheusCollectorRegistry()
+                var factory = PrometheusMetricsFactory(registry: registry)
+                // Waits around the one-minute target; request durations from 50 µs to 1 s.
+                factory.valueHistogramBuckets["agner_wait_seconds"] = [1, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 900]
+                factory.durationHistogramBuckets["agner_request_duration"] = [
+                    .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                    .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1)]
+                router.metrics = ServerMetrics(factory: factory)
+                let (metricsHost, metricsPort) = try Self.hostAndPort(metrics, option: "--metrics")
+                let started = MetricsEndpoint()
+                let bound = try started.start(host: metricsHost, port: metricsPort) { registry.emitToString() }
+                endpoint = started
+                metricsNote = " · metrics on http://\(metricsHost):\(bound)/metrics"
+            }
             let entries = try log.entries()
             let recovered = try router.replay(entries.map { JournalEntry(time: $0.time, origin: $0.origin, line: $0.line) })
             let (host, port) = try address()
             let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections),
                                        router: router, journal: journal)
             let bound = try server.start()
-            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(agents.count) agents · \(recovered) journaled commands replayed from \(db)\n".utf8))
+            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(agents.count) agents · \(recovered) journaled commands replayed from \(db)\(metricsNote)\n".utf8))
             let stop = DispatchSemaphore(value: 0)
             signal(SIGTERM, SIG_IGN)
             signal(SIGINT, SIG_IGN)
@@ -90,6 +122,7 @@ extension Agner {
             withExtendedLifetime(sources) { stop.wait() }
             FileHandle.standardError.write(Data("agner serve: stopping\n".utf8))
             server.shutdown()
+            endpoint?.shutdown()
         }
 
         func loadTokens(_ path: String) throws -> [String: Role] {

@@ -207,3 +207,66 @@ struct LiveRouterTests {
         #expect(((agents["result"] as! [String: Any])["agents"] as! [[String: Any]]).map { $0["agent"] as! String } == ["bea", "sam", "kim"])
     }
 }
+
+extension LiveRouterTests {
+    @Test("a rejected offer puts the contact back in line with its place, and the next agent gets it first")
+    func rejectionKeepsPlace() throws {
+        let h = Harness()
+        h.router.connect(SessionID(1))
+        h.send(#"{"op":"hello","role":"adapter","name":"pbx"}"#, from: 1)
+        h.send(#"{"op":"agent.state","agent":"bea","state":"available"}"#, from: 1)
+        h.send(#"{"op":"contact.arrive","id":"first","channel":"phone","topic":"invoice"}"#, from: 1)
+        h.clock.now += 2
+        h.send(#"{"op":"contact.arrive","id":"second","channel":"phone","topic":"invoice"}"#, from: 1)
+        let rejected = h.reply(#"{"op":"offer.reject","contact":"first","agent":"bea","reason":"headset","req":1}"#, from: 1)
+        #expect((rejected["result"] as? [String: Any])?["state"] as? String == "queued")
+        // A new billing agent arrives: the rejected contact, older, is offered before the second.
+        h.router.connect(SessionID(2))
+        h.send(#"{"op":"agent.add","agent":"kim","department":"billing","skills":{"billing":4}}"#, from: 2)
+        let lines = h.send(#"{"op":"agent.state","agent":"kim","state":"available"}"#, from: 1)
+        #expect(lines.first { $0.1["event"] as? String == "offer" }?.1["contact"] as? String == "first")
+    }
+
+    @Test("a caller who hangs up leaves the line, and subscribers hear of it")
+    func abandonment() throws {
+        let h = Harness()
+        h.router.connect(SessionID(1))
+        h.router.connect(SessionID(9))
+        h.send(#"{"op":"subscribe","events":["contact.abandoned"]}"#, from: 9)
+        h.send(#"{"op":"contact.arrive","id":"c1","channel":"phone","topic":"invoice"}"#, from: 1)
+        h.clock.now += 7
+        let lines = h.send(#"{"op":"contact.abandon","id":"c1","req":1}"#, from: 1)
+        let event = try #require(lines.first { $0.0 == 9 })
+        #expect(event.1["event"] as? String == "contact.abandoned")
+        #expect(event.1["waited_s"] as? Double == 7)
+        #expect(errorCode(h.reply(#"{"op":"contact.abandon","id":"c1","req":2}"#, from: 1)) == "unknown_contact")
+    }
+}
+
+import MetricsTestKit
+
+extension LiveRouterTests {
+    @Test("metrics count contacts by channel and outcome, breaches by cause, agents by state and requests")
+    func metricsAreRecorded() throws {
+        let h = Harness(target: 8)
+        let test = TestMetrics()
+        h.router.metrics = ServerMetrics(factory: test)
+        h.router.connect(SessionID(1))
+        h.send(#"{"op":"agent.state","agent":"bea","state":"available"}"#, from: 1)
+        h.send(#"{"op":"contact.arrive","id":"c1","channel":"phone","topic":"invoice"}"#, from: 1)
+        h.send(#"{"op":"offer.accept","contact":"c1","agent":"bea"}"#, from: 1)
+        h.send(#"{"op":"contact.arrive","id":"c2","channel":"phone","topic":"order"}"#, from: 1)  // sam is offline
+        h.clock.now += 8
+        _ = h.router.fireTimers()
+        h.send(#"{"op":"contact.abandon","id":"c2"}"#, from: 1)
+        h.send("{nope", from: 1)
+        #expect(try test.expectCounter("agner_contacts_total", [("channel", "phone"), ("outcome", "answered")]).totalValue == 1)
+        #expect(try test.expectCounter("agner_contacts_total", [("channel", "phone"), ("outcome", "abandoned")]).totalValue == 1)
+        #expect(try test.expectCounter("agner_breaches_total", [("cause", "allEligibleBusy")]).totalValue == 1)  // at step 3 Bea is eligible, and busy
+        #expect(try test.expectGauge("agner_agents", [("state", "busy")]).lastValue == 1)
+        #expect(try test.expectGauge("agner_agents", [("state", "offline")]).lastValue == 1)
+        #expect(try test.expectGauge("agner_waiting_contacts").lastValue == 0)
+        #expect(try test.expectCounter("agner_requests_total").totalValue == 6)
+        #expect(try test.expectCounter("agner_request_errors_total").totalValue == 1)
+    }
+}

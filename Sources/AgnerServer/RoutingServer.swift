@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -33,7 +34,7 @@ public final class RoutingServer: @unchecked Sendable {
     let loop: EventLoop
     let router: LiveRouter
     let journal: CommandJournal?
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     var serverChannel: Channel?
     var channels: [SessionID: Channel] = [:]
     var nextSession = 1
@@ -42,12 +43,13 @@ public final class RoutingServer: @unchecked Sendable {
     var timerDeadline: Double?
     var flushScheduled = false
 
+    /// - Parameter logger: where connection events go (the application chooses the handler).
     public init(configuration: ServerConfiguration, router: LiveRouter, journal: CommandJournal?,
-                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+                logger: Logger = Logger(label: "agner.server")) {
         self.configuration = configuration
         self.router = router
         self.journal = journal
-        self.log = log
+        self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
     }
@@ -87,7 +89,8 @@ public final class RoutingServer: @unchecked Sendable {
 
     func connected(_ channel: Channel) -> SessionID? {
         if channels.count >= configuration.maximumConnections {
-            log("refused a connection from \(channel.remoteAddress?.description ?? "?"): \(configuration.maximumConnections) connections already")
+            logger.warning("connection refused: too many connections", metadata: [
+                "remote": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(configuration.maximumConnections)"])
             let line = router.errorLine(ProtocolError(.overloaded, "too many connections; try again later"))
             channel.writeAndFlush(channel.allocator.buffer(string: line)).whenComplete { _ in channel.close(promise: nil) }
             return nil
@@ -96,10 +99,12 @@ public final class RoutingServer: @unchecked Sendable {
         nextSession += 1
         channels[session] = channel
         router.connect(session)
+        logger.debug("connection opened", metadata: ["session": "\(session.raw)", "remote": "\(channel.remoteAddress?.description ?? "?")"])
         if router.settings.tokens != nil {
             loop.scheduleTask(in: configuration.authenticationTimeout) { [self] in
                 if channels[session] != nil && !router.isAuthenticated(session) {
-                    log("closed connection \(session.raw): no hello within \(configuration.authenticationTimeout.nanoseconds / 1_000_000_000) s")
+                    logger.notice("connection closed: no hello in time", metadata: [
+                        "session": "\(session.raw)", "timeout_s": "\(configuration.authenticationTimeout.nanoseconds / 1_000_000_000)"])
                     channels[session]?.close(promise: nil)
                 }
             }
@@ -110,6 +115,7 @@ public final class RoutingServer: @unchecked Sendable {
     func disconnected(_ session: SessionID) {
         channels[session] = nil
         router.disconnect(session)
+        logger.debug("connection closed", metadata: ["session": "\(session.raw)"])
     }
 
     func received(_ line: FramedLine, from session: SessionID) {
@@ -156,7 +162,7 @@ public final class RoutingServer: @unchecked Sendable {
         for (session, buffer) in buffers {
             guard let channel = channels[session] else { continue }
             if !channel.isWritable {
-                log("disconnected connection \(session.raw): a slow reader with more than \(configuration.outboundLimit) bytes unsent")
+                logger.warning("connection closed: slow reader", metadata: ["session": "\(session.raw)", "unsent_limit_bytes": "\(configuration.outboundLimit)"])
                 channel.close(promise: nil)
                 continue
             }
@@ -213,7 +219,7 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if !context.channel.isWritable, let session {
-            server.log("disconnected connection \(session.raw): a slow reader with more than \(server.configuration.outboundLimit) bytes unsent")
+            server.logger.warning("connection closed: slow reader", metadata: ["session": "\(session.raw)", "unsent_limit_bytes": "\(server.configuration.outboundLimit)"])
             context.close(promise: nil)
         }
         context.fireChannelWritabilityChanged()
@@ -221,7 +227,7 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // One connection's trouble never reaches the others.
-        server.log("closed connection \(session?.raw ?? 0): \(error)")
+        server.logger.notice("connection closed after an error", metadata: ["session": "\(session?.raw ?? 0)", "error": "\(error)"])
         context.close(promise: nil)
     }
 }

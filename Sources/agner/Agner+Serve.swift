@@ -6,6 +6,7 @@ import ArgumentParser
 import Prometheus
 import Dispatch
 import Foundation
+import Logging
 import Yams
 
 extension Agner {
@@ -68,7 +69,19 @@ extension Agner {
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         }
 
+        @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+        var logLevel: String = "info"
+
         func run() throws {
+            guard let level = Logger.Level(rawValue: logLevel) else {
+                throw ValidationError("--log-level '\(logLevel)' should be trace, debug, info, notice, warning, error or critical")
+            }
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "agner.serve")
             let scenario = try loadScenario(center, variant: nil)
             let roles = try tokens.map(loadTokens)
             var agents: [LiveRouter.Agent] = []
@@ -105,9 +118,10 @@ extension Agner {
             let recovered = try router.replay(entries.map { JournalEntry(time: $0.time, origin: $0.origin, line: $0.line) })
             let (host, port) = try address()
             let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections),
-                                       router: router, journal: journal)
+                                       router: router, journal: journal, logger: Logger(label: "agner.server"))
             let bound = try server.start()
             FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(agents.count) agents · \(recovered) journaled commands replayed from \(db)\(metricsNote)\n".utf8))
+            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(agents.count)", "replayed": "\(recovered)", "journal": "\(db)"])
             let stop = DispatchSemaphore(value: 0)
             signal(SIGTERM, SIG_IGN)
             signal(SIGINT, SIG_IGN)
@@ -121,6 +135,7 @@ extension Agner {
             // used again may be released early, and with SIGTERM ignored the server would never stop.
             withExtendedLifetime(sources) { stop.wait() }
             FileHandle.standardError.write(Data("agner serve: stopping\n".utf8))
+            logger.info("stopping")
             server.shutdown()
             endpoint?.shutdown()
         }

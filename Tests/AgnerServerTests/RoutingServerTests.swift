@@ -1,5 +1,6 @@
 import AgnerCore
 import Foundation
+import Logging
 import Testing
 @testable import AgnerServer
 
@@ -15,7 +16,9 @@ final class LiveServer {
         }
         let router = try LiveRouter(settings: .init(center: Harness.center(target: target), agents: agents, tokens: tokens),
                                     clock: { Date().timeIntervalSince1970 }, journal: journal)
-        server = RoutingServer(configuration: configuration, router: router, journal: journal, log: { _ in })
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        server = RoutingServer(configuration: configuration, router: router, journal: journal, logger: logger)
         port = try server.start()
     }
 

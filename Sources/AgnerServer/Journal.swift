@@ -5,7 +5,7 @@ public struct JournalEntry: Sendable, Equatable {
     public var time: Double
     /// The adapter (or supervisor) name the command came from; contacts belong to their adapter.
     public var origin: String
-    /// The request line, without its `req`.
+    /// The request line as received (its `req`, if any, is ignored on replay).
     public var line: String
 
     public init(time: Double, origin: String, line: String) {

@@ -123,7 +123,8 @@ extension LiveRouter {
         }
         if !replaying, let journal, let request {
             do {
-                try journal.append(JournalEntry(time: now, origin: origin, line: request.lineWithout("req")))
+                let line = currentLine.map { String(decoding: $0, as: UTF8.self) } ?? request.lineWithout("req")
+                try journal.append(JournalEntry(time: now, origin: origin, line: line))
             } catch {
                 // The engine has moved on but the command is not journaled: stopping is the only
                 // honest answer (a restart rebuilds from what the journal holds, and this command

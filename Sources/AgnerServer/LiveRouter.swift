@@ -94,6 +94,8 @@ public final class LiveRouter {
     var replayClock: Double? = nil
     /// Events of timers that fired before a refused command: sent with the next output.
     var pendingTimerEvents: [Event] = []
+    /// The bytes of the request being handled, journaled as received (replay ignores `req`).
+    var currentLine: UnsafeRawBufferPointer?
 
     /// The engine's time: the wall clock (or the journal's during replay), never backwards.
     func currentTime() -> Double {
@@ -161,6 +163,8 @@ public final class LiveRouter {
 
     /// Handles one request line (without its newline) from a connection.
     public func handle(line bytes: UnsafeRawBufferPointer, from session: SessionID) -> [Outbound] {
+        currentLine = bytes
+        defer { currentLine = nil }
         let request: WireObject
         do throws(ProtocolError) { request = try WireObject(parsing: bytes) } catch {
             metrics?.requests.increment()

@@ -54,7 +54,8 @@ public final class CommandLog: @unchecked Sendable {
         guard !pending.isEmpty else { return }
         let batch = pending
         try writer.write { db in
-            for entry in batch { try entry.insert(db) }
+            let insert = try db.cachedStatement(sql: "INSERT INTO journal (time, origin, line) VALUES (?, ?, ?)")
+            for entry in batch { try insert.execute(arguments: [entry.time, entry.origin, entry.line]) }
         }
         pending = []
     }

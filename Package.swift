@@ -69,7 +69,8 @@ let package = Package(
         .testTarget(name: "AgnerSimTests", dependencies: ["AgnerSim"], resources: [.copy("Resources")]),
         .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport", "AgnerSim"]),
         .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore"]),
-        .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer", .product(name: "MetricsTestKit", package: "swift-metrics")]),
-        .testTarget(name: "agnerTests", dependencies: ["agner"]),
+        .target(name: "AgnerTestSupport", path: "Tests/AgnerTestSupport"),
+        .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer", "AgnerTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")]),
+        .testTarget(name: "agnerTests", dependencies: ["agner", "AgnerTestSupport"]),
     ]
 )

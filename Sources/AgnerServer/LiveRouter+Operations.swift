@@ -267,8 +267,6 @@ extension LiveRouter {
             let key = "\(snapshot.channel.name)/\(settings.center.topics[snapshot.topic.index].name)"
             tallies[key, default: DayTally()].answered += 1
             if waited <= snapshot.deadline - snapshot.arrival { tallies[key, default: DayTally()].answeredWithinTarget += 1 }
-        case .abandoned:
-            break
         default:
             break
         }

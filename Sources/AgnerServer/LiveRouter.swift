@@ -66,7 +66,6 @@ public final class LiveRouter {
     struct DayTally {
         var answered = 0
         var answeredWithinTarget = 0
-        var abandoned = 0
     }
 
     public let settings: Settings

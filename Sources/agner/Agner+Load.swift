@@ -37,16 +37,11 @@ extension Agner {
         @Option(help: "A supervisor token, when the router runs with --tokens.")
         var token: String = ""
 
-        func address() throws -> (String, Int) {
-            guard let colon = connect.lastIndex(of: ":"), let port = Int(connect[connect.index(after: colon)...]) else {
-                throw ValidationError("--connect '\(connect)' should be HOST:PORT")
-            }
-            return (String(connect[..<colon]), port)
-        }
+        func address() throws -> (String, Int) { try Serve.hostAndPort(connect, option: "--connect") }
 
         func validate() throws {
             let (host, _) = try address()
-            guard host == "127.0.0.1" || host == "localhost" || host == "::1" else {
+            guard Serve.isLoopback(host) else {
                 throw ValidationError("agner load only sends traffic to this machine (127.0.0.1, localhost, ::1)")
             }
             guard (1...1000).contains(connections) else { throw ValidationError("--connections must be between 1 and 1000") }

@@ -1,4 +1,5 @@
 import AgnerCore
+import AgnerTestSupport
 import Foundation
 import Logging
 import Testing

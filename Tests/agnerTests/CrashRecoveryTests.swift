@@ -1,3 +1,4 @@
+import AgnerTestSupport
 import Foundation
 import Testing
 

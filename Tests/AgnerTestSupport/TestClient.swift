@@ -4,11 +4,11 @@ import Glibc
 #endif
 
 /// A blocking line client for tests: loopback only, every read bounded by a timeout.
-final class TestClient {
+public final class TestClient {
     let socket: Int32
     var buffer: [UInt8] = []
 
-    init(port: Int, timeout: Double = 5) throws {
+    public init(port: Int, timeout: Double = 5) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -24,7 +24,7 @@ final class TestClient {
 
     deinit { close(socket) }
 
-    func send(_ text: String) {
+    public func send(_ text: String) {
         let bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
@@ -34,12 +34,12 @@ final class TestClient {
         }
     }
 
-    func send(json: [String: Any]) {
+    public func send(json: [String: Any]) {
         send(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self) + "\n")
     }
 
     /// The next line as a JSON object, or nil on timeout or close.
-    func readLine() -> [String: Any]? {
+    public func readLine() -> [String: Any]? {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(buffer[..<newline])
@@ -54,14 +54,14 @@ final class TestClient {
     }
 
     /// Reads lines until one matches (bounded by the read timeout).
-    func read(where match: ([String: Any]) -> Bool) -> [String: Any]? {
+    public func read(where match: ([String: Any]) -> Bool) -> [String: Any]? {
         while let line = readLine() { if match(line) { return line } }
         return nil
     }
 
-    func reply(to req: Int) -> [String: Any]? { read { ($0["re"] as? Int) == req } }
+    public func reply(to req: Int) -> [String: Any]? { read { ($0["re"] as? Int) == req } }
 
-    func request(_ json: [String: Any], req: Int) -> [String: Any]? {
+    public func request(_ json: [String: Any], req: Int) -> [String: Any]? {
         var json = json
         json["req"] = req
         send(json: json)

@@ -192,12 +192,13 @@ extension LiveRouter {
         pendingTimerEvents = []
         rollDay()
         var outputs: [Outbound] = []
+        let ordered = all.isEmpty || replaying ? [] : sessions.sorted { $0.key < $1.key }  // once per batch
         for event in all {
             count(event)
             guard !replaying, let (name, fields, contact) = describe(event) else { forget(event); continue }
             let line = WireValue.object([("event", .string(name))] + fields).line()
             let owner = contact.flatMap { contacts[$0.rawValue]?.owner }
-            for (session, state) in sessions.sorted(by: { $0.key < $1.key }) {
+            for (session, state) in ordered {
                 let ownsIt = owner != nil && state.name == owner && Self.ownerEvents.contains(name)
                 if ownsIt || state.subscriptions.contains(name) { outputs.append(Outbound(session: session, line: line)) }
             }
@@ -277,16 +278,12 @@ extension LiveRouter {
         switch event {
         case let .queued(c, _), let .callbackScheduled(c): waitingContacts.insert(c.rawValue)
         case let .offered(c, _, _, _), let .abandoned(c, _), let .closed(c): waitingContacts.remove(c.rawValue)
-        case let .agentState(a, state): agentStates[a.rawValue] = state
-        case let .agentRemoved(a): agentStates[a.rawValue] = nil
+        case let .agentState(a, state): setAgentState(a.rawValue, state)
+        case let .agentRemoved(a): setAgentState(a.rawValue, nil)
         default: break
         }
-        guard let metrics else { return }
-        if replaying {
-            // History being rebuilt: gauges follow, counters count only what happens from now on.
-            recountAgents()
-            return
-        }
+        // History being rebuilt: gauges follow (set per batch), counters count only what happens from now on.
+        guard let metrics, !replaying else { return }
         switch event {
         case let .connected(c, _, waited):
             if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "answered") }
@@ -299,8 +296,6 @@ extension LiveRouter {
             if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "completed") }
         case let .breached(_, cause):
             metrics.breach(cause)
-        case .agentState, .agentRemoved, .queued, .callbackScheduled, .offered:
-            recountAgents()
         default:
             break
         }

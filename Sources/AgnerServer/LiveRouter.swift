@@ -74,8 +74,10 @@ public final class LiveRouter {
         didSet { recountAgents() }
     }
     var engine: RoutingEngine
-    /// For the metrics: each agent's last reported state, and the contacts waiting.
+    /// For the metrics: each agent's last reported state, how many are in each state, and the
+    /// contacts waiting; kept up to date event by event, never recounted.
     var agentStates: [UInt64: AgentState] = [:]
+    var agentStateCounts: [AgentState: Int] = [:]
     var waitingContacts: Set<UInt64> = []
     let clock: () -> Double
     let journal: CommandJournal?
@@ -121,16 +123,27 @@ public final class LiveRouter {
             try engine.apply(.addAgent(profile), at: 0, into: &ignored)
             agentIDs[agent.name] = id
             agentNames[id.rawValue] = agent.name
-            agentStates[id.rawValue] = .offline
+            setAgentState(id.rawValue, .offline)
         }
     }
 
-    /// Sets the agents-by-state gauges from the states known now.
+    /// Records an agent's new state (nil: removed), updating the count of the old and new state.
+    func setAgentState(_ agent: UInt64, _ state: AgentState?) {
+        if let old = agentStates[agent] {
+            agentStateCounts[old, default: 0] -= 1
+            metrics?.agents[old.name]?.record(agentStateCounts[old] ?? 0)
+        }
+        agentStates[agent] = state
+        if let state {
+            agentStateCounts[state, default: 0] += 1
+            metrics?.agents[state.name]?.record(agentStateCounts[state] ?? 0)
+        }
+    }
+
+    /// Sets every gauge from the counts kept (when metrics are attached).
     func recountAgents() {
         guard let metrics else { return }
-        var counts: [AgentState: Int] = [:]
-        for state in agentStates.values { counts[state, default: 0] += 1 }
-        metrics.agentCounts(counts)
+        metrics.agentCounts(agentStateCounts)
         metrics.waiting.record(waitingContacts.count)
     }
 

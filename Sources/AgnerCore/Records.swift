@@ -64,7 +64,6 @@ struct AgentRecord: Sendable {
         }
     }
 
-    var freeMask: UInt8 { Self.freeMask(presence: presence, capacity: capacity, used: used, usedTotal: usedTotal) }
     var state: AgentState { Self.state(presence: presence, offers: offers, connected: connected, wrappingUp: wrappingUp) }
 }
 

@@ -4,7 +4,6 @@ import CoreMetrics
 /// The live service's metrics, created once from the factory the application chooses
 /// (Prometheus in `agner serve`, a test factory in tests). Labels are fixed sets.
 public final class ServerMetrics: @unchecked Sendable {
-    let factory: any MetricsFactory
     /// Contacts by channel and outcome (answered, abandoned, closed, completed).
     var contacts: [String: CoreMetrics.Counter] = [:]
     var breaches: [String: CoreMetrics.Counter] = [:]
@@ -16,7 +15,6 @@ public final class ServerMetrics: @unchecked Sendable {
     let requestErrors: CoreMetrics.Counter
 
     public init(factory: any MetricsFactory) {
-        self.factory = factory
         waiting = Gauge(label: "agner_waiting_contacts", factory: factory)
         waitTime = Recorder(label: "agner_wait_seconds", aggregate: true, factory: factory)
         requestLatency = Timer(label: "agner_request_duration", factory: factory)

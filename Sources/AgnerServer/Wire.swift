@@ -88,8 +88,6 @@ public final class WireObject {
         json_object_get(json, key)
     }
 
-    public func has(_ key: String) -> Bool { field(key) != nil }
-
     /// The value of `key` as compact JSON text (to echo a `req` back as it came).
     public func verbatim(_ key: String) -> String? {
         guard let value = field(key), let dumped = json_dumps(value, Int(JSON_COMPACT | JSON_ENCODE_ANY)) else { return nil }

@@ -3,12 +3,11 @@ import AgnerCore
 extension Replication {
     mutating func addAgents() {
         var number = 0
-        for (groupIndex, group) in scenario.agentGroups.enumerated() {
+        for group in scenario.agentGroups {
             for _ in 0..<group.count {
                 let profile = AgentProfile(id: AgentID(UInt64(number)), department: group.department,
                                            skills: group.skills, capacity: group.capacity)
                 agentProfiles.append(profile)
-                agentGroupOf.append(groupIndex)
                 agentStaffed.append(false)
                 agentStaffedSince.append(0)
                 apply(.addAgent(profile))

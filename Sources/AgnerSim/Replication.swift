@@ -32,7 +32,6 @@ struct Replication {
 
     // Agents
     var agentProfiles: [AgentProfile] = []
-    var agentGroupOf: [Int] = []
     var agentStaffed: [Bool] = []
     var agentStaffedSince: [Seconds] = []
 
@@ -89,7 +88,7 @@ struct Replication {
     /// A pending simulator event: 24 bytes, ordered by (time, sequence).
     struct Pending: Comparable {
         enum Kind: UInt8 {
-            case arrival, complete, abandon, accept, shiftStart, shiftEnd, breakStart, breakEnd, open, close, dayStart
+            case complete, abandon, accept, shiftStart, shiftEnd, breakStart, breakEnd, open, close, dayStart
         }
 
         var time: Seconds
@@ -215,7 +214,6 @@ struct Replication {
 
     mutating func handle(_ item: Pending) {
         switch item.kind {
-        case .arrival: arrive(stream: Int(item.a))  // (arrivals normally come from `arrivals`)
         case .complete: apply(.complete(ContactID(item.a)))
         case .abandon:
             // Still holding the line: not answered, not ended, not waiting for a callback.

@@ -57,7 +57,6 @@ public struct Tally: Sendable, Equatable, Codable {
     public var averageHandleTime: Double { answered > 0 ? handleSum / Double(answered) : .nan }
     public var abandonRate: Double { offered > 0 ? Double(abandoned) / Double(offered) : .nan }
     public var probabilityOfWaiting: Double { offered > 0 ? Double(waited) / Double(offered) : .nan }
-    public var totalBreaches: Int { (0..<BreachCounts.count).reduce(0) { $0 + breaches[$1] } }
 }
 
 /// Breaches per cause (in `BreachCause.allCases` order), stored inline so that a `Tally` is a

@@ -112,3 +112,23 @@ struct RoutingServerTests {
         #expect((second.readLine()?["error"] as? [String: Any])?["code"] as? String == "overloaded")
     }
 }
+
+extension RoutingServerTests {
+    @Test("a reader that never reads is disconnected once its unsent output passes the limit")
+    func slowReaderIsDisconnected() throws {
+        let live = try LiveServer(configuration: ServerConfiguration(port: 0, outboundLimit: 64 * 1024))
+        let slow = try TestClient(port: live.port, timeout: 2, receiveBuffer: 4096)
+        // Every `agents` reply is a few hundred bytes; ask for far more than the kernel buffers
+        // and the 64 KiB limit hold, reading nothing. Bounded: at most 50,000 requests.
+        let request = String(repeating: #"{"op":"agents"}"# + "\n", count: 100)
+        var sent = 0
+        while sent < 50_000, slow.sendRaw(request) { sent += 100 }
+        Thread.sleep(forTimeInterval: 0.3)
+        var replies = 0
+        while slow.readLine() != nil { replies += 1 }
+        #expect(replies < sent)  // cut off, not answered in full
+        // Everyone else is unaffected.
+        let other = try live.client()
+        #expect(other.request(["op": "stats"], req: 1)?["ok"] as? Bool == true)
+    }
+}

@@ -8,8 +8,10 @@ public final class TestClient {
     let socket: Int32
     var buffer: [UInt8] = []
 
-    public init(port: Int, timeout: Double = 5) throws {
+    /// - Parameter receiveBuffer: a kernel receive buffer size, to make a slow reader quickly.
+    public init(port: Int, timeout: Double = 5, receiveBuffer: Int32? = nil) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -23,6 +25,13 @@ public final class TestClient {
     }
 
     deinit { close(socket) }
+
+    /// Sends without waiting for a reply. - Returns: false once the peer has closed.
+    @discardableResult
+    public func sendRaw(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } > 0
+    }
 
     public func send(_ text: String) {
         let bytes = Array(text.utf8)

@@ -1,5 +1,5 @@
 /// A skill an agent has, at a proficiency from 1 (learning) to 5 (expert).
-public struct SkillLevel: Sendable, Equatable, Hashable {
+public struct SkillLevel: Sendable, Equatable, Hashable, Codable {
     public var skill: SkillID
     public var proficiency: Int
 
@@ -10,7 +10,7 @@ public struct SkillLevel: Sendable, Equatable, Hashable {
 }
 
 /// Who an agent is: department, skills and how many contacts of each channel they can hold.
-public struct AgentProfile: Sendable, Equatable {
+public struct AgentProfile: Sendable, Equatable, Codable {
     public var id: AgentID
     public var department: DepartmentID
     public var skills: [SkillLevel]

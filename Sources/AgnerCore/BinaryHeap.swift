@@ -70,3 +70,6 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
         return top
     }
 }
+
+/// The elements in heap order, so a decoded heap pops exactly as the encoded one would.
+extension BinaryHeap: Codable where Element: Codable {}

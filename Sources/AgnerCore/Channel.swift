@@ -69,6 +69,7 @@ public struct PerChannel<Value> {
 extension PerChannel: Sendable where Value: Sendable {}
 extension PerChannel: Equatable where Value: Equatable {}
 extension PerChannel: Hashable where Value: Hashable {}
+extension PerChannel: Codable where Value: Codable {}
 
 /// What happens to a real-time contact that reaches its deadline unanswered.
 public enum BreachAction: String, Sendable, Codable, Equatable {

@@ -2,7 +2,7 @@ import DequeModule
 
 /// One eligibility criterion produced by some topic's ladder step, e.g. "phone, department
 /// billing, skill invoices at proficiency ≥ 3". Topics with the same criterion share a pool.
-struct PoolCriterion: Hashable, Sendable {
+struct PoolCriterion: Hashable, Sendable, Codable {
     var channel: Channel
     /// -1: any department.
     var department: Int
@@ -27,7 +27,7 @@ struct PoolCriterion: Hashable, Sendable {
 
 /// A free agent in a pool's heap. Entries are never removed in place: an entry whose
 /// `version` no longer matches its agent's is stale and dropped when it reaches the top.
-struct FreeAgentEntry: Comparable, Sendable {
+struct FreeAgentEntry: Comparable, Sendable, Codable {
     /// Policy rank: smaller is better (negated proficiency, contacts in progress, or 0).
     var rank: Int32
     var since: Seconds
@@ -47,7 +47,7 @@ struct FreeAgentEntry: Comparable, Sendable {
 
 /// A waiting contact in a pool's heap, ordered by urgency: breached contacts that keep
 /// waiting first, then the earliest effective deadline, then arrival order.
-struct WaitingEntry: Comparable, Sendable {
+struct WaitingEntry: Comparable, Sendable, Codable {
     var tier: UInt8
     var effectiveDeadline: Seconds
     var sequence: UInt64
@@ -70,7 +70,7 @@ struct WaitingEntry: Comparable, Sendable {
 /// - Complexity: finding the best free agent or the most urgent contact is O(log n) amortised;
 ///   stale entries are dropped as they surface, and a heap is rebuilt when it holds more than
 ///   twice its live entries, so memory stays proportional to what is live.
-struct Pool: Sendable {
+struct Pool: Sendable, Codable {
     let criterion: PoolCriterion
     /// Free agents whose entries arrived in rank order (the usual case under `longestIdle`:
     /// an agent re-enters with `since == now`, behind everyone already free). O(1) to add.

@@ -1,11 +1,11 @@
 /// An agent's membership in a pool, with the agent's standing there.
-struct Membership: Sendable {
+struct Membership: Sendable, Codable {
     var pool: Int32
     var proficiency: Int32
 }
 
 /// What the engine keeps per agent. Stored in a slot array; ids map to slots.
-struct AgentRecord: Sendable {
+struct AgentRecord: Sendable, Codable {
     var profile: AgentProfile {
         didSet { capacity = profile.capacity }
     }
@@ -68,7 +68,7 @@ struct AgentRecord: Sendable {
 }
 
 /// What the engine keeps per contact while it is alive (until it reaches a terminal state).
-struct ContactRecord: Sendable {
+struct ContactRecord: Sendable, Codable {
     var id = ContactID(0)
     var channel = Channel.phone
     var topic: Int32 = 0
@@ -97,8 +97,8 @@ struct ContactRecord: Sendable {
 }
 
 /// A pending timer. Stale when the version no longer matches its contact's.
-struct TimerEntry: Comparable, Sendable {
-    enum Kind: UInt8, Sendable {
+struct TimerEntry: Comparable, Sendable, Codable {
+    enum Kind: UInt8, Sendable, Codable {
         /// Escalation, breach warning or breach of a waiting contact.
         case clock
         case offerTimeout

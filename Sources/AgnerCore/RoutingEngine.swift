@@ -156,3 +156,63 @@ public struct RoutingEngine: Sendable {
         timers.insert(TimerEntry(time: time, sequence: timerSequence, kind: kind, contact: slot, version: version))
     }
 }
+
+// MARK: - Snapshots
+
+/// The engine's whole state, for snapshots that make recovery fast: an engine decoded from
+/// one behaves exactly as the encoded engine would (same timers, same order, same indexes).
+///
+/// The configuration is not part of it: decoding takes it from
+/// `decoder.userInfo[RoutingEngine.configurationKey]`, and refuses a state whose pools do not
+/// match the ones that configuration gives.
+extension RoutingEngine: Codable {
+    public static let configurationKey = CodingUserInfoKey(rawValue: "agner.centerConfiguration")!
+
+    enum CodingKeys: String, CodingKey {
+        case now, contacts, freeContactSlots, contactSlots, agents, freeAgentSlots, agentSlots, pools
+        case timers, timerSequence, arrivalSequence, channelOpen
+    }
+
+    public init(from decoder: any Decoder) throws {
+        guard let configuration = decoder.userInfo[Self.configurationKey] as? CenterConfiguration else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "decoding an engine needs its configuration in userInfo[RoutingEngine.configurationKey]"))
+        }
+        self.init(configuration: configuration)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let decodedPools = try container.decode([Pool].self, forKey: .pools)
+        guard decodedPools.map(\.criterion) == pools.map(\.criterion) else {
+            throw DecodingError.dataCorruptedError(forKey: .pools, in: container,
+                                                   debugDescription: "the state was saved with another center configuration")
+        }
+        pools = decodedPools
+        now = try container.decode(Seconds.self, forKey: .now)
+        contacts = try container.decode([ContactRecord].self, forKey: .contacts)
+        freeContactSlots = try container.decode([Int32].self, forKey: .freeContactSlots)
+        contactSlots = try container.decode(SlotTable.self, forKey: .contactSlots)
+        agents = try container.decode([AgentRecord].self, forKey: .agents)
+        freeAgentSlots = try container.decode([Int32].self, forKey: .freeAgentSlots)
+        agentSlots = try container.decode(SlotTable.self, forKey: .agentSlots)
+        timers = try container.decode(BinaryHeap<TimerEntry>.self, forKey: .timers)
+        timerSequence = try container.decode(UInt64.self, forKey: .timerSequence)
+        arrivalSequence = try container.decode(UInt64.self, forKey: .arrivalSequence)
+        channelOpen = try container.decode(PerChannel<Bool>.self, forKey: .channelOpen)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        // Pools first: decoding checks them against the configuration before anything else.
+        try container.encode(pools, forKey: .pools)
+        try container.encode(now, forKey: .now)
+        try container.encode(contacts, forKey: .contacts)
+        try container.encode(freeContactSlots, forKey: .freeContactSlots)
+        try container.encode(contactSlots, forKey: .contactSlots)
+        try container.encode(agents, forKey: .agents)
+        try container.encode(freeAgentSlots, forKey: .freeAgentSlots)
+        try container.encode(agentSlots, forKey: .agentSlots)
+        try container.encode(timers, forKey: .timers)
+        try container.encode(timerSequence, forKey: .timerSequence)
+        try container.encode(arrivalSequence, forKey: .arrivalSequence)
+        try container.encode(channelOpen, forKey: .channelOpen)
+    }
+}

@@ -3,7 +3,7 @@
 /// iterated to make a decision.
 ///
 /// - Complexity: O(1) expected for lookup, insert and removal; the table stays at most half full.
-struct SlotTable: Sendable {
+struct SlotTable: Sendable, Codable {
     private var keys: [UInt64]
     private var slots: [Int32]
     private var used: [Bool]

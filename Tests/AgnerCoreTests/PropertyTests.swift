@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AgnerCore
 
@@ -315,5 +316,48 @@ struct PropertyTests {
             engine.advance(to: (first.commands.last?.1 ?? 0) + 10_000, into: &replayed)
             #expect(replayed == first.events, "seed \(seed)")
         }
+    }
+
+    @Test("an engine decoded from its encoded state goes on exactly as the original would")
+    func restoredEngineContinuesIdentically() throws {
+        let encoder = JSONEncoder()
+        // Agents never pushed to an index carry -infinity as their "free since".
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        for seed in UInt64(30_001)...30_060 {
+            let first = Self.run(seed: seed, length: 150, thorough: false)
+            var rng = SeededGenerator(seed: seed)
+            let center = Self.randomCenter(&rng)
+            var engine = RoutingEngine(configuration: center)
+            var replayed: [Event] = []
+            let split = Int(seed % 7 + 1) * first.commands.count / 9
+            for (index, (command, time)) in first.commands.enumerated() {
+                if index == split {
+                    decoder.userInfo[RoutingEngine.configurationKey] = center
+                    engine = try decoder.decode(RoutingEngine.self, from: encoder.encode(engine))
+                }
+                do { try engine.apply(command, at: time, into: &replayed) } catch {}
+            }
+            engine.advance(to: (first.commands.last?.1 ?? 0) + 10_000, into: &replayed)
+            let differs = zip(replayed, first.events).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (replayed.count == first.events.count ? nil : min(replayed.count, first.events.count))
+            #expect(differs == nil, "seed \(seed), restored before command \(split): events differ from index \(differs ?? -1) of \(first.events.count)")
+        }
+    }
+
+    @Test("an engine state is refused with another center configuration")
+    func stateNeedsItsConfiguration() throws {
+        var rng = SeededGenerator(seed: 7)
+        let center = Self.randomCenter(&rng)
+        let engine = RoutingEngine(configuration: center)
+        let data = try JSONEncoder().encode(engine)
+        let decoder = JSONDecoder()
+        #expect(throws: DecodingError.self) { try decoder.decode(RoutingEngine.self, from: data) }
+        var other = center
+        other.topics.append(Topic(name: "extra", requiredSkills: [SkillID(0)], owningDepartment: DepartmentID(0)))
+        decoder.userInfo[RoutingEngine.configurationKey] = other
+        #expect(throws: DecodingError.self) { try decoder.decode(RoutingEngine.self, from: data) }
+        decoder.userInfo[RoutingEngine.configurationKey] = center
+        #expect(try decoder.decode(RoutingEngine.self, from: data).openContactCount == 0)
     }
 }

@@ -353,21 +353,26 @@ extension LiveRouter {
 
     // MARK: - Recovery
 
-    /// Rebuilds the state by replaying journaled commands in order, then fires what fell due
-    /// while the service was down.
+    /// Rebuilds the state by replaying journaled commands in order. Timers that fell due
+    /// while the service was down fire with the first `fireTimers()` after it.
+    /// - Returns: how many entries were replayed.
+    @discardableResult
     public func replay(_ entries: [JournalEntry]) throws -> Int {
+        for entry in entries { try replay(entry) }
+        return entries.count
+    }
+
+    /// Replays one journaled command (after a snapshot, the ones it does not cover).
+    public func replay(_ entry: JournalEntry) throws {
         replaying = true
-        defer { replaying = false }
-        var replayed = 0
-        for entry in entries {
-            let request = try WireObject(parsing: entry.line)
-            let op = try request.string("op")
-            var ignored: [Outbound] = []
-            replayClock = entry.time
-            _ = try perform(op, request, session: SessionID(-1), name: entry.origin, outputs: &ignored)
-            replayed += 1
+        defer {
+            replaying = false
+            replayClock = nil
         }
-        replayClock = nil
-        return replayed
+        let request = try WireObject(parsing: entry.line)
+        let op = try request.string("op")
+        var ignored: [Outbound] = []
+        replayClock = entry.time
+        _ = try perform(op, request, session: SessionID(-1), name: entry.origin, outputs: &ignored)
     }
 }

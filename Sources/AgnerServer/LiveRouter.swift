@@ -56,14 +56,14 @@ public final class LiveRouter {
         var subscriptions: Set<String> = []
     }
 
-    struct ContactEntry {
+    struct ContactEntry: Codable {
         var name: String
         var owner: String
         var channel: Channel
     }
 
     /// Per channel and topic, since the start of the (UTC) day.
-    struct DayTally {
+    struct DayTally: Codable {
         var answered = 0
         var answeredWithinTarget = 0
     }

@@ -14,15 +14,20 @@ public struct ServerConfiguration: Sendable {
     public var authenticationTimeout: TimeAmount
     /// Bytes waiting to be sent to one connection before it is cut off as a slow reader.
     public var outboundLimit: Int
+    /// A snapshot of the router's state is stored after this many journaled commands (0: never),
+    /// so a restart replays at most about this many. One is also stored on a graceful stop.
+    public var snapshotInterval: Int
 
     public init(host: String = "127.0.0.1", port: Int = 7040, maximumLineLength: Int = 64 * 1024, maximumConnections: Int = 1024,
-                authenticationTimeout: TimeAmount = .seconds(10), outboundLimit: Int = 4 * 1024 * 1024) {
+                authenticationTimeout: TimeAmount = .seconds(10), outboundLimit: Int = 4 * 1024 * 1024,
+                snapshotInterval: Int = 250_000) {
         self.host = host
         self.port = port
         self.maximumLineLength = maximumLineLength
         self.maximumConnections = maximumConnections
         self.authenticationTimeout = authenticationTimeout
         self.outboundLimit = outboundLimit
+        self.snapshotInterval = snapshotInterval
     }
 }
 
@@ -42,11 +47,21 @@ public final class RoutingServer: @unchecked Sendable {
     var timer: Scheduled<Void>?
     var timerDeadline: Double?
     var flushScheduled = false
+    /// The last journal entry committed, and the last one a stored snapshot covers.
+    var lastCommitted: Int64
+    var snapshotThrough: Int64
+    var snapshotInFlight = false
+    let snapshotQueue = DispatchQueue(label: "agner.snapshot", qos: .utility)
 
-    /// - Parameter logger: where connection events go (the application chooses the handler).
+    /// - Parameters:
+    ///   - recoveredThrough: the last journal entry the router's state includes (0 for a new journal).
+    ///   - snapshotThrough: the last journal entry the newest stored snapshot covers.
+    ///   - logger: where connection events go (the application chooses the handler).
     public init(configuration: ServerConfiguration, router: LiveRouter, journal: CommandJournal?,
-                logger: Logger = Logger(label: "agner.server")) {
+                recoveredThrough: Int64 = 0, snapshotThrough: Int64 = 0, logger: Logger = Logger(label: "agner.server")) {
         self.configuration = configuration
+        lastCommitted = recoveredThrough
+        self.snapshotThrough = snapshotThrough
         self.router = router
         self.journal = journal
         self.logger = logger
@@ -74,13 +89,20 @@ public final class RoutingServer: @unchecked Sendable {
         return channel.localAddress?.port ?? configuration.port
     }
 
-    /// Stops accepting, lets in-flight requests finish, commits the journal, closes connections.
+    /// Stops accepting, lets in-flight requests finish, commits the journal, stores a snapshot
+    /// (so the next start replays nothing), closes connections.
     public func shutdown() {
         try? serverChannel?.close().wait()
         try? loop.submit {
             self.flushBatch()
             self.timer?.cancel()
             for channel in self.channels.values { channel.close(promise: nil) }
+        }.wait()
+        snapshotQueue.sync {}  // a snapshot being written finishes first
+        try? loop.submit {
+            if self.journal != nil && self.lastCommitted > self.snapshotThrough {
+                self.storeSnapshot(self.router.snapshot(), through: self.lastCommitted)
+            }
         }.wait()
         try? group.syncShutdownGracefully()
     }
@@ -142,7 +164,7 @@ public final class RoutingServer: @unchecked Sendable {
     /// The end of a batch of reads: make the batch durable, then send what it produced.
     func flushBatch() {
         if let journal {
-            do { try journal.commit() } catch {
+            do { lastCommitted = try journal.commit() } catch {
                 // Nothing of this batch was acknowledged; a restart recovers what was committed.
                 fatalError("cannot commit the journal: \(error)")
             }
@@ -150,6 +172,40 @@ public final class RoutingServer: @unchecked Sendable {
         send(outbox)
         outbox = []
         rescheduleTimer()
+        snapshotIfDue()
+    }
+
+    /// After `snapshotInterval` commands since the last snapshot: the state is copied here (in
+    /// constant time, copy-on-write) and encoded and stored on another thread.
+    func snapshotIfDue() {
+        guard journal != nil, configuration.snapshotInterval > 0, !snapshotInFlight,
+              lastCommitted - snapshotThrough >= Int64(configuration.snapshotInterval) else { return }
+        snapshotInFlight = true
+        let snapshot = router.snapshot()
+        let through = lastCommitted
+        snapshotQueue.async { [self] in
+            storeSnapshot(snapshot, through: through)
+            loop.execute {
+                self.snapshotInFlight = false
+                self.snapshotIfDue()  // a burst that came in meanwhile may already need the next one
+            }
+        }
+    }
+
+    /// Encodes and stores a snapshot; a failure is logged and the journal still holds everything.
+    func storeSnapshot(_ snapshot: RouterSnapshot, through sequence: Int64) {
+        guard let journal else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            let data = try snapshot.encoded()
+            try journal.saveSnapshot(data, through: sequence)
+            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+            logger.info("snapshot stored", metadata: ["through": "\(sequence)", "bytes": "\(data.count)",
+                                                      "ms": "\((milliseconds * 10).rounded() / 10)"])
+        } catch {
+            logger.error("snapshot not stored; the journal still holds every command", metadata: ["through": "\(sequence)", "error": "\(error)"])
+        }
+        loop.execute { self.snapshotThrough = max(self.snapshotThrough, sequence) }
     }
 
     func send(_ lines: [(SessionID, String)]) {

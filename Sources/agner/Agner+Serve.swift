@@ -39,6 +39,9 @@ extension Agner {
         @Option(help: "Most connections at once.")
         var maxConnections: Int = 1024
 
+        @Option(help: "Store a snapshot of the state after this many journaled commands (0: only at a graceful stop); a restart replays only what came after it.")
+        var snapshotEvery: Int = 250_000
+
         @Option(help: "HOST:PORT for Prometheus metrics over HTTP (GET /metrics). Loopback unless --tokens.")
         var metrics: String?
 
@@ -67,6 +70,7 @@ extension Agner {
                 }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+            guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
         }
 
         @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
@@ -114,14 +118,17 @@ extension Agner {
                 endpoint = started
                 metricsNote = " · metrics on http://\(metricsHost):\(bound)/metrics"
             }
-            let entries = try log.entries()
-            let recovered = try router.replay(entries.map { JournalEntry(time: $0.time, origin: $0.origin, line: $0.line) })
+            let recovery = try Self.recover(router, from: log, logger: logger)
             let (host, port) = try address()
-            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections),
-                                       router: router, journal: journal, logger: Logger(label: "agner.server"))
+            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,
+                                                                          snapshotInterval: snapshotEvery),
+                                       router: router, journal: journal, recoveredThrough: log.lastSequence,
+                                       snapshotThrough: recovery.snapshot, logger: Logger(label: "agner.server"))
             let bound = try server.start()
-            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(agents.count) agents · \(recovered) journaled commands replayed from \(db)\(metricsNote)\n".utf8))
-            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(agents.count)", "replayed": "\(recovered)", "journal": "\(db)"])
+            let fromSnapshot = recovery.snapshot > 0 ? " after a snapshot of the first \(recovery.snapshot)" : ""
+            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(agents.count) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n".utf8))
+            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(agents.count)", "replayed": "\(recovery.replayed)",
+                                              "snapshot_through": "\(recovery.snapshot)", "journal": "\(db)"])
             let stop = DispatchSemaphore(value: 0)
             signal(SIGTERM, SIG_IGN)
             signal(SIGINT, SIG_IGN)
@@ -138,6 +145,26 @@ extension Agner {
             logger.info("stopping")
             server.shutdown()
             endpoint?.shutdown()
+        }
+
+        /// Restores the newest usable snapshot, then replays the journal entries after it. A
+        /// snapshot that cannot be used (another center, another format, damage) is skipped and
+        /// the whole journal replayed: it only ever saves time.
+        static func recover(_ router: LiveRouter, from log: CommandLog, logger: Logger) throws -> (snapshot: Int64, replayed: Int) {
+            var start: Int64 = 0
+            if let snapshot = try log.latestSnapshot() {
+                do {
+                    try router.restore(from: snapshot.data)
+                    start = snapshot.sequence
+                } catch {
+                    logger.warning("snapshot not used; replaying the whole journal", metadata: [
+                        "reason": "\(error)", "snapshot_through": "\(snapshot.sequence)"])
+                }
+            }
+            let replayed = try log.forEachEntry(after: start) { entry in
+                try router.replay(JournalEntry(time: entry.time, origin: entry.origin, line: entry.line))
+            }
+            return (start, replayed)
         }
 
         func loadTokens(_ path: String) throws -> [String: Role] {
@@ -165,5 +192,8 @@ final class JournalAdapter: CommandJournal {
     let log: CommandLog
     init(log: CommandLog) { self.log = log }
     func append(_ entry: JournalEntry) throws { log.append(time: entry.time, origin: entry.origin, line: entry.line) }
-    func commit() throws { try log.commit() }
+    func commit() throws -> Int64 { try log.commit() }
+    func saveSnapshot(_ data: [UInt8], through sequence: Int64) throws {
+        try log.saveSnapshot(data, through: sequence, at: Date().timeIntervalSince1970)
+    }
 }

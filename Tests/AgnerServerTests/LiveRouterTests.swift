@@ -10,11 +10,20 @@ final class TestClock: @unchecked Sendable {
 }
 
 /// An in-memory journal.
-final class MemoryJournal: CommandJournal {
+final class MemoryJournal: CommandJournal, @unchecked Sendable {
     var pending: [JournalEntry] = []
     var committed: [JournalEntry] = []
+    var snapshots: [(sequence: Int64, data: [UInt8])] = []
+    let lock = NSLock()
     func append(_ entry: JournalEntry) throws { pending.append(entry) }
-    func commit() throws { committed += pending; pending = [] }
+    func commit() throws -> Int64 {
+        committed += pending
+        pending = []
+        return Int64(committed.count)
+    }
+    func saveSnapshot(_ data: [UInt8], through sequence: Int64) throws {
+        lock.withLock { snapshots.append((sequence, data)) }
+    }
 }
 
 struct Harness {

@@ -61,4 +61,31 @@ struct CommandLogTests {
         #expect(try reopened.entries().map(\.line) == [#"{"op":"a"}"#, #"{"op":"b"}"#])
         #expect(try reopened.entries().map(\.sequence) == [1, 2])
     }
+
+    @Test("commit reports the last sequence, also after reopening; entries after a sequence come in order")
+    func sequencesAndEntriesAfter() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try CommandLog(path: path)
+        #expect(log.lastSequence == 0)
+        for index in 1...5 { log.append(time: Double(index), origin: "pbx", line: "\(index)") }
+        #expect(try log.commit() == 5)
+        #expect(try log.commit() == 5, "nothing pending: the same sequence")
+        let reopened = try CommandLog(path: path)
+        #expect(reopened.lastSequence == 5)
+        var seen: [String] = []
+        #expect(try reopened.forEachEntry(after: 2) { seen.append($0.line) } == 3)
+        #expect(seen == ["3", "4", "5"])
+    }
+
+    @Test("only the newest snapshot is kept, with the sequence it covers")
+    func newestSnapshotKept() throws {
+        let log = try CommandLog.inMemory()
+        #expect(try log.latestSnapshot() == nil)
+        try log.saveSnapshot([1, 2, 3], through: 10, at: 100)
+        try log.saveSnapshot([4, 5], through: 20, at: 200)
+        let latest = try #require(try log.latestSnapshot())
+        #expect(latest.sequence == 20 && latest.data == [4, 5] && latest.created == 200)
+        #expect(try log.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM snapshot") } == 1)
+    }
 }

@@ -6,6 +6,8 @@ import Testing
 final class ServeProcess {
     let process = Process()
     let port: Int
+    /// What it printed up to its "listening" line.
+    let startup: String
 
     static var binary: URL {
         // The test bundle sits in the build products directory, beside the agner executable.
@@ -16,9 +18,9 @@ final class ServeProcess {
         return url.appendingPathComponent("agner")
     }
 
-    init(center: String, db: String) throws {
+    init(center: String, db: String, options: [String] = []) throws {
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--center", center, "--db", db, "--listen", "127.0.0.1:0"]
+        process.arguments = ["serve", "--center", center, "--db", db, "--listen", "127.0.0.1:0"] + options
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -37,6 +39,7 @@ final class ServeProcess {
             throw POSIXError(.ECONNREFUSED)
         }
         self.port = port
+        startup = text
     }
 
     func kill() {
@@ -101,6 +104,63 @@ struct CrashRecoveryTests {
         defer { #expect(second.stop(), "SIGTERM should stop agner serve gracefully") }
         #expect(check.request(["op": "contact.arrive", "id": "after", "channel": "phone", "topic": "invoice"], req: 3)?["ok"] as? Bool == true)
         #expect(check.request(["op": "contact.arrive", "id": "c-1", "channel": "phone", "topic": "invoice"], req: 4)?["ok"] as? Bool == false)
+    }
+}
+
+extension CrashRecoveryTests {
+    /// "… 12 journaled commands replayed from … after a snapshot of the first 350"
+    static func recovery(_ startup: String) -> (replayed: Int, snapshot: Int) {
+        func number(before marker: String) -> Int? {
+            guard let range = startup.range(of: #"(\d+) "# + marker, options: .regularExpression) else { return nil }
+            return Int(startup[range].split(separator: " ")[0])
+        }
+        func number(after marker: String) -> Int? {
+            guard let range = startup.range(of: marker + #" (\d+)"#, options: .regularExpression) else { return nil }
+            return Int(startup[range].split(separator: " ").last!)
+        }
+        return (number(before: "journaled commands replayed") ?? -1, number(after: "a snapshot of the first") ?? 0)
+    }
+
+    @Test("with snapshots, a restart after SIGKILL replays only what the newest snapshot does not cover; a graceful stop leaves nothing to replay")
+    func snapshotsBoundRecovery() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agner-snap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let centerFile = directory.appendingPathComponent("center.yaml").path
+        try Self.center.write(toFile: centerFile, atomically: true, encoding: .utf8)
+        let db = directory.appendingPathComponent("journal.sqlite").path
+
+        let first = try ServeProcess(center: centerFile, db: db, options: ["--snapshot-every", "50"])
+        let client = try TestClient(port: first.port)
+        #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "agent.state", "agent": "bea-1", "state": "available"], req: 1)?["ok"] as? Bool == true)
+        for n in 1...300 { client.send(json: ["op": "contact.arrive", "id": "c-\(n)", "channel": "email", "topic": "invoice", "req": 1000 + n]) }
+        var acknowledged: Set<String> = []
+        while acknowledged.count < 300, let line = client.readLine() {
+            if let re = line["re"] as? Int, re > 1000, line["ok"] as? Bool == true { acknowledged.insert("c-\(re - 1000)") }
+        }
+        #expect(acknowledged.count == 300)
+        Thread.sleep(forTimeInterval: 0.5)  // snapshots are stored in the background
+        first.kill()
+
+        let second = try ServeProcess(center: centerFile, db: db, options: ["--snapshot-every", "50"])
+        let afterKill = Self.recovery(second.startup)
+        #expect(afterKill.snapshot >= 250, "startup: \(second.startup)")
+        #expect(afterKill.replayed >= 0 && afterKill.snapshot + afterKill.replayed == 301, "startup: \(second.startup)")
+        let check = try TestClient(port: second.port)
+        let contacts = try #require(check.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]])
+        let names = contacts.compactMap { $0["contact"] as? String }
+        #expect(Set(names).count == names.count && Set(names) == acknowledged)
+        #expect(check.request(["op": "contact.arrive", "id": "late", "channel": "email", "topic": "invoice"], req: 2)?["ok"] as? Bool == true)
+        #expect(second.stop(), "SIGTERM should stop agner serve gracefully")
+
+        let third = try ServeProcess(center: centerFile, db: db)
+        defer { third.stop() }
+        let afterStop = Self.recovery(third.startup)
+        #expect(afterStop.replayed == 0 && afterStop.snapshot == 302, "startup: \(third.startup)")
+        let last = try TestClient(port: third.port)
+        let finalNames = try #require(last.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]]).compactMap { $0["contact"] as? String }
+        #expect(Set(finalNames) == acknowledged.union(["late"]))
     }
 }
 

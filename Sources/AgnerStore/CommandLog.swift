@@ -2,9 +2,14 @@ import Foundation
 import GRDB
 
 /// The live service's journal: every accepted command, in order, in SQLite (WAL). Entries are
-/// buffered and written in one transaction per batch (group commit). Beside it, the latest
-/// snapshot of the router's state and the journal sequence it covers, so recovery replays only
-/// what came after.
+/// buffered and written in one transaction per batch (group commit).
+///
+/// Beside it, in a file of its own (`<journal>-snapshot`), the latest snapshot of the router's
+/// state and the journal sequence it covers, so recovery replays only what came after. A file,
+/// not a table: storing tens of megabytes in the journal's database would hold its one writer
+/// (and so every commit) for hundreds of milliseconds. The snapshot names the journal it
+/// belongs to (a random id kept in the journal), so a snapshot left beside a new journal is
+/// never applied to it.
 public final class CommandLog: @unchecked Sendable {
     public struct Entry: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
         public static let databaseTableName = "journal"
@@ -27,8 +32,19 @@ public final class CommandLog: @unchecked Sendable {
         public var data: [UInt8]
     }
 
+    /// Why a snapshot file was not used.
+    public struct SnapshotUnusable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     let writer: any DatabaseWriter
     var pending: [Entry] = []
+    /// The journal's identity, written into every snapshot of it.
+    let identity: String
+    /// Where snapshots go; nil for an in-memory journal, which keeps its snapshot in memory.
+    public let snapshotPath: String?
+    let snapshotLock = NSLock()
+    var memorySnapshot: Snapshot?
     /// The sequence number of the last committed entry (0 for an empty journal).
     public private(set) var lastSequence: Int64 = 0
 
@@ -38,13 +54,14 @@ public final class CommandLog: @unchecked Sendable {
         // WAL with synchronous=NORMAL: a commit survives the process being killed; only a power
         // loss can take the last commits.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), snapshotPath: path + "-snapshot")
     }
 
-    public static func inMemory() throws -> CommandLog { try CommandLog(writer: DatabaseQueue()) }
+    public static func inMemory() throws -> CommandLog { try CommandLog(writer: DatabaseQueue(), snapshotPath: nil) }
 
-    init(writer: any DatabaseWriter) throws {
+    init(writer: any DatabaseWriter, snapshotPath: String?) throws {
         self.writer = writer
+        self.snapshotPath = snapshotPath
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: journal") { db in
             try db.create(table: "journal") { t in
@@ -54,14 +71,15 @@ public final class CommandLog: @unchecked Sendable {
                 t.column("line", .text).notNull()
             }
         }
-        migrator.registerMigration("v2: snapshots") { db in
-            try db.create(table: "snapshot") { t in
-                t.primaryKey("sequence", .integer)
-                t.column("created", .double).notNull()
-                t.column("data", .blob).notNull()
+        migrator.registerMigration("v2: identity") { db in
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
             }
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('journal_id', ?)", arguments: [UUID().uuidString])
         }
         try migrator.migrate(writer)
+        identity = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'journal_id'") } ?? ""
         lastSequence = try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0 }
     }
 
@@ -84,23 +102,61 @@ public final class CommandLog: @unchecked Sendable {
         return lastSequence
     }
 
-    /// Stores a snapshot covering the entries up to `sequence` and drops older ones. Safe to
-    /// call from another thread than the one appending (the database serializes writers).
+    static let snapshotMagic = Array("AGNJ".utf8)
+
+    /// Stores a snapshot covering the entries up to `sequence`, replacing the previous one
+    /// atomically (written beside it, flushed to disk, then renamed over it). Safe to call from
+    /// another thread than the one appending: it never touches the journal's database.
     public func saveSnapshot(_ data: [UInt8], through sequence: Int64, at created: Double) throws {
-        try writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO snapshot (sequence, created, data) VALUES (?, ?, ?)",
-                           arguments: [sequence, created, Data(data)])
-            try db.execute(sql: "DELETE FROM snapshot WHERE sequence < ?", arguments: [sequence])
+        guard let snapshotPath else {
+            snapshotLock.withLock { memorySnapshot = Snapshot(sequence: sequence, created: created, data: data) }
+            return
+        }
+        var header = Self.snapshotMagic
+        let id = Array(identity.utf8)
+        withUnsafeBytes(of: UInt32(id.count).littleEndian) { header += $0 }
+        header += id
+        withUnsafeBytes(of: sequence.littleEndian) { header += $0 }
+        withUnsafeBytes(of: created.bitPattern.littleEndian) { header += $0 }
+        let temporary = snapshotPath + ".tmp"
+        FileManager.default.createFile(atPath: temporary, contents: nil)
+        guard let file = FileHandle(forWritingAtPath: temporary) else {
+            throw SnapshotUnusable(description: "\(temporary): cannot write")
+        }
+        try file.write(contentsOf: header)
+        try file.write(contentsOf: data)
+        try file.synchronize()
+        try file.close()
+        guard rename(temporary, snapshotPath) == 0 else {
+            throw SnapshotUnusable(description: "\(snapshotPath): cannot replace (errno \(errno))")
         }
     }
 
-    /// The newest snapshot, if any.
+    /// The newest snapshot, or nil when there is none.
+    /// - Throws: `SnapshotUnusable` when the file is damaged, belongs to another journal, or
+    ///   covers more than this journal holds.
     public func latestSnapshot() throws -> Snapshot? {
-        try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT sequence, created, data FROM snapshot ORDER BY sequence DESC LIMIT 1") else { return nil }
-            let data: Data = row["data"]
-            return Snapshot(sequence: row["sequence"], created: row["created"], data: [UInt8](data))
+        guard let snapshotPath else { return snapshotLock.withLock { memorySnapshot } }
+        guard let contents = FileManager.default.contents(atPath: snapshotPath) else { return nil }
+        let bytes = [UInt8](contents)
+        var position = 0
+        func take(_ count: Int) throws -> ArraySlice<UInt8> {
+            guard position + count <= bytes.count else { throw SnapshotUnusable(description: "\(snapshotPath): the file ends early") }
+            defer { position += count }
+            return bytes[position..<(position + count)]
         }
+        func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+            try take(MemoryLayout<T>.size).withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+        }
+        guard Array(try take(4)) == Self.snapshotMagic else { throw SnapshotUnusable(description: "\(snapshotPath): not a snapshot file") }
+        let id = String(decoding: try take(Int(try integer(UInt32.self))), as: UTF8.self)
+        guard id == identity else { throw SnapshotUnusable(description: "\(snapshotPath): the snapshot belongs to another journal") }
+        let sequence = try integer(Int64.self)
+        let created = Double(bitPattern: try integer(UInt64.self))
+        guard sequence <= lastSequence else {
+            throw SnapshotUnusable(description: "\(snapshotPath): the snapshot covers \(sequence) commands, the journal holds \(lastSequence)")
+        }
+        return Snapshot(sequence: sequence, created: created, data: Array(bytes[position...]))
     }
 
     /// Calls `body` with every committed entry after `sequence`, in order, reading them one at

@@ -152,17 +152,23 @@ extension Agner {
         /// the whole journal replayed: it only ever saves time.
         static func recover(_ router: LiveRouter, from log: CommandLog, logger: Logger) throws -> (snapshot: Int64, replayed: Int) {
             var start: Int64 = 0
-            if let snapshot = try log.latestSnapshot() {
-                do {
+            do {
+                if let snapshot = try log.latestSnapshot() {
                     try router.restore(from: snapshot.data)
                     start = snapshot.sequence
-                } catch {
-                    logger.warning("snapshot not used; replaying the whole journal", metadata: [
-                        "reason": "\(error)", "snapshot_through": "\(snapshot.sequence)"])
                 }
+            } catch {
+                logger.warning("snapshot not used; replaying the whole journal", metadata: ["reason": "\(error)"])
             }
             let replayed = try log.forEachEntry(after: start) { entry in
-                try router.replay(JournalEntry(time: entry.time, origin: entry.origin, line: entry.line))
+                do {
+                    try router.replay(JournalEntry(time: entry.time, origin: entry.origin, line: entry.line))
+                } catch {
+                    throw CommandFailure(description: """
+                        journal entry \(entry.sequence ?? 0) cannot be replayed: \(error). Was the journal written \
+                        with another --center file? Start with that file, or with a new --db.
+                        """)
+                }
             }
             return (start, replayed)
         }

@@ -78,14 +78,37 @@ struct CommandLogTests {
         #expect(seen == ["3", "4", "5"])
     }
 
-    @Test("only the newest snapshot is kept, with the sequence it covers")
-    func newestSnapshotKept() throws {
-        let log = try CommandLog.inMemory()
+    @Test("the newest snapshot replaces the previous one, survives reopening, and is refused beside another journal")
+    func snapshotFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", "-snapshot"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let log = try CommandLog(path: path)
         #expect(try log.latestSnapshot() == nil)
+        for index in 1...20 { log.append(time: Double(index), origin: "pbx", line: "\(index)") }
+        try log.commit()
         try log.saveSnapshot([1, 2, 3], through: 10, at: 100)
         try log.saveSnapshot([4, 5], through: 20, at: 200)
-        let latest = try #require(try log.latestSnapshot())
-        #expect(latest.sequence == 20 && latest.data == [4, 5] && latest.created == 200)
-        #expect(try log.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM snapshot") } == 1)
+        let latest = try #require(try CommandLog(path: path).latestSnapshot())
+        #expect(latest == CommandLog.Snapshot(sequence: 20, created: 200, data: [4, 5]))
+
+        // A new journal at the same path (the old one deleted, its snapshot file left behind).
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let fresh = try CommandLog(path: path)
+        #expect(throws: CommandLog.SnapshotUnusable.self) { try fresh.latestSnapshot() }
+    }
+
+    @Test("a damaged snapshot file is refused with its reason")
+    func damagedSnapshot() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", "-snapshot"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let log = try CommandLog(path: path)
+        log.append(time: 1, origin: "pbx", line: "1")
+        try log.commit()
+        try log.saveSnapshot([9, 9, 9], through: 1, at: 1)
+        let whole = try #require(FileManager.default.contents(atPath: path + "-snapshot"))
+        try whole.prefix(10).write(to: URL(fileURLWithPath: path + "-snapshot"))
+        #expect(throws: CommandLog.SnapshotUnusable.self) { try log.latestSnapshot() }
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: path + "-snapshot"))
+        #expect(throws: CommandLog.SnapshotUnusable.self) { try log.latestSnapshot() }
     }
 }

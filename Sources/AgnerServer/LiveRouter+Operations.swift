@@ -193,14 +193,19 @@ extension LiveRouter {
         rollDay()
         var outputs: [Outbound] = []
         let ordered = all.isEmpty || replaying ? [] : sessions.sorted { $0.key < $1.key }  // once per batch
+        var recipients: [SessionID] = []
         for event in all {
             count(event)
             guard !replaying, let (name, fields, contact) = describe(event) else { forget(event); continue }
-            let line = WireValue.object([("event", .string(name))] + fields).line()
-            let owner = contact.flatMap { contacts[$0.rawValue]?.owner }
-            for (session, state) in ordered {
-                let ownsIt = owner != nil && state.name == owner && Self.ownerEvents.contains(name)
-                if ownsIt || state.subscriptions.contains(name) { outputs.append(Outbound(session: session, line: line)) }
+            let owner = Self.ownerEvents.contains(name) ? contact.flatMap { contacts[$0.rawValue]?.owner } : nil
+            recipients.removeAll(keepingCapacity: true)
+            for (session, state) in ordered where state.name == owner || state.subscriptions.contains(name) {
+                recipients.append(session)
+            }
+            // Most events go to nobody (no subscriber): they are never encoded.
+            if !recipients.isEmpty {
+                let line = WireValue.object([("event", .string(name))] + fields).line()
+                for session in recipients { outputs.append(Outbound(session: session, line: line)) }
             }
             forget(event)
         }

@@ -117,6 +117,12 @@ public final class WireObject {
         return String(cString: json_string_value(value))
     }
 
+    /// true only for a JSON `true` (absent, null or anything else: false).
+    public func isTrue(_ key: String) -> Bool {
+        guard let value = field(key) else { return false }
+        return agner_json_is_true(value) != 0
+    }
+
     public func optionalInt(_ key: String) throws(ProtocolError) -> Int? {
         guard let value = field(key), agner_json_is_null(value) == 0 else { return nil }
         guard agner_json_is_integer(value) != 0 else { throw .wrongType(key, "a whole number") }

@@ -45,6 +45,7 @@ public final class CommandLog: @unchecked Sendable {
     public let snapshotPath: String?
     let snapshotLock = NSLock()
     var memorySnapshot: Snapshot?
+    var checkpointTimer: DispatchSourceTimer?
     /// The sequence number of the last committed entry (0 for an empty journal).
     public private(set) var lastSequence: Int64 = 0
 
@@ -52,10 +53,32 @@ public final class CommandLog: @unchecked Sendable {
     public convenience init(path: String) throws {
         var configuration = Configuration()
         // WAL with synchronous=NORMAL: a commit survives the process being killed; only a power
-        // loss can take the last commits.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // loss can take the last commits. Commits then never wait for the disk; checkpoints do,
+        // so they are taken off the committing connection (see `checkpointer`).
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
         try self.init(writer: DatabasePool(path: path, configuration: configuration), snapshotPath: path + "-snapshot")
+        try startCheckpoints(path: path)
     }
+
+    /// Copies the write-ahead log into the database once a second from a connection of its
+    /// own on a background thread. SQLite would otherwise do it inside a commit every 1,000
+    /// pages, with two fsyncs, and that commit (and every reply waiting on it) would stall for
+    /// milliseconds. A passive checkpoint never blocks the writer.
+    func startCheckpoints(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "agner.journal.checkpoint", qos: .utility))
+        timer.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(100))
+        timer.setEventHandler { try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
+        timer.resume()
+        checkpointTimer = timer
+    }
+
+    deinit { checkpointTimer?.cancel() }
 
     public static func inMemory() throws -> CommandLog { try CommandLog(writer: DatabaseQueue(), snapshotPath: nil) }
 

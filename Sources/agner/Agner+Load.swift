@@ -74,7 +74,7 @@ extension Agner {
             let run = String(UInt64(Date().timeIntervalSince1970 * 1000) % 1_000_000_000, radix: 36)
             var channels: [Channel] = []
             for index in 0..<connections {
-                let handler = LoadConnection(run: run, index: index, pipeline: rate == nil ? pipeline : 0, rate: perConnectionRate,
+                let handler = LoadConnection(run: run, index: index, connections: connections, pipeline: rate == nil ? pipeline : 0, rate: perConnectionRate,
                                              token: token, stopAt: stopAt, stats: stats)
                 let channel = try ClientBootstrap(group: group)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -131,6 +131,8 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     let token: String
     let stopAt: NIODeadline
     let stats: LoadStats
+    /// How many connections share the rate (to stagger their turns).
+    let connections: Int
     var context: ChannelHandlerContext?
     var nextReq = 0
     var nextContact = 0
@@ -140,8 +142,9 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 
     enum Step { case hello, setup, arrive(String), accept(String), complete(String) }
 
-    init(run: String, index: Int, pipeline: Int, rate: Double?, token: String, stopAt: NIODeadline, stats: LoadStats) {
+    init(run: String, index: Int, connections: Int, pipeline: Int, rate: Double?, token: String, stopAt: NIODeadline, stats: LoadStats) {
         self.run = run
+        self.connections = connections
         self.index = index
         self.pipeline = pipeline
         self.rate = rate
@@ -152,53 +155,60 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
-        send(["op": "hello", "role": "supervisor", "name": "load-\(run)-\(index)", "token": token, "protocol": 1], .hello)
+        send([("op", .string("hello")), ("role", .string("supervisor")), ("name", .string("load-\(run)-\(index)")), ("token", .string(token)),
+              ("protocol", .int(1))], .hello)
     }
 
-    func send(_ request: [String: Any], _ step: Step) {
+    /// Encodes with jansson, like the server: the client shares the machine, and Foundation's
+    /// JSONSerialization cost it several times more per message (its queue showed as latency).
+    func send(_ fields: [(String, WireValue)], _ step: Step) {
         guard let context else { return }
         nextReq += 1
-        var request = request
-        request["req"] = nextReq
         pending[nextReq] = (DispatchTime.now().uptimeNanoseconds, step)
-        let data = try! JSONSerialization.data(withJSONObject: request)
-        var buffer = context.channel.allocator.buffer(capacity: data.count + 1)
-        buffer.writeBytes(data)
-        buffer.writeInteger(UInt8(ascii: "\n"))
+        let line = WireValue.object(fields + [("req", .int(nextReq))]).line()
+        var buffer = context.channel.allocator.buffer(capacity: line.utf8.count)
+        buffer.writeString(line)
         context.writeAndFlush(NIOAny(buffer), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let receivedAt = DispatchTime.now().uptimeNanoseconds
         guard case let .line(buffer) = unwrapInboundIn(data),
-              let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else { return }
-        if let event = object["event"] as? String {
-            if event == "offer", let contact = object["contact"] as? String, let agent = object["agent"] as? String {
-                send(["op": "offer.accept", "contact": contact, "agent": agent], .accept(contact))
+              let object = try? buffer.readableBytesView.withUnsafeBytes({ bytes throws(ProtocolError) in try WireObject(parsing: bytes) }) else { return }
+        if let event = try? object.optionalString("event") {
+            if event == "offer", let contact = try? object.string("contact"), let agent = try? object.string("agent") {
+                send([("op", .string("offer.accept")), ("contact", .string(contact)), ("agent", .string(agent))], .accept(contact))
             }
             return
         }
-        guard let re = object["re"] as? Int, let (sentAt, step) = pending.removeValue(forKey: re) else { return }
-        let ok = object["ok"] as? Bool == true
+        guard let re = (try? object.optionalInt("re")) ?? nil, let (sentAt, step) = pending.removeValue(forKey: re) else { return }
+        let ok = object.isTrue("ok")
         if case .hello = step {} else if case .setup = step {} else {
             stats.requests += 1
-            _ = stats.latency.record((DispatchTime.now().uptimeNanoseconds - sentAt) / 1000)
+            _ = stats.latency.record((receivedAt - sentAt) / 1000)
         }
-        if !ok { stats.errors[((object["error"] as? [String: Any])?["code"] as? String) ?? "?", default: 0] += 1 }
+        if !ok {
+            let full = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
+            stats.errors[((full?["error"] as? [String: Any])?["code"] as? String) ?? "?", default: 0] += 1
+        }
         switch step {
         case .hello:
+            // Once per connection: the nested hello result is read with Foundation.
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]) ?? [:]
             guard ok, let result = object["result"] as? [String: Any], let topics = result["topics"] as? [[String: Any]], let topic = topics.first else {
                 stats.errors["hello", default: 0] += 1
                 return
             }
             self.topic = topic["name"] as? String ?? "general"
             let department = topic["department"] as? String ?? ""
-            let skills = Dictionary(uniqueKeysWithValues: ((topic["skills"] as? [String]) ?? []).map { ($0, 5) })
+            let skills = WireValue.object(((topic["skills"] as? [String]) ?? []).map { ($0, WireValue.int(5)) })
             let agents = max(1, pipeline, Int((rate ?? 0) * 0.5) + 1)
             setupLeft = agents * 2
             for agent in 0..<agents {
                 let name = "load-\(run)-\(index)-\(agent)"
-                send(["op": "agent.add", "agent": name, "department": department, "skills": skills, "channels": ["phone": 1]], .setup)
-                send(["op": "agent.state", "agent": name, "state": "available"], .setup)
+                send([("op", .string("agent.add")), ("agent", .string(name)), ("department", .string(department)), ("skills", skills),
+                      ("channels", .object([("phone", .int(1))]))], .setup)
+                send([("op", .string("agent.state")), ("agent", .string(name)), ("state", .string("available"))], .setup)
             }
         case .setup:
             setupLeft -= 1
@@ -206,7 +216,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         case let .arrive(contact):
             if !ok { finishContact(contact) }
         case let .accept(contact):
-            if ok { send(["op": "contact.complete", "id": contact], .complete(contact)) } else { finishContact(contact) }
+            if ok { send([("op", .string("contact.complete")), ("id", .string(contact))], .complete(contact)) } else { finishContact(contact) }
         case let .complete(contact):
             finishContact(contact)
         }
@@ -216,8 +226,13 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func startRunning() {
         if let rate, rate > 0 {
-            let interval = TimeAmount.nanoseconds(Int64(1e9 / rate))
-            context?.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] task in
+            // Connections take turns (each starts a slice of the interval after the previous
+            // one), so the total rate is spread evenly instead of arriving in bursts of one
+            // contact per connection at the same instant.
+            let period = 1e9 / rate
+            let interval = TimeAmount.nanoseconds(Int64(period))
+            let offset = TimeAmount.nanoseconds(Int64(period * Double(index) / Double(connections)))
+            context?.eventLoop.scheduleRepeatedTask(initialDelay: interval + offset, delay: interval) { [self] task in
                 if NIODeadline.now() >= stopAt { task.cancel(); return }
                 startContact()
             }
@@ -231,7 +246,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         nextContact += 1
         let contact = "load-\(run)-\(index)-c\(nextContact)"
         stats.inFlight += 1
-        send(["op": "contact.arrive", "id": contact, "channel": "phone", "topic": topic], .arrive(contact))
+        send([("op", .string("contact.arrive")), ("id", .string(contact)), ("channel", .string("phone")), ("topic", .string(topic))], .arrive(contact))
     }
 
     func finishContact(_ contact: String) {

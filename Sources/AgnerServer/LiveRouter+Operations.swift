@@ -192,7 +192,8 @@ extension LiveRouter {
         pendingTimerEvents = []
         rollDay()
         var outputs: [Outbound] = []
-        let ordered = all.isEmpty || replaying ? [] : sessions.sorted { $0.key < $1.key }  // once per batch
+        if sessionsInOrder == nil && !all.isEmpty && !replaying { sessionsInOrder = sessions.sorted { $0.key < $1.key } }
+        let ordered = replaying ? [] : sessionsInOrder ?? []
         var recipients: [SessionID] = []
         for event in all {
             count(event)

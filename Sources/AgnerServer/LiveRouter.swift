@@ -81,7 +81,12 @@ public final class LiveRouter {
     var waitingContacts: Set<UInt64> = []
     let clock: () -> Double
     let journal: CommandJournal?
-    var sessions: [SessionID: Session] = [:]
+    var sessions: [SessionID: Session] = [:] {
+        didSet { sessionsInOrder = nil }
+    }
+    /// The sessions sorted by id, kept until one connects, leaves, or changes its name or
+    /// subscriptions (events go out to sessions in this order).
+    var sessionsInOrder: [(key: SessionID, value: Session)]?
     var contactIDs: [String: ContactID] = [:]
     var contacts: [UInt64: ContactEntry] = [:]
     var agentIDs: [String: AgentID] = [:]
@@ -202,7 +207,7 @@ public final class LiveRouter {
     }
 
     func handleRequest(_ request: WireObject, from session: SessionID) -> [Outbound] {
-        let re = request.verbatim("req")
+        let re = request.received("req")
         do throws(ProtocolError) {
             let op = try request.string("op")
             guard var state = sessions[session] else { throw ProtocolError(.notAuthenticated, "unknown connection") }
@@ -289,13 +294,13 @@ public final class LiveRouter {
 
     // MARK: - Replies
 
-    func reply(to session: SessionID, re: String?, result: WireValue) -> Outbound {
-        Outbound(session: session, line: WireValue.object([("re", re.map { .verbatim($0) } ?? .null), ("ok", .bool(true)), ("result", result)]).line())
+    func reply(to session: SessionID, re: ReceivedJSON?, result: WireValue) -> Outbound {
+        Outbound(session: session, line: WireValue.object([("re", re.map { .received($0) } ?? .null), ("ok", .bool(true)), ("result", result)]).line())
     }
 
-    func reply(to session: SessionID, re: String?, error: ProtocolError) -> Outbound {
+    func reply(to session: SessionID, re: ReceivedJSON?, error: ProtocolError) -> Outbound {
         Outbound(session: session, line: WireValue.object([
-            ("re", re.map { .verbatim($0) } ?? .null), ("ok", .bool(false)),
+            ("re", re.map { .received($0) } ?? .null), ("ok", .bool(false)),
             ("error", .object([("code", .string(error.code.rawValue)), ("message", .string(error.message))])),
         ]).line())
     }

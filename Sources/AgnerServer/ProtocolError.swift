@@ -22,11 +22,11 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message
     }
 
-    static func missing(_ field: String, _ expected: String) -> ProtocolError {
+    static func missing(_ field: StaticString, _ expected: String) -> ProtocolError {
         ProtocolError(.badField, "\(field): missing; expected \(expected)")
     }
 
-    static func wrongType(_ field: String, _ expected: String) -> ProtocolError {
+    static func wrongType(_ field: StaticString, _ expected: String) -> ProtocolError {
         ProtocolError(.badField, "\(field): expected \(expected)")
     }
 

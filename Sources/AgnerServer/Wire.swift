@@ -1,7 +1,8 @@
 import CJansson
+import NIOPosix
 
 /// A JSON value to send: built in Swift, encoded by jansson (compact, keys in the order given).
-public indirect enum WireValue: Sendable {
+public enum WireValue: Sendable {
     case string(String)
     case int(Int)
     case double(Double)
@@ -9,38 +10,79 @@ public indirect enum WireValue: Sendable {
     case null
     case object([(String, WireValue)])
     case array([WireValue])
-    /// JSON text kept as received (an adapter's `req` correlation id, say).
-    case verbatim(String)
+    /// A value as it was received (an adapter's `req` correlation id, say), shared, not copied.
+    case received(ReceivedJSON)
 
     func makeJSON() -> UnsafeMutablePointer<json_t>? {
         switch self {
-        case let .string(text): return json_stringn(text, text.utf8.count)
+        case let .string(text):
+            var text = text
+            // Through the UTF-8 storage: passing a short String to a C pointer would copy it to the heap.
+            return text.withUTF8 { $0.withMemoryRebound(to: CChar.self) { json_stringn_nocheck($0.baseAddress, $0.count) } }
         case let .int(value): return json_integer(json_int_t(value))
         case let .double(value): return value.isFinite ? json_real(value) : json_null()
         case let .bool(value): return value ? json_true() : json_false()
         case .null: return json_null()
         case let .object(pairs):
             let object = json_object()
-            for (key, value) in pairs { json_object_set_new(object, key, value.makeJSON()) }
+            for (key, value) in pairs { key.withCString { _ = json_object_set_new_nocheck(object, $0, value.makeJSON()) } }
             return object
         case let .array(items):
             let array = json_array()
             for item in items { json_array_append_new(array, item.makeJSON()) }
             return array
-        case let .verbatim(text):
-            var error = json_error_t()
-            return json_loadb(text, text.utf8.count, Int(JSON_DECODE_ANY), &error) ?? json_null()
+        case let .received(value):
+            return agner_json_incref(value.json)
         }
     }
 
-    /// One line of the protocol: compact JSON and a newline.
+    /// One line of the protocol: compact JSON and a newline. Encoded into a reusable buffer
+    /// (no allocation by jansson), then copied once into the string.
     public func line() -> String {
         guard let json = makeJSON() else { return "null\n" }
         defer { agner_json_decref(json) }
-        guard let dumped = json_dumps(json, Int(JSON_COMPACT | JSON_PRESERVE_ORDER)) else { return "null\n" }
+        let flags = Int(JSON_COMPACT | JSON_PRESERVE_ORDER)
+        let size = json_dumpb(json, WireValue.scratch, WireValue.scratchSize, flags)
+        if size > 0 && size < WireValue.scratchSize {
+            return String(unsafeUninitializedCapacity: size + 1) { target in
+                WireValue.scratch.withMemoryRebound(to: UInt8.self, capacity: size) { source in
+                    _ = target.baseAddress!.update(from: source, count: size)
+                }
+                target[size] = UInt8(ascii: "\n")
+                return size + 1
+            }
+        }
+        guard let dumped = json_dumps(json, flags) else { return "null\n" }
         defer { free(dumped) }
         return String(cString: dumped) + "\n"
     }
+
+    /// The encoding buffer. Lines are built on one thread at a time per process role (the
+    /// server's event loop, the load client's), so one per thread.
+    static var scratch: UnsafeMutablePointer<CChar> { ScratchBuffer.current.pointer }
+    static let scratchSize = 64 * 1024
+}
+
+/// One encoding buffer per thread.
+final class ScratchBuffer: @unchecked Sendable {
+    let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: WireValue.scratchSize)
+    deinit { pointer.deallocate() }
+
+    static var current: ScratchBuffer {
+        if let existing = perThread.currentValue { return existing }
+        let buffer = ScratchBuffer()
+        perThread.currentValue = buffer
+        return buffer
+    }
+
+    static let perThread = ThreadSpecificVariable<ScratchBuffer>()
+}
+
+/// A JSON value from a received request, kept alive by reference counting.
+public final class ReceivedJSON: @unchecked Sendable {
+    let json: UnsafeMutablePointer<json_t>
+    init(_ json: UnsafeMutablePointer<json_t>) { self.json = agner_json_incref(json) }
+    deinit { agner_json_decref(json) }
 }
 
 /// A received JSON object (one protocol line), parsed by jansson.
@@ -84,15 +126,17 @@ public final class WireObject {
 
     deinit { agner_json_decref(json) }
 
-    func field(_ key: String) -> UnsafeMutablePointer<json_t>? {
-        json_object_get(json, key)
+    /// Keys are static strings: passing a short Swift string to C would copy it to the heap
+    /// on every lookup.
+    func field(_ key: StaticString) -> UnsafeMutablePointer<json_t>? {
+        key.utf8Start.withMemoryRebound(to: CChar.self, capacity: key.utf8CodeUnitCount) {
+            json_object_getn(json, $0, key.utf8CodeUnitCount)
+        }
     }
 
-    /// The value of `key` as compact JSON text (to echo a `req` back as it came).
-    public func verbatim(_ key: String) -> String? {
-        guard let value = field(key), let dumped = json_dumps(value, Int(JSON_COMPACT | JSON_ENCODE_ANY)) else { return nil }
-        defer { free(dumped) }
-        return String(cString: dumped)
+    /// The value of `key` as received, to echo back (a `req` correlation id).
+    public func received(_ key: StaticString) -> ReceivedJSON? {
+        field(key).map(ReceivedJSON.init)
     }
 
     /// The whole object as compact JSON, without one key (the `req` of a journaled request).
@@ -105,32 +149,32 @@ public final class WireObject {
         return String(cString: dumped)
     }
 
-    public func string(_ key: String) throws(ProtocolError) -> String {
+    public func string(_ key: StaticString) throws(ProtocolError) -> String {
         guard let value = field(key) else { throw .missing(key, "a string") }
         guard agner_json_is_string(value) != 0 else { throw .wrongType(key, "a string") }
         return String(cString: json_string_value(value))
     }
 
-    public func optionalString(_ key: String) throws(ProtocolError) -> String? {
+    public func optionalString(_ key: StaticString) throws(ProtocolError) -> String? {
         guard let value = field(key), agner_json_is_null(value) == 0 else { return nil }
         guard agner_json_is_string(value) != 0 else { throw .wrongType(key, "a string") }
         return String(cString: json_string_value(value))
     }
 
     /// true only for a JSON `true` (absent, null or anything else: false).
-    public func isTrue(_ key: String) -> Bool {
+    public func isTrue(_ key: StaticString) -> Bool {
         guard let value = field(key) else { return false }
         return agner_json_is_true(value) != 0
     }
 
-    public func optionalInt(_ key: String) throws(ProtocolError) -> Int? {
+    public func optionalInt(_ key: StaticString) throws(ProtocolError) -> Int? {
         guard let value = field(key), agner_json_is_null(value) == 0 else { return nil }
         guard agner_json_is_integer(value) != 0 else { throw .wrongType(key, "a whole number") }
         return Int(json_integer_value(value))
     }
 
     /// A mapping of names to whole numbers (skills → proficiency, channels → capacity).
-    public func optionalIntMap(_ key: String) throws(ProtocolError) -> [(String, Int)]? {
+    public func optionalIntMap(_ key: StaticString) throws(ProtocolError) -> [(String, Int)]? {
         guard let value = field(key), agner_json_is_null(value) == 0 else { return nil }
         guard agner_json_is_object(value) != 0 else { throw .wrongType(key, "an object of names to whole numbers") }
         var pairs: [(String, Int)] = []
@@ -145,7 +189,7 @@ public final class WireObject {
         return pairs
     }
 
-    public func optionalStringList(_ key: String) throws(ProtocolError) -> [String]? {
+    public func optionalStringList(_ key: StaticString) throws(ProtocolError) -> [String]? {
         guard let value = field(key), agner_json_is_null(value) == 0 else { return nil }
         guard agner_json_is_array(value) != 0 else { throw .wrongType(key, "a list of strings") }
         var items: [String] = []

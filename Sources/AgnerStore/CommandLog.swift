@@ -88,7 +88,9 @@ public final class CommandLog: @unchecked Sendable {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: journal") { db in
             try db.create(table: "journal") { t in
-                t.autoIncrementedPrimaryKey("sequence")
+                // The rowid itself, without AUTOINCREMENT: entries are never deleted, so
+                // sequences never repeat, and each commit saves a write to sqlite_sequence.
+                t.primaryKey("sequence", .integer)
                 t.column("time", .double).notNull()
                 t.column("origin", .text).notNull()
                 t.column("line", .text).notNull()

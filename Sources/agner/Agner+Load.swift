@@ -168,10 +168,25 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         let line = WireValue.object(fields + [("req", .int(nextReq))]).line()
         var buffer = context.channel.allocator.buffer(capacity: line.utf8.count)
         buffer.writeString(line)
-        context.writeAndFlush(NIOAny(buffer), promise: nil)
+        // Requests sent while handling a read go out together when the read is done (one
+        // system call, not one per request); the others at once.
+        context.write(NIOAny(buffer), promise: nil)
+        if reading { unflushed = true } else { context.flush() }
+    }
+
+    var reading = false
+    var unflushed = false
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reading = true
         let receivedAt = DispatchTime.now().uptimeNanoseconds
         guard case let .line(buffer) = unwrapInboundIn(data),
               let object = try? buffer.readableBytesView.withUnsafeBytes({ bytes throws(ProtocolError) in try WireObject(parsing: bytes) }) else { return }

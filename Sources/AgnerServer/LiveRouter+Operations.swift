@@ -188,7 +188,7 @@ extension LiveRouter {
     /// Turns engine events into lines: offers and what concerns a contact's own adapter go to
     /// that adapter's connections; everything goes to the connections subscribed to it.
     func deliver(_ events: [Event]) -> [Outbound] {
-        let all = pendingTimerEvents + events
+        let all = pendingTimerEvents.isEmpty ? events : pendingTimerEvents + events
         pendingTimerEvents = []
         rollDay()
         var outputs: [Outbound] = []
@@ -271,7 +271,7 @@ extension LiveRouter {
         switch event {
         case let .connected(c, _, waited):
             guard let snapshot = engine.contact(c) else { return }
-            let key = "\(snapshot.channel.name)/\(settings.center.topics[snapshot.topic.index].name)"
+            let key = Self.queueKey(snapshot.channel, snapshot.topic)
             tallies[key, default: DayTally()].answered += 1
             if waited <= snapshot.deadline - snapshot.arrival { tallies[key, default: DayTally()].answeredWithinTarget += 1 }
         default:
@@ -307,25 +307,30 @@ extension LiveRouter {
         }
     }
 
+    /// A channel and topic as one number (the per-queue tables are keyed by it).
+    static func queueKey(_ channel: Channel, _ topic: TopicID) -> Int { topic.index * 4 + channel.rawValue }
+
     func stats() -> WireValue {
         rollDay()
         let now = currentTime()
         struct Queue { var waiting = 0; var oldest = 0.0; var atRisk = 0 }
-        var queues: [String: Queue] = [:]
+        var queues: [Int: Queue] = [:]
         for contact in engine.openContacts where contact.state.isWaiting || contact.state == .offered {
-            let key = "\(contact.channel.name)/\(settings.center.topics[contact.topic.index].name)"
+            let key = Self.queueKey(contact.channel, contact.topic)
             let waited = now - contact.arrival
             queues[key, default: Queue()].waiting += 1
             queues[key, default: Queue()].oldest = max(queues[key]!.oldest, waited)
             if waited >= settings.center.breachWarningAt * (contact.deadline - contact.arrival) { queues[key, default: Queue()].atRisk += 1 }
         }
-        let keys = Set(queues.keys).union(tallies.keys).sorted()
-        return .object([("queues", .array(keys.map { key in
-            let parts = key.split(separator: "/").map(String.init)
-            let queue = queues[key] ?? Queue()
-            let tally = tallies[key] ?? DayTally()
+        // In order of channel name, then topic name.
+        let named = Set(queues.keys).union(tallies.keys).map { key in
+            (key: key, channel: Channel(rawValue: key % 4)!.name, topic: settings.center.topics[key / 4].name)
+        }.sorted { ($0.channel, $0.topic) < ($1.channel, $1.topic) }
+        return .object([("queues", .array(named.map { entry in
+            let queue = queues[entry.key] ?? Queue()
+            let tally = tallies[entry.key] ?? DayTally()
             return .object([
-                ("channel", .string(parts[0])), ("topic", .string(parts[1])), ("waiting", .int(queue.waiting)),
+                ("channel", .string(entry.channel)), ("topic", .string(entry.topic)), ("waiting", .int(queue.waiting)),
                 ("oldest_wait_s", .double(queue.oldest)), ("at_risk", .int(queue.atRisk)),
                 ("answered_today", .int(tally.answered)),
                 ("service_level_today", tally.answered > 0 ? .double(Double(tally.answeredWithinTarget) / Double(tally.answered)) : .null),

@@ -19,7 +19,7 @@ public struct RouterSnapshot: Sendable {
     static let magic = "AGNS"
     /// Raised whenever what a snapshot holds changes shape; an older snapshot is then ignored
     /// and the journal replayed from its start.
-    static let format: UInt32 = 1
+    static let format: UInt32 = 2
 }
 
 /// Why a stored snapshot cannot be used (recovery then replays the whole journal).
@@ -38,7 +38,7 @@ struct RouterState: Sendable, Codable {
     var nextContact: UInt64
     var nextAgent: UInt64
     var day: Int
-    var tallies: [String: LiveRouter.DayTally]
+    var tallies: [Int: LiveRouter.DayTally]
 
     enum CodingKeys: CodingKey {
         case engine, contacts, agentIDs, agentNames, agentStates, waitingContacts, nextContact, nextAgent, day, tallies
@@ -84,12 +84,12 @@ struct RouterState: Sendable, Codable {
         nextContact = try container.decode(UInt64.self, forKey: .nextContact)
         nextAgent = try container.decode(UInt64.self, forKey: .nextAgent)
         day = try container.decode(Int.self, forKey: .day)
-        tallies = Self.map(try container.decode([Pair<String, LiveRouter.DayTally>].self, forKey: .tallies))
+        tallies = Self.map(try container.decode([Pair<Int, LiveRouter.DayTally>].self, forKey: .tallies))
     }
 
     init(engine: RoutingEngine, contacts: [UInt64: LiveRouter.ContactEntry], agentIDs: [String: AgentID], agentNames: [UInt64: String],
          agentStates: [UInt64: AgentState], waitingContacts: Set<UInt64>, nextContact: UInt64, nextAgent: UInt64, day: Int,
-         tallies: [String: LiveRouter.DayTally]) {
+         tallies: [Int: LiveRouter.DayTally]) {
         self.engine = engine
         self.contacts = contacts
         self.agentIDs = agentIDs

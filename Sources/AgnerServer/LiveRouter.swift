@@ -94,7 +94,7 @@ public final class LiveRouter {
     var nextContact: UInt64 = 1
     var nextAgent: UInt64 = 1
     var day = -1
-    var tallies: [String: DayTally] = [:]  // "channel/topic"
+    var tallies: [Int: DayTally] = [:]  // by `queueKey(channel, topic)`
     /// While replaying the journal: no journaling, no output, and the journal's clock.
     var replaying = false
     var replayClock: Double? = nil
@@ -225,9 +225,11 @@ public final class LiveRouter {
             guard Self.allows(role, required) else {
                 throw ProtocolError(.forbidden, "op '\(op)' is not allowed for the \(role.rawValue) role")
             }
-            var outputs: [Outbound] = []
+            // The reply's place is kept first; the events the operation produces follow it.
+            var outputs = [Outbound(session: session, line: "")]
             let result = try perform(op, request, session: session, name: state.name, outputs: &outputs)
-            return [reply(to: session, re: re, result: result)] + outputs
+            outputs[0] = reply(to: session, re: re, result: result)
+            return outputs
         } catch {
             return [reply(to: session, re: re, error: error)]
         }

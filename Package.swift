@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "agner", targets: ["agner"]),
         .library(name: "AgnerCore", targets: ["AgnerCore"]),
         .library(name: "AgnerSim", targets: ["AgnerSim"]),
+        .library(name: "AgnerServer", targets: ["AgnerServer"]),
+        .library(name: "AgnerStore", targets: ["AgnerStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),

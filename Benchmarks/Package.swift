@@ -35,6 +35,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "RouterBenchmarks",
+            dependencies: [
+                .product(name: "AgnerCore", package: "agner"),
+                .product(name: "AgnerServer", package: "agner"),
+                .product(name: "AgnerStore", package: "agner"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RouterBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "EngineBenchmarks",
             dependencies: [
                 "Workloads",

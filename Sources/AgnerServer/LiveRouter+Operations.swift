@@ -197,15 +197,16 @@ extension LiveRouter {
         var recipients: [SessionID] = []
         for event in all {
             count(event)
-            guard !replaying, let (name, fields, contact) = describe(event) else { forget(event); continue }
-            let owner = Self.ownerEvents.contains(name) ? contact.flatMap { contacts[$0.rawValue]?.owner } : nil
+            guard !replaying else { forget(event); continue }
+            let (name, contact) = Self.header(of: event)
+            let owner = Self.goesToOwner(event) ? contact.flatMap { contacts[$0.rawValue]?.owner } : nil
             recipients.removeAll(keepingCapacity: true)
-            for (session, state) in ordered where state.name == owner || state.subscriptions.contains(name) {
+            for (session, state) in ordered where state.name == owner || (!state.subscriptions.isEmpty && state.subscriptions.contains(name)) {
                 recipients.append(session)
             }
             // Most events go to nobody (no subscriber): they are never encoded.
             if !recipients.isEmpty {
-                let line = WireValue.object([("event", .string(name))] + fields).line()
+                let line = eventLine(name, fields(of: event))
                 for session in recipients { outputs.append(Outbound(session: session, line: line)) }
             }
             forget(event)
@@ -214,33 +215,54 @@ extension LiveRouter {
         return outputs
     }
 
-    static let ownerEvents: Set<String> = ["offer", "offer.expired", "contact.callback", "contact.closed"]
+    /// Offers and what the adapter must act on go to the adapter that announced the contact.
+    static func goesToOwner(_ event: Event) -> Bool {
+        switch event {
+        case .offered, .offerExpired, .callbackScheduled, .closed: true
+        default: false
+        }
+    }
 
     func name(of contact: ContactID) -> String { contacts[contact.rawValue]?.name ?? contact.description }
     func name(of agent: AgentID) -> String { agentNames[agent.rawValue] ?? agent.description }
 
-    func describe(_ event: Event) -> (String, [(String, WireValue)], ContactID?)? {
+    /// The event's name in the protocol and the contact it concerns (who owns it): enough to
+    /// decide who receives it before anything is encoded.
+    static func header(of event: Event) -> (name: String, contact: ContactID?) {
+        switch event {
+        case let .offered(c, _, _, _): ("offer", c)
+        case let .offerExpired(c, _): ("offer.expired", c)
+        case let .offerRejected(c, _): ("offer.rejected", c)
+        case let .queued(c, _): ("contact.queued", c)
+        case let .connected(c, _, _): ("contact.connected", c)
+        case let .escalated(c, _): ("contact.escalated", c)
+        case let .breachWarning(c): ("contact.breach_warning", c)
+        case let .breached(c, _): ("contact.breached", c)
+        case let .callbackScheduled(c): ("contact.callback", c)
+        case let .abandoned(c, _): ("contact.abandoned", c)
+        case let .completed(c, _): ("contact.completed", c)
+        case let .closed(c): ("contact.closed", c)
+        case let .wrapUpEnded(c, _): ("contact.wrapped_up", c)
+        case .agentState: ("agent.state", nil)
+        case .agentRemoved: ("agent.removed", nil)
+        }
+    }
+
+    /// The event's fields after its name, in protocol order.
+    func fields(of event: Event) -> [(String, WireValue)] {
         switch event {
         case let .offered(c, a, why, expiresAt):
-            var fields: [(String, WireValue)] = [("contact", .string(name(of: c))), ("agent", .string(name(of: a))),
-                                                 ("step", .int(why.step)), ("why", .string(why.summary))]
-            fields.append(("expires_at", expiresAt.map(WireValue.double) ?? .null))
-            return ("offer", fields, c)
-        case let .offerExpired(c, a): return ("offer.expired", [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))], c)
-        case let .offerRejected(c, a): return ("offer.rejected", [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))], c)
-        case let .queued(c, step): return ("contact.queued", [("contact", .string(name(of: c))), ("step", .int(step))], c)
-        case let .connected(c, a, waited):
-            return ("contact.connected", [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("waited_s", .double(waited))], c)
-        case let .escalated(c, step): return ("contact.escalated", [("contact", .string(name(of: c))), ("step", .int(step))], c)
-        case let .breachWarning(c): return ("contact.breach_warning", [("contact", .string(name(of: c)))], c)
-        case let .breached(c, cause): return ("contact.breached", [("contact", .string(name(of: c))), ("cause", .string(cause.rawValue))], c)
-        case let .callbackScheduled(c): return ("contact.callback", [("contact", .string(name(of: c)))], c)
-        case let .abandoned(c, waited): return ("contact.abandoned", [("contact", .string(name(of: c))), ("waited_s", .double(waited))], c)
-        case let .completed(c, a): return ("contact.completed", [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))], c)
-        case let .closed(c): return ("contact.closed", [("contact", .string(name(of: c)))], c)
-        case let .wrapUpEnded(c, a): return ("contact.wrapped_up", [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))], c)
-        case let .agentState(a, state): return ("agent.state", [("agent", .string(name(of: a))), ("state", .string(state.name))], nil)
-        case let .agentRemoved(a): return ("agent.removed", [("agent", .string(name(of: a)))], nil)
+            [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("step", .int(why.step)), ("why", .string(why.summary)),
+             ("expires_at", expiresAt.map(WireValue.double) ?? .null)]
+        case let .offerExpired(c, a), let .offerRejected(c, a), let .completed(c, a), let .wrapUpEnded(c, a):
+            [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))]
+        case let .queued(c, step), let .escalated(c, step): [("contact", .string(name(of: c))), ("step", .int(step))]
+        case let .connected(c, a, waited): [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("waited_s", .double(waited))]
+        case let .breachWarning(c), let .callbackScheduled(c), let .closed(c): [("contact", .string(name(of: c)))]
+        case let .breached(c, cause): [("contact", .string(name(of: c))), ("cause", .string(cause.rawValue))]
+        case let .abandoned(c, waited): [("contact", .string(name(of: c))), ("waited_s", .double(waited))]
+        case let .agentState(a, state): [("agent", .string(name(of: a))), ("state", .string(state.name))]
+        case let .agentRemoved(a): [("agent", .string(name(of: a)))]
         }
     }
 

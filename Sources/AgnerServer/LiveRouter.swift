@@ -100,6 +100,9 @@ public final class LiveRouter {
     var replayClock: Double? = nil
     /// Events of timers that fired before a refused command: sent with the next output.
     var pendingTimerEvents: [Event] = []
+    lazy var contactReply = Self.replyShape("contact")
+    lazy var agentReply = Self.replyShape("agent")
+    var eventTemplates: [String: LineTemplate] = [:]
     /// The bytes of the request being handled, journaled as received (replay ignores `req`).
     var currentLine: UnsafeRawBufferPointer?
 
@@ -297,7 +300,27 @@ public final class LiveRouter {
     // MARK: - Replies
 
     func reply(to session: SessionID, re: ReceivedJSON?, result: WireValue) -> Outbound {
-        Outbound(session: session, line: WireValue.object([("re", re.map { .received($0) } ?? .null), ("ok", .bool(true)), ("result", result)]).line())
+        let echo = re.map { WireValue.received($0) } ?? .null
+        // The replies to contact and agent requests, most of the traffic, reuse one shape each.
+        if case let .object(pairs) = result, pairs.count == 2, pairs[1].0 == "state" {
+            let template = pairs[0].0 == "contact" ? contactReply : pairs[0].0 == "agent" ? agentReply : nil
+            if let template { return Outbound(session: session, line: template.line([echo, .bool(true), pairs[0].1, pairs[1].1])) }
+        }
+        return Outbound(session: session, line: WireValue.object([("re", echo), ("ok", .bool(true)), ("result", result)]).line())
+    }
+
+    static func replyShape(_ subject: String) -> LineTemplate {
+        LineTemplate([("re", .null), ("ok", .bool(true)), ("result", .object([(subject, .string("")), ("state", .string(""))]))])
+    }
+
+    /// A reusable line per event name (see `LineTemplate`).
+    func eventLine(_ name: String, _ fields: [(String, WireValue)]) -> String {
+        if let template = eventTemplates[name], template.slotCount == fields.count + 1 {
+            return template.line(fields: fields, from: 1)
+        }
+        let template = LineTemplate([("event", .string(name))] + fields)
+        eventTemplates[name] = template
+        return template.line(fields: fields, from: 1)
     }
 
     func reply(to session: SessionID, re: ReceivedJSON?, error: ProtocolError) -> Outbound {

@@ -41,6 +41,10 @@ public enum WireValue: Sendable {
     public func line() -> String {
         guard let json = makeJSON() else { return "null\n" }
         defer { agner_json_decref(json) }
+        return Self.line(of: json)
+    }
+
+    static func line(of json: UnsafeMutablePointer<json_t>) -> String {
         let flags = Int(JSON_COMPACT | JSON_PRESERVE_ORDER)
         let size = json_dumpb(json, WireValue.scratch, WireValue.scratchSize, flags)
         if size > 0 && size < WireValue.scratchSize {
@@ -76,6 +80,79 @@ final class ScratchBuffer: @unchecked Sendable {
     }
 
     static let perThread = ThreadSpecificVariable<ScratchBuffer>()
+}
+
+/// A line shape encoded again and again (the reply to a frequent request, an event): jansson's
+/// objects and keys are built once, and each line only replaces the values. A line then costs
+/// an allocation per string value, not one per object, key and value as a fresh tree does.
+/// Not thread-safe: each router (one event loop) keeps its own.
+final class LineTemplate {
+    private let root: UnsafeMutablePointer<json_t>
+    private struct Slot {
+        var object: UnsafeMutablePointer<json_t>
+        var iterator: UnsafeMutableRawPointer
+        var value: UnsafeMutablePointer<json_t>
+    }
+    private var slots: [Slot] = []
+
+    /// - Parameter shape: the object; nested objects are walked, and every other value is a
+    ///   slot, in order. Its values are only placeholders.
+    init(_ shape: [(String, WireValue)]) {
+        root = json_object()
+        fill(root, shape)
+    }
+
+    private func fill(_ object: UnsafeMutablePointer<json_t>, _ shape: [(String, WireValue)]) {
+        for (key, value) in shape {
+            if case let .object(inner) = value {
+                let nested = json_object()!
+                key.withCString { _ = json_object_set_new_nocheck(object, $0, nested) }
+                fill(nested, inner)
+            } else {
+                let json = value.makeJSON() ?? json_null()!
+                key.withCString { _ = json_object_set_new_nocheck(object, $0, json) }
+                let iterator = key.withCString { json_object_iter_at(object, $0) }!
+                slots.append(Slot(object: object, iterator: iterator, value: json))
+            }
+        }
+    }
+
+    deinit { agner_json_decref(root) }
+
+    var slotCount: Int { slots.count }
+
+    /// One line with these values in the slots, in order.
+    func line(_ values: [WireValue]) -> String {
+        precondition(values.count == slots.count, "a template with \(slots.count) slots got \(values.count) values")
+        for index in values.indices { set(index, values[index]) }
+        return WireValue.line(of: root)
+    }
+
+    /// One line with the values of these fields in the slots from `first` on (the slots
+    /// before it keep their values: an event's name).
+    func line(fields: [(String, WireValue)], from first: Int) -> String {
+        precondition(first + fields.count == slots.count, "a template with \(slots.count) slots got \(first) + \(fields.count) values")
+        for index in fields.indices { set(first + index, fields[index].1) }
+        return WireValue.line(of: root)
+    }
+
+    private func set(_ index: Int, _ value: WireValue) {
+        let current = slots[index].value
+        switch value {
+        case var .string(text) where agner_json_is_string(current) != 0:
+            text.withUTF8 { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { _ = json_string_setn_nocheck(current, $0.baseAddress, $0.count) }
+            }
+        case let .int(number) where agner_json_is_integer(current) != 0:
+            json_integer_set(current, json_int_t(number))
+        case let .double(number) where number.isFinite && agner_json_is_real(current) != 0:
+            json_real_set(current, number)
+        default:
+            let json = value.makeJSON() ?? json_null()!
+            json_object_iter_set_new(slots[index].object, slots[index].iterator, json)
+            slots[index].value = json
+        }
+    }
 }
 
 /// A JSON value from a received request, kept alive by reference counting.

@@ -86,7 +86,7 @@ final class ScratchBuffer: @unchecked Sendable {
 /// objects and keys are built once, and each line only replaces the values. A line then costs
 /// an allocation per string value, not one per object, key and value as a fresh tree does.
 /// Not thread-safe: each router (one event loop) keeps its own.
-final class LineTemplate {
+public final class LineTemplate {
     private let root: UnsafeMutablePointer<json_t>
     private struct Slot {
         var object: UnsafeMutablePointer<json_t>
@@ -97,7 +97,7 @@ final class LineTemplate {
 
     /// - Parameter shape: the object; nested objects are walked, and every other value is a
     ///   slot, in order. Its values are only placeholders.
-    init(_ shape: [(String, WireValue)]) {
+    public init(_ shape: [(String, WireValue)]) {
         root = json_object()
         fill(root, shape)
     }
@@ -119,10 +119,10 @@ final class LineTemplate {
 
     deinit { agner_json_decref(root) }
 
-    var slotCount: Int { slots.count }
+    public var slotCount: Int { slots.count }
 
     /// One line with these values in the slots, in order.
-    func line(_ values: [WireValue]) -> String {
+    public func line(_ values: [WireValue]) -> String {
         precondition(values.count == slots.count, "a template with \(slots.count) slots got \(values.count) values")
         for index in values.indices { set(index, values[index]) }
         return WireValue.line(of: root)
@@ -130,7 +130,7 @@ final class LineTemplate {
 
     /// One line with the values of these fields in the slots from `first` on (the slots
     /// before it keep their values: an event's name).
-    func line(fields: [(String, WireValue)], from first: Int) -> String {
+    public func line(fields: [(String, WireValue)], from first: Int) -> String {
         precondition(first + fields.count == slots.count, "a template with \(slots.count) slots got \(first) + \(fields.count) values")
         for index in fields.indices { set(first + index, fields[index].1) }
         return WireValue.line(of: root)

@@ -165,7 +165,16 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         guard let context else { return }
         nextReq += 1
         pending[nextReq] = (DispatchTime.now().uptimeNanoseconds, step)
-        let line = WireValue.object(fields + [("req", .int(nextReq))]).line()
+        let fields = fields + [("req", WireValue.int(nextReq))]
+        let line: String
+        // The three requests of every contact reuse a template each (as the server's replies do).
+        if case let .string(op)? = fields.first?.1, op == "contact.arrive" || op == "offer.accept" || op == "contact.complete" {
+            let template = templates[op] ?? LineTemplate(fields)
+            templates[op] = template
+            line = template.line(fields: fields, from: 0)
+        } else {
+            line = WireValue.object(fields).line()
+        }
         var buffer = context.channel.allocator.buffer(capacity: line.utf8.count)
         buffer.writeString(line)
         // Requests sent while handling a read go out together when the read is done (one
@@ -176,6 +185,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
 
     var reading = false
     var unflushed = false
+    var templates: [String: LineTemplate] = [:]
 
     func channelReadComplete(context: ChannelHandlerContext) {
         reading = false

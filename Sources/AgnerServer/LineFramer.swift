@@ -1,4 +1,7 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the framer hands on: a line, or the news that a line was too long (and skipped).
 public enum FramedLine {
@@ -19,9 +22,13 @@ public struct LineFramer: ByteToMessageDecoder {
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let view = buffer.readableBytesView
-        if let newline = view.firstIndex(of: UInt8(ascii: "\n")) {
-            let length = newline - view.startIndex
+        // memchr over the readable bytes: the generic `firstIndex(of:)` on a buffer view goes
+        // byte by byte through its subscript.
+        let found = buffer.withUnsafeReadableBytes { bytes -> Int? in
+            guard let base = bytes.baseAddress, let hit = memchr(base, Int32(UInt8(ascii: "\n")), bytes.count) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
+        if let length = found {
             if discarding || length > maximumLength {
                 buffer.moveReaderIndex(forwardBy: length + 1)
                 if !discarding { context.fireChannelRead(wrapInboundOut(.tooLong)) }

@@ -51,6 +51,7 @@ public final class RoutingServer: @unchecked Sendable {
     var lastCommitted: Int64
     var snapshotThrough: Int64
     var snapshotInFlight = false
+    var stopping = false
     let snapshotQueue = DispatchQueue(label: "agner.snapshot", qos: .utility)
 
     /// - Parameters:
@@ -96,17 +97,18 @@ public final class RoutingServer: @unchecked Sendable {
     /// (so the next start replays nothing), closes connections.
     public func shutdown() {
         try? serverChannel?.close().wait()
-        try? loop.submit {
+        let final = try? loop.submit { () -> (RouterSnapshot, Int64)? in
+            self.stopping = true  // no new background snapshot from here on
             self.flushBatch()
             self.timer?.cancel()
             for channel in self.channels.values { channel.close(promise: nil) }
+            guard self.journal != nil, self.lastCommitted > self.snapshotThrough else { return nil }
+            return (self.router.snapshot(), self.lastCommitted)
         }.wait()
-        snapshotQueue.sync {}  // a snapshot being written finishes first
-        try? loop.submit {
-            if self.journal != nil && self.lastCommitted > self.snapshotThrough {
-                self.storeSnapshot(self.router.snapshot(), through: self.lastCommitted)
-            }
-        }.wait()
+        // On the snapshot queue, after any snapshot still being written: never two at once.
+        snapshotQueue.sync {
+            if let (snapshot, through) = final ?? nil { storeSnapshot(snapshot, through: through) }
+        }
         try? group.syncShutdownGracefully()
     }
 
@@ -181,7 +183,7 @@ public final class RoutingServer: @unchecked Sendable {
     /// After `snapshotInterval` commands since the last snapshot: the state is copied here (in
     /// constant time, copy-on-write) and encoded and stored on another thread.
     func snapshotIfDue() {
-        guard journal != nil, configuration.snapshotInterval > 0, !snapshotInFlight,
+        guard journal != nil, configuration.snapshotInterval > 0, !snapshotInFlight, !stopping,
               lastCommitted - snapshotThrough >= Int64(configuration.snapshotInterval) else { return }
         snapshotInFlight = true
         let snapshot = router.snapshot()

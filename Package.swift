@@ -37,7 +37,10 @@ let package = Package(
             ]
         ),
         .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim"]),
-        .target(name: "AgnerStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "AgnerStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         .systemLibrary(name: "CJansson", providers: [.apt(["libjansson-dev"])]),
         .target(
             name: "AgnerServer",

@@ -46,6 +46,8 @@ public final class CommandLog: @unchecked Sendable {
     let snapshotLock = NSLock()
     var memorySnapshot: Snapshot?
     var checkpointTimer: DispatchSourceTimer?
+    /// Writes appended entries on a connection of its own (nil in memory: through GRDB).
+    var appender: JournalAppender?
     /// The sequence number of the last committed entry (0 for an empty journal).
     public private(set) var lastSequence: Int64 = 0
 
@@ -61,6 +63,7 @@ public final class CommandLog: @unchecked Sendable {
         }
         try self.init(writer: DatabasePool(path: path, configuration: configuration), snapshotPath: path + "-snapshot")
         try startCheckpoints(path: path)
+        appender = try JournalAppender(path: path)
     }
 
     /// Copies the write-ahead log into the database once a second from a connection of its
@@ -118,6 +121,11 @@ public final class CommandLog: @unchecked Sendable {
     public func commit() throws -> Int64 {
         guard !pending.isEmpty else { return lastSequence }
         let batch = pending
+        if let appender {
+            lastSequence = try appender.write(batch)
+            pending = []
+            return lastSequence
+        }
         lastSequence = try writer.write { db in
             let insert = try db.cachedStatement(sql: "INSERT INTO journal (time, origin, line) VALUES (?, ?, ?)")
             for entry in batch { try insert.execute(arguments: [entry.time, entry.origin, entry.line]) }

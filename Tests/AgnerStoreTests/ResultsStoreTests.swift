@@ -111,4 +111,18 @@ struct CommandLogTests {
         try Data("hello".utf8).write(to: URL(fileURLWithPath: path + "-snapshot"))
         #expect(throws: CommandLog.SnapshotUnusable.self) { try log.latestSnapshot() }
     }
+
+    @Test("entries are kept byte for byte: empty strings, quotes, accents and emoji")
+    func entriesKeptExactly() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", "-snapshot"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let log = try CommandLog(path: path)
+        let lines = ["", #"{"op":"contact.arrive","id":"zoë \"x\""}"#, "☎️ 東京", String(repeating: "a", count: 70_000)]
+        for (index, line) in lines.enumerated() { log.append(time: Double(index) + 0.25, origin: index == 0 ? "" : "pbx", line: line) }
+        #expect(try log.commit() == 4)
+        let entries = try CommandLog(path: path).entries()
+        #expect(entries.map(\.line) == lines)
+        #expect(entries.map(\.origin) == ["", "pbx", "pbx", "pbx"])
+        #expect(entries.map(\.time) == [0.25, 1.25, 2.25, 3.25])
+    }
 }

@@ -2,11 +2,12 @@ import AgnerCore
 import AgnerServer
 import AgnerStore
 import Benchmark
+import Foundation
 
 // The live router without sockets: one contact's three requests (contact.arrive, then
 // offer.accept for the offer it produced, then contact.complete) through `LiveRouter.handle`,
-// with the real journal (SQLite in memory) committed every 16 requests, as the server's group
-// commit does under load. This is the server's per-request work apart from the kernel's, so the
+// with the real journal (a SQLite file in the temporary directory, as `agner serve` writes it)
+// committed every 16 requests, as the server's group commit does under load. This is the server's per-request work apart from the kernel's, so the
 // figure moves only when that work does (the TCP figures in docs/performance.md also depend on
 // the load client sharing the machine).
 
@@ -61,7 +62,9 @@ let benchmarks: @Sendable () -> Void = {
                                      email: .standard(for: .email), clickToCall: .standard(for: .clickToCall)))
             let agent = LiveRouter.Agent(name: "agent-1", profile: AgentProfile(id: AgentID(0), department: DepartmentID(0),
                                                                              skills: [SkillLevel(SkillID(0), 5)]))
-            let log = try! CommandLog.inMemory()
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("router-bench-\(getpid()).sqlite").path
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            let log = try! CommandLog(path: path)
             let router = try! LiveRouter(settings: .init(center: center, agents: [agent]), clock: { 1_800_000_000 }, journal: Journal(log: log))
             router.connect(session)
             _ = router.handle(line: #"{"op":"hello","role":"adapter","name":"pbx"}"#, from: session)

@@ -18,8 +18,9 @@ extension Agner {
                 targets, agent groups, policy) configures the router; agent group "billing" with \
                 count 3 gives agents billing-1, billing-2, billing-3 (offline until logged in). \
                 Every accepted command is journaled in the SQLite database before its reply is \
-                sent; on start the journal is replayed, so nothing acknowledged is lost. SIGTERM \
-                or SIGINT stops gracefully. The protocol is in docs/protocol.md.
+                sent. On start the newest snapshot (<db>-snapshot) is restored and the journal \
+                replayed after it, so nothing acknowledged is lost and a restart stays quick. \
+                SIGTERM or SIGINT stops gracefully. The protocol is in docs/protocol.md.
 
                 Example: agner serve --center scenarios/retail.yaml --db agner.db --listen 127.0.0.1:7040
                 """)

@@ -315,12 +315,12 @@ public final class LiveRouter {
 
     /// A reusable line per event name (see `LineTemplate`).
     func eventLine(_ name: String, _ fields: [(String, WireValue)]) -> String {
-        if let template = eventTemplates[name], template.slotCount == fields.count + 1 {
-            return template.line(fields: fields, from: 1)
+        if let template = eventTemplates[name], template.slotCount == fields.count {
+            return template.line(fields: fields)
         }
-        let template = LineTemplate([("event", .string(name))] + fields)
+        let template = LineTemplate([("event", .string(name))] + fields, fixed: 1)
         eventTemplates[name] = template
-        return template.line(fields: fields, from: 1)
+        return template.line(fields: fields)
     }
 
     func reply(to session: SessionID, re: ReceivedJSON?, error: ProtocolError) -> Outbound {

@@ -82,62 +82,91 @@ final class ScratchBuffer: @unchecked Sendable {
     static let perThread = ThreadSpecificVariable<ScratchBuffer>()
 }
 
-/// A line shape encoded again and again (the reply to a frequent request, an event): jansson's
-/// objects and keys are built once, and each line only replaces the values. A line then costs
-/// an allocation per string value, not one per object, key and value as a fresh tree does.
-/// Not thread-safe: each router (one event loop) keeps its own.
+/// A line shape encoded again and again (the reply to a frequent request, an event). jansson
+/// encodes the keys, with the braces, colons and commas between them, once; each line then has
+/// jansson encode only its values, one by one, into that frame. A line costs no object tree (a
+/// fresh tree is an allocation per object, key and value) and none of the checks jansson makes
+/// when it dumps a container; the bytes are the same as dumping the whole object (a test holds
+/// them equal). Not thread-safe: each router (one event loop) keeps its own.
 public final class LineTemplate {
-    private let root: UnsafeMutablePointer<json_t>
-    private struct Slot {
-        var object: UnsafeMutablePointer<json_t>
-        var iterator: UnsafeMutableRawPointer
-        var value: UnsafeMutablePointer<json_t>
-    }
-    private var slots: [Slot] = []
+    /// The text around the values: `{"re":`, `,"ok":`, `,"result":{"contact":`, … `}}`.
+    private var frame: [[UInt8]] = []
+    /// One jansson value per slot, reused line after line (a string's text is replaced in place).
+    private var values: [UnsafeMutablePointer<json_t>] = []
+    private var buffer: [UInt8] = []
 
-    /// - Parameter shape: the object; nested objects are walked, and every other value is a
-    ///   slot, in order. Its values are only placeholders.
-    public init(_ shape: [(String, WireValue)]) {
-        root = json_object()
-        fill(root, shape)
+    /// - Parameters:
+    ///   - shape: the object; nested objects are walked, and every other value is a slot, in
+    ///     order. Its values are only placeholders,
+    ///   - fixed: except for this many leading slots, whose values are part of the frame (an
+    ///     event's name).
+    public init(_ shape: [(String, WireValue)], fixed: Int = 0) {
+        var pending: [UInt8] = [UInt8(ascii: "{")]
+        var fixed = fixed
+        build(shape, &pending, &fixed)
+        pending.append(UInt8(ascii: "}"))
+        pending.append(UInt8(ascii: "\n"))
+        frame.append(pending)
+        buffer.reserveCapacity(512)
     }
 
-    private func fill(_ object: UnsafeMutablePointer<json_t>, _ shape: [(String, WireValue)]) {
-        for (key, value) in shape {
+    private func build(_ shape: [(String, WireValue)], _ pending: inout [UInt8], _ fixed: inout Int) {
+        for (index, (key, value)) in shape.enumerated() {
+            if index > 0 { pending.append(UInt8(ascii: ",")) }
+            let encodedKey = WireValue.string(key).makeJSON()!
+            Self.encode(encodedKey, into: &pending)
+            agner_json_decref(encodedKey)
+            pending.append(UInt8(ascii: ":"))
             if case let .object(inner) = value {
-                let nested = json_object()!
-                key.withCString { _ = json_object_set_new_nocheck(object, $0, nested) }
-                fill(nested, inner)
-            } else {
+                pending.append(UInt8(ascii: "{"))
+                build(inner, &pending, &fixed)
+                pending.append(UInt8(ascii: "}"))
+            } else if fixed > 0 {
+                fixed -= 1
                 let json = value.makeJSON() ?? json_null()!
-                key.withCString { _ = json_object_set_new_nocheck(object, $0, json) }
-                let iterator = key.withCString { json_object_iter_at(object, $0) }!
-                slots.append(Slot(object: object, iterator: iterator, value: json))
+                Self.encode(json, into: &pending)
+                agner_json_decref(json)
+            } else {
+                frame.append(pending)
+                pending = []
+                values.append(value.makeJSON() ?? json_null()!)
             }
         }
     }
 
-    deinit { agner_json_decref(root) }
+    deinit { for value in values { agner_json_decref(value) } }
 
-    public var slotCount: Int { slots.count }
+    public var slotCount: Int { values.count }
 
     /// One line with these values in the slots, in order.
     public func line(_ values: [WireValue]) -> String {
-        precondition(values.count == slots.count, "a template with \(slots.count) slots got \(values.count) values")
-        for index in values.indices { set(index, values[index]) }
-        return WireValue.line(of: root)
+        precondition(values.count == self.values.count, "a template with \(self.values.count) slots got \(values.count) values")
+        buffer.removeAll(keepingCapacity: true)
+        for index in values.indices {
+            buffer += frame[index]
+            append(index, values[index])
+        }
+        buffer += frame[values.count]
+        return String(decoding: buffer, as: UTF8.self)
     }
 
-    /// One line with the values of these fields in the slots from `first` on (the slots
-    /// before it keep their values: an event's name).
-    public func line(fields: [(String, WireValue)], from first: Int) -> String {
-        precondition(first + fields.count == slots.count, "a template with \(slots.count) slots got \(first) + \(fields.count) values")
-        for index in fields.indices { set(first + index, fields[index].1) }
-        return WireValue.line(of: root)
+    /// One line with the values of these fields in the slots, in order (the fields' names are
+    /// the template's; only their values are used).
+    public func line(fields: [(String, WireValue)]) -> String {
+        precondition(fields.count == values.count, "a template with \(values.count) slots got \(fields.count) values")
+        buffer.removeAll(keepingCapacity: true)
+        for index in fields.indices {
+            buffer += frame[index]
+            append(index, fields[index].1)
+        }
+        buffer += frame[values.count]
+        return String(decoding: buffer, as: UTF8.self)
     }
 
-    private func set(_ index: Int, _ value: WireValue) {
-        let current = slots[index].value
+    /// Puts the value in its slot (reusing the slot's jansson value where the kind allows) and
+    /// appends jansson's encoding of it.
+    private func append(_ index: Int, _ value: WireValue) {
+        let current = values[index]
         switch value {
         case var .string(text) where agner_json_is_string(current) != 0:
             text.withUTF8 { bytes in
@@ -148,9 +177,24 @@ public final class LineTemplate {
         case let .double(number) where number.isFinite && agner_json_is_real(current) != 0:
             json_real_set(current, number)
         default:
-            let json = value.makeJSON() ?? json_null()!
-            json_object_iter_set_new(slots[index].object, slots[index].iterator, json)
-            slots[index].value = json
+            agner_json_decref(current)
+            values[index] = value.makeJSON() ?? json_null()!
+        }
+        Self.encode(values[index], into: &buffer)
+    }
+
+    /// Appends jansson's compact encoding of one value (any kind), through the per-thread
+    /// buffer, or through a buffer of jansson's for a value that does not fit it.
+    static func encode(_ json: UnsafeMutablePointer<json_t>, into output: inout [UInt8]) {
+        let flags = Int(JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+        let size = json_dumpb(json, WireValue.scratch, WireValue.scratchSize, flags)
+        if size > 0 && size <= WireValue.scratchSize {
+            output += UnsafeBufferPointer(start: UnsafeRawPointer(WireValue.scratch).assumingMemoryBound(to: UInt8.self), count: size)
+        } else if let dumped = json_dumps(json, flags) {
+            defer { free(dumped) }
+            output += UnsafeBufferPointer(start: UnsafeRawPointer(dumped).assumingMemoryBound(to: UInt8.self), count: strlen(dumped))
+        } else {
+            output += Array("null".utf8)
         }
     }
 }

@@ -171,7 +171,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         if case let .string(op)? = fields.first?.1, op == "contact.arrive" || op == "offer.accept" || op == "contact.complete" {
             let template = templates[op] ?? LineTemplate(fields)
             templates[op] = template
-            line = template.line(fields: fields, from: 0)
+            line = template.line(fields: fields)
         } else {
             line = WireValue.object(fields).line()
         }

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import AgnerServer
+
+@Suite("Wire encoding")
+struct WireTests {
+    /// Values that exercise jansson's escaping and number formatting.
+    static let samples: [WireValue] = [
+        .string(""), .string("plain"), .string(#"quote " and backslash \ and / slash"#), .string("tab\tnewline\ncontrol\u{01}"),
+        .string("zoë · 東京 ☎️"), .int(0), .int(-42), .int(Int(Int32.max) + 5), .double(0.1), .double(1_800_000_015.25),
+        .double(-3), .double(.nan), .bool(true), .bool(false), .null,
+    ]
+
+    @Test("a template's line is byte for byte the whole object dumped by jansson, whatever the values")
+    func templateMatchesTree() throws {
+        let reply = LineTemplate([("re", .null), ("ok", .bool(true)), ("result", .object([("contact", .string("")), ("state", .string(""))]))])
+        let event = LineTemplate([("event", .string("offer")), ("contact", .string("")), ("step", .int(0)), ("expires_at", .null)], fixed: 1)
+        let received = try WireObject(parsing: #"{"req":{"id":[1,"two",null]},"n":7}"#)
+        let echoes: [WireValue] = [.null, .int(3), .string("r-1"), .received(try #require(received.received("req")))]
+        for (index, value) in Self.samples.enumerated() {
+            let other = Self.samples[(index * 7 + 3) % Self.samples.count]
+            let echo = echoes[index % echoes.count]
+            let tree = WireValue.object([("re", echo), ("ok", .bool(true)), ("result", .object([("contact", value), ("state", other)]))]).line()
+            #expect(reply.line([echo, .bool(true), value, other]) == tree)
+            let fields: [(String, WireValue)] = [("contact", value), ("step", other), ("expires_at", Self.samples[(index + 5) % Self.samples.count])]
+            #expect(event.line(fields: fields) == WireValue.object([("event", .string("offer"))] + fields).line())
+        }
+        // Every line is one JSON object and a newline.
+        let line = reply.line([.string("r"), .bool(true), .string(#"a "b""#), .string("queued")])
+        #expect(line.hasSuffix("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((object["result"] as? [String: Any])?["contact"] as? String == #"a "b""#)
+    }
+
+    @Test("a value too long for the encoding buffer is still encoded whole")
+    func longValue() throws {
+        let template = LineTemplate([("event", .string("x")), ("text", .string(""))], fixed: 1)
+        let long = String(repeating: #"\""#, count: 40_000)  // 80,000 characters, 160,000 once escaped
+        let line = template.line(fields: [("text", .string(long))])
+        #expect(line == WireValue.object([("event", .string("x")), ("text", .string(long))]).line())
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["text"] as? String == long)
+    }
+}

@@ -85,6 +85,39 @@ struct RoutingServerTests {
         #expect(client.request(["op": "stats"], req: 7)?["ok"] as? Bool == true)
     }
 
+    @Test("lines are framed however the bytes arrive: split across reads, CRLF, several in one read")
+    func framing() throws {
+        let live = try LiveServer()
+        let client = try live.client()
+        // One request in three pieces, with a pause so they arrive as separate reads.
+        for piece in [#"{"op":"st"#, #"ats","re"#, "q\":1}\r\n"] {
+            client.sendRaw(piece)
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(client.reply(to: 1)?["ok"] as? Bool == true)
+        // Three requests in one write, one of them ending in CRLF.
+        client.sendRaw(#"{"op":"stats","req":2}"# + "\n" + #"{"op":"stats","req":3}"# + "\r\n" + #"{"op":"stats","req":4}"# + "\n")
+        #expect(client.reply(to: 2)?["ok"] as? Bool == true)
+        #expect(client.reply(to: 3)?["ok"] as? Bool == true)
+        #expect(client.reply(to: 4)?["ok"] as? Bool == true)
+    }
+
+    @Test("a line too long is reported once, even when it arrives over many reads, and the next line is served")
+    func longLineOverManyReads() throws {
+        let live = try LiveServer()
+        let client = try live.client()
+        let chunk = String(repeating: "y", count: 20_000)
+        for _ in 0..<5 {  // 100,000 bytes before the newline, in five writes
+            client.sendRaw(chunk)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        client.sendRaw("\n" + #"{"op":"stats","req":9}"# + "\n")
+        let first = try #require(client.readLine())
+        #expect((first["error"] as? [String: Any])?["code"] as? String == "line_too_long")
+        let second = try #require(client.readLine())
+        #expect(second["re"] as? Int == 9 && second["ok"] as? Bool == true, "one error for the long line, then the reply: \(second)")
+    }
+
     @Test("escalation, breach warning and breach are pushed on time with no client traffic")
     func timersFireOnTheirOwn() throws {
         let live = try LiveServer(target: 0.4)

@@ -3,60 +3,76 @@ import NIOCore
 import Glibc
 #endif
 
-/// What the framer hands on: a line, or the news that a line was too long (and skipped).
-public enum FramedLine {
-    case line(ByteBuffer)
-    case tooLong
-}
-
-/// Splits the byte stream into lines at `\n` (a `\r` before it is dropped). A line longer than
+/// Splits a byte stream into lines at `\n` (a `\r` before it is dropped). A line longer than
 /// the limit is skipped up to its newline and reported once, so the connection stays usable.
-public struct LineFramer: ByteToMessageDecoder {
-    public typealias InboundOut = FramedLine
+///
+/// A handler calls it directly with each read, and gets each line as bytes valid for the
+/// duration of the callback: no message per line travels the channel pipeline, and no buffer is
+/// sliced or copied for a line that arrived whole.
+public struct LineSplitter {
+    public enum Piece {
+        /// A line's bytes, without its newline; valid only during the callback.
+        case line(UnsafeRawBufferPointer)
+        case tooLong
+    }
 
     let maximumLength: Int
+    /// The start of a line whose end has not arrived yet.
+    var pending: ByteBuffer?
+    /// Skipping the rest of a line already reported too long.
     var discarding = false
 
     public init(maximumLength: Int) {
         self.maximumLength = maximumLength
     }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        // memchr over the readable bytes: the generic `firstIndex(of:)` on a buffer view goes
-        // byte by byte through its subscript.
-        let found = buffer.withUnsafeReadableBytes { bytes -> Int? in
-            guard let base = bytes.baseAddress, let hit = memchr(base, Int32(UInt8(ascii: "\n")), bytes.count) else { return nil }
-            return base.distance(to: UnsafeRawPointer(hit))
+    /// Splits what came (after what was pending) into lines.
+    public mutating func feed(_ buffer: inout ByteBuffer, _ body: (Piece) -> Void) {
+        if var start = pending {
+            pending = nil
+            start.writeBuffer(&buffer)
+            split(&start, body)
+        } else {
+            split(&buffer, body)
         }
-        if let length = found {
-            if discarding || length > maximumLength {
-                buffer.moveReaderIndex(forwardBy: length + 1)
-                if !discarding { context.fireChannelRead(wrapInboundOut(.tooLong)) }
-                discarding = false
-                return .continue
-            }
-            var line = buffer.readSlice(length: length)!
-            buffer.moveReaderIndex(forwardBy: 1)
-            if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
-            context.fireChannelRead(wrapInboundOut(.line(line)))
-            return .continue
-        }
-        if buffer.readableBytes > maximumLength {
-            // No newline within the limit: report now, drop what came, and skip to the next newline.
-            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-            if !discarding { context.fireChannelRead(wrapInboundOut(.tooLong)) }
-            discarding = true
-        }
-        return .needMoreData
     }
 
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        // A last line without a newline is still a line.
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        if buffer.readableBytes > 0 && !discarding {
-            let line = buffer.readSlice(length: buffer.readableBytes)!
-            context.fireChannelRead(wrapInboundOut(.line(line)))
+    /// At the end of the stream: a last line without a newline is still a line.
+    public mutating func finish(_ body: (Piece) -> Void) {
+        guard let rest = pending, rest.readableBytes > 0, !discarding else { return }
+        pending = nil
+        rest.withUnsafeReadableBytes { body(.line(Self.trimmed($0))) }
+    }
+
+    private mutating func split(_ buffer: inout ByteBuffer, _ body: (Piece) -> Void) {
+        while true {
+            // memchr: the generic `firstIndex(of:)` on a buffer view goes byte by byte.
+            let found = buffer.withUnsafeReadableBytes { bytes -> Int? in
+                guard let base = bytes.baseAddress, let hit = memchr(base, Int32(UInt8(ascii: "\n")), bytes.count) else { return nil }
+                return base.distance(to: UnsafeRawPointer(hit))
+            }
+            guard let length = found else { break }
+            if discarding || length > maximumLength {
+                if !discarding { body(.tooLong) }
+                discarding = false
+            } else {
+                buffer.withUnsafeReadableBytes { bytes in
+                    body(.line(Self.trimmed(UnsafeRawBufferPointer(rebasing: bytes[0..<length]))))
+                }
+            }
+            buffer.moveReaderIndex(forwardBy: length + 1)
         }
-        return .needMoreData
+        // No newline in what is left.
+        if discarding || buffer.readableBytes > maximumLength {
+            if !discarding { body(.tooLong) }
+            discarding = true
+        } else if buffer.readableBytes > 0 {
+            pending = buffer.readSlice(length: buffer.readableBytes)
+        }
+    }
+
+    private static func trimmed(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard let last = line.last, last == UInt8(ascii: "\r") else { return line }
+        return UnsafeRawBufferPointer(rebasing: line[0..<(line.count - 1)])
     }
 }

@@ -80,7 +80,6 @@ public final class RoutingServer: @unchecked Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: configuration.outboundLimit / 2, high: configuration.outboundLimit))
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maximumLength: configuration.maximumLineLength)))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self))
                 }
             }
@@ -145,13 +144,12 @@ public final class RoutingServer: @unchecked Sendable {
         logger.debug("connection closed", metadata: ["session": "\(session.raw)"])
     }
 
-    func received(_ line: FramedLine, from session: SessionID) {
-        switch line {
+    func received(_ piece: LineSplitter.Piece, from session: SessionID) {
+        switch piece {
         case .tooLong:
             outbox.append((session, router.errorLine(ProtocolError(.lineTooLong, "a line may hold at most \(configuration.maximumLineLength) bytes"))))
-        case let .line(buffer):
-            let outputs = buffer.readableBytesView.withUnsafeBytes { router.handle(line: $0, from: session) }
-            for output in outputs { outbox.append((output.session, output.line)) }
+        case let .line(bytes):
+            for output in router.handle(line: bytes, from: session) { outbox.append((output.session, output.line)) }
         }
     }
 
@@ -250,14 +248,19 @@ public final class RoutingServer: @unchecked Sendable {
     }
 }
 
-/// One connection's handler: hands lines to the server on the server's event loop.
+/// One connection's handler: splits what it reads into lines and hands them to the server, on
+/// the server's event loop.
 final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = FramedLine
+    typealias InboundIn = ByteBuffer
 
     let server: RoutingServer
     var session: SessionID?
+    var lines: LineSplitter
 
-    init(server: RoutingServer) { self.server = server }
+    init(server: RoutingServer) {
+        self.server = server
+        lines = LineSplitter(maximumLength: server.configuration.maximumLineLength)
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         session = server.connected(context.channel)
@@ -265,14 +268,20 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let session { server.disconnected(session) }
+        if let session {
+            // A last request without its newline still counts (its reply has nowhere to go).
+            lines.finish { server.received($0, from: session) }
+            server.requestFlush()
+            server.disconnected(session)
+        }
         session = nil
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session else { return }
-        server.received(unwrapInboundIn(data), from: session)
+        var buffer = unwrapInboundIn(data)
+        lines.feed(&buffer) { server.received($0, from: session) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -80,7 +80,6 @@ extension Agner {
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maximumLength: 1 << 20)))
                             try channel.pipeline.syncOperations.addHandler(handler)
                         }
                     }
@@ -122,7 +121,7 @@ final class LoadStats: @unchecked Sendable {
 
 /// One load connection: an adapter with its own agents, cycling contacts through their life.
 final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = FramedLine
+    typealias InboundIn = ByteBuffer
 
     let run: String
     let index: Int
@@ -195,11 +194,21 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    var lines = LineSplitter(maximumLength: 1 << 20)
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         reading = true
         let receivedAt = DispatchTime.now().uptimeNanoseconds
-        guard case let .line(buffer) = unwrapInboundIn(data),
-              let object = try? buffer.readableBytesView.withUnsafeBytes({ bytes throws(ProtocolError) in try WireObject(parsing: bytes) }) else { return }
+        var buffer = unwrapInboundIn(data)
+        lines.feed(&buffer) { piece in
+            guard case let .line(bytes) = piece else { return stats.errors["line too long", default: 0] += 1 }
+            handle(line: bytes, receivedAt: receivedAt)
+        }
+    }
+
+    /// One line from the router: an offer is accepted, a reply timed and followed up.
+    func handle(line bytes: UnsafeRawBufferPointer, receivedAt: UInt64) {
+        guard let object = try? WireObject(parsing: bytes) else { return }
         if let event = try? object.optionalString("event") {
             if event == "offer", let contact = try? object.string("contact"), let agent = try? object.string("agent") {
                 send([("op", .string("offer.accept")), ("contact", .string(contact)), ("agent", .string(agent))], .accept(contact))
@@ -213,13 +222,13 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
             _ = stats.latency.record((receivedAt - sentAt) / 1000)
         }
         if !ok {
-            let full = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
+            let full = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
             stats.errors[((full?["error"] as? [String: Any])?["code"] as? String) ?? "?", default: 0] += 1
         }
         switch step {
         case .hello:
             // Once per connection: the nested hello result is read with Foundation.
-            let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]) ?? [:]
+            let object = (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]) ?? [:]
             guard ok, let result = object["result"] as? [String: Any], let topics = result["topics"] as? [[String: Any]], let topic = topics.first else {
                 stats.errors["hello", default: 0] += 1
                 return

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import AgnerServer
 
@@ -40,5 +41,39 @@ struct WireTests {
         #expect(line == WireValue.object([("event", .string("x")), ("text", .string(long))]).line())
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["text"] as? String == long)
+    }
+}
+
+@Suite("Line splitting")
+struct LineSplitterTests {
+    /// Feeds the pieces in turn, then ends the stream; returns what came out.
+    static func split(_ pieces: [String], limit: Int = 10) -> [String] {
+        var splitter = LineSplitter(maximumLength: limit)
+        var out: [String] = []
+        func take(_ piece: LineSplitter.Piece) {
+            switch piece {
+            case let .line(bytes): out.append(String(decoding: bytes, as: UTF8.self))
+            case .tooLong: out.append("<too long>")
+            }
+        }
+        for piece in pieces {
+            var buffer = ByteBufferAllocator().buffer(string: piece)
+            splitter.feed(&buffer, take)
+        }
+        splitter.finish(take)
+        return out
+    }
+
+    @Test("lines are cut at newlines wherever the pieces break, CR dropped, a last line without newline kept")
+    func splitsLines() {
+        #expect(Self.split(["ab\ncd", "e\r\n\nf", "g"]) == ["ab", "cde", "", "fg"])
+        #expect(Self.split(["0123456789\n"]) == ["0123456789"], "a line of exactly the limit is a line")
+    }
+
+    @Test("a line over the limit is reported once, whether or not its end came in the same piece")
+    func tooLong() {
+        #expect(Self.split(["0123456789A\nok\n"]) == ["<too long>", "ok"])
+        #expect(Self.split(["01234567", "89ABCDEF", "GHIJ", "KL\nok"]) == ["<too long>", "ok"])
+        #expect(Self.split(["0123456789ABC"]) == ["<too long>"], "an unfinished long line is not a last line")
     }
 }

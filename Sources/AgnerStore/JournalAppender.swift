@@ -42,12 +42,21 @@ final class JournalAppender {
         do {
             for entry in entries {
                 sqlite3_bind_double(insert, 1, entry.time)
-                try bind(entry.origin, at: 2)
-                try bind(entry.line, at: 3)
-                try step(insert, "INSERT")
+                // The strings are bound in place (SQLITE_STATIC) and the row inserted while their
+                // bytes are in scope: no copy of each line.
+                var origin = entry.origin, line = entry.line
+                try origin.withUTF8 { originBytes in
+                    try line.withUTF8 { lineBytes in
+                        try bind(originBytes, at: 2)
+                        try bind(lineBytes, at: 3)
+                        try step(insert, "INSERT")
+                    }
+                }
             }
+            sqlite3_clear_bindings(insert)  // no pointer to a string left behind
             try step(finish, "COMMIT")
         } catch {
+            sqlite3_clear_bindings(insert)
             _ = sqlite3_step(rollback)
             sqlite3_reset(rollback)
             throw error
@@ -55,16 +64,12 @@ final class JournalAppender {
         return sqlite3_last_insert_rowid(connection)
     }
 
-    private func bind(_ text: String, at index: Int32) throws {
-        var text = text
-        // SQLITE_TRANSIENT: SQLite copies the bytes, so the string need not outlive the call.
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        let result = text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                // An empty string has no storage to point to; bound as "" (nil would be NULL).
-                guard let base = chars.baseAddress else { return sqlite3_bind_text(insert, index, "", 0, transient) }
-                return sqlite3_bind_text(insert, index, base, Int32(chars.count), transient)
-            }
+    /// Binds text that stays valid until the statement has been stepped (SQLITE_STATIC).
+    private func bind(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+        let result = bytes.withMemoryRebound(to: CChar.self) { chars in
+            // An empty string has no storage to point to; bound as "" (nil would be NULL).
+            guard let base = chars.baseAddress else { return sqlite3_bind_text(insert, index, "", 0, nil) }
+            return sqlite3_bind_text(insert, index, base, Int32(chars.count), nil)  // nil: SQLITE_STATIC
         }
         guard result == SQLITE_OK else { throw Failure(description: "cannot bind a journal value: \(Self.message(connection))") }
     }

@@ -282,6 +282,11 @@ struct ListReader: UnkeyedDecodingContainer {
     init(source: ByteSource) throws {
         self.source = source
         total = Int(try source.take(UInt32.self))
+        // Every element takes at least a byte: a damaged count must not make the standard
+        // library reserve room for billions of them before the bytes run out.
+        guard total <= source.bytes.count - source.position else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a list of \(total) in \(source.bytes.count - source.position) bytes"))
+        }
     }
 
     private mutating func next() throws {

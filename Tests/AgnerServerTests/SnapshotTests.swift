@@ -36,6 +36,8 @@ struct SnapshotTests {
                                                    nested: [[3]], optionals: [], flags: [], pairs: nil))
         #expect(throws: DecodingError.self) { try SnapshotCoder.decode(Sample.self, from: Array(bytes.dropLast(3))) }
         #expect(throws: DecodingError.self) { try SnapshotCoder.decode(Sample.self, from: bytes + [0]) }
+        // A list whose count was damaged into billions is refused before anything is reserved.
+        #expect(throws: DecodingError.self) { try SnapshotCoder.decode([Int].self, from: [0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3]) }
     }
 
     /// Drives a router through contacts in every state: waiting, offered, connected, wrapping up.

@@ -72,7 +72,10 @@ struct RouterState: Sendable, Codable {
         try container.encode(day, forKey: .day)
         try container.encode(Self.pairs(tallies), forKey: .tallies)
     }
+}
 
+// In an extension, so the struct keeps its memberwise initializer.
+extension RouterState {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         engine = try container.decode(RoutingEngine.self, forKey: .engine)
@@ -85,21 +88,6 @@ struct RouterState: Sendable, Codable {
         nextAgent = try container.decode(UInt64.self, forKey: .nextAgent)
         day = try container.decode(Int.self, forKey: .day)
         tallies = Self.map(try container.decode([Pair<Int, LiveRouter.DayTally>].self, forKey: .tallies))
-    }
-
-    init(engine: RoutingEngine, contacts: [UInt64: LiveRouter.ContactEntry], agentIDs: [String: AgentID], agentNames: [UInt64: String],
-         agentStates: [UInt64: AgentState], waitingContacts: Set<UInt64>, nextContact: UInt64, nextAgent: UInt64, day: Int,
-         tallies: [Int: LiveRouter.DayTally]) {
-        self.engine = engine
-        self.contacts = contacts
-        self.agentIDs = agentIDs
-        self.agentNames = agentNames
-        self.agentStates = agentStates
-        self.waitingContacts = waitingContacts
-        self.nextContact = nextContact
-        self.nextAgent = nextAgent
-        self.day = day
-        self.tallies = tallies
     }
 }
 

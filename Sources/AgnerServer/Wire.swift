@@ -36,29 +36,29 @@ public enum WireValue: Sendable {
         }
     }
 
-    /// One line of the protocol: compact JSON and a newline. Encoded into a reusable buffer
-    /// (no allocation by jansson), then copied once into the string.
+    /// One line of the protocol: compact JSON and a newline.
     public func line() -> String {
         guard let json = makeJSON() else { return "null\n" }
         defer { agner_json_decref(json) }
-        return Self.line(of: json)
+        var bytes: [UInt8] = []
+        Self.encode(json, into: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func line(of json: UnsafeMutablePointer<json_t>) -> String {
-        let flags = Int(JSON_COMPACT | JSON_PRESERVE_ORDER)
+    /// Appends jansson's compact encoding of one value (any kind), through the per-thread
+    /// buffer, or through a buffer of jansson's for a value that does not fit it.
+    static func encode(_ json: UnsafeMutablePointer<json_t>, into output: inout [UInt8]) {
+        let flags = Int(JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
         let size = json_dumpb(json, WireValue.scratch, WireValue.scratchSize, flags)
-        if size > 0 && size < WireValue.scratchSize {
-            return String(unsafeUninitializedCapacity: size + 1) { target in
-                WireValue.scratch.withMemoryRebound(to: UInt8.self, capacity: size) { source in
-                    _ = target.baseAddress!.update(from: source, count: size)
-                }
-                target[size] = UInt8(ascii: "\n")
-                return size + 1
-            }
+        if size > 0 && size <= WireValue.scratchSize {
+            output += UnsafeBufferPointer(start: UnsafeRawPointer(WireValue.scratch).assumingMemoryBound(to: UInt8.self), count: size)
+        } else if let dumped = json_dumps(json, flags) {
+            defer { free(dumped) }
+            output += UnsafeBufferPointer(start: UnsafeRawPointer(dumped).assumingMemoryBound(to: UInt8.self), count: strlen(dumped))
+        } else {
+            output += Array("null".utf8)
         }
-        guard let dumped = json_dumps(json, flags) else { return "null\n" }
-        defer { free(dumped) }
-        return String(cString: dumped) + "\n"
     }
 
     /// The encoding buffer. Lines are built on one thread at a time per process role (the
@@ -114,7 +114,7 @@ public final class LineTemplate {
         for (index, (key, value)) in shape.enumerated() {
             if index > 0 { pending.append(UInt8(ascii: ",")) }
             let encodedKey = WireValue.string(key).makeJSON()!
-            Self.encode(encodedKey, into: &pending)
+            WireValue.encode(encodedKey, into: &pending)
             agner_json_decref(encodedKey)
             pending.append(UInt8(ascii: ":"))
             if case let .object(inner) = value {
@@ -124,7 +124,7 @@ public final class LineTemplate {
             } else if fixed > 0 {
                 fixed -= 1
                 let json = value.makeJSON() ?? json_null()!
-                Self.encode(json, into: &pending)
+                WireValue.encode(json, into: &pending)
                 agner_json_decref(json)
             } else {
                 frame.append(pending)
@@ -180,23 +180,9 @@ public final class LineTemplate {
             agner_json_decref(current)
             values[index] = value.makeJSON() ?? json_null()!
         }
-        Self.encode(values[index], into: &buffer)
+        WireValue.encode(values[index], into: &buffer)
     }
 
-    /// Appends jansson's compact encoding of one value (any kind), through the per-thread
-    /// buffer, or through a buffer of jansson's for a value that does not fit it.
-    static func encode(_ json: UnsafeMutablePointer<json_t>, into output: inout [UInt8]) {
-        let flags = Int(JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
-        let size = json_dumpb(json, WireValue.scratch, WireValue.scratchSize, flags)
-        if size > 0 && size <= WireValue.scratchSize {
-            output += UnsafeBufferPointer(start: UnsafeRawPointer(WireValue.scratch).assumingMemoryBound(to: UInt8.self), count: size)
-        } else if let dumped = json_dumps(json, flags) {
-            defer { free(dumped) }
-            output += UnsafeBufferPointer(start: UnsafeRawPointer(dumped).assumingMemoryBound(to: UInt8.self), count: strlen(dumped))
-        } else {
-            output += Array("null".utf8)
-        }
-    }
 }
 
 /// A JSON value from a received request, kept alive by reference counting.

@@ -37,33 +37,36 @@ public final class CommandLog: @unchecked Sendable {
         public var description: String
     }
 
-    let writer: any DatabaseWriter
+    /// Schema and reads.
+    let writer: DatabasePool
     var pending: [Entry] = []
     /// The journal's identity, written into every snapshot of it.
     let identity: String
-    /// Where snapshots go; nil for an in-memory journal, which keeps its snapshot in memory.
-    public let snapshotPath: String?
-    let snapshotLock = NSLock()
-    var memorySnapshot: Snapshot?
+    /// Where snapshots go: `<journal>-snapshot`.
+    public let snapshotPath: String
     var checkpointTimer: DispatchSourceTimer?
-    /// Writes appended entries on a connection of its own (nil in memory: through GRDB).
-    var appender: JournalAppender?
+    /// Writes appended entries on a connection of its own.
+    let appender: JournalAppender
     /// The sequence number of the last committed entry (0 for an empty journal).
     public private(set) var lastSequence: Int64 = 0
 
     /// Opens (or creates) the journal at `path`.
-    public convenience init(path: String) throws {
+    public init(path: String) throws {
         var configuration = Configuration()
         // WAL with synchronous=NORMAL: a commit survives the process being killed; only a power
         // loss can take the last commits. Commits then never wait for the disk; checkpoints do,
-        // so they are taken off the committing connection (see `checkpointer`).
+        // so they are taken off the committing connection (see `startCheckpoints`).
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration), snapshotPath: path + "-snapshot")
-        try startCheckpoints(path: path)
+        writer = try DatabasePool(path: path, configuration: configuration)
+        snapshotPath = path + "-snapshot"
+        try Self.migrate(writer)
+        identity = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'journal_id'") } ?? ""
+        lastSequence = try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0 }
         appender = try JournalAppender(path: path)
+        try startCheckpoints(path: path)
     }
 
     /// Copies the write-ahead log into the database once a second from a connection of its
@@ -83,11 +86,7 @@ public final class CommandLog: @unchecked Sendable {
 
     deinit { checkpointTimer?.cancel() }
 
-    public static func inMemory() throws -> CommandLog { try CommandLog(writer: DatabaseQueue(), snapshotPath: nil) }
-
-    init(writer: any DatabaseWriter, snapshotPath: String?) throws {
-        self.writer = writer
-        self.snapshotPath = snapshotPath
+    static func migrate(_ writer: DatabasePool) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: journal") { db in
             try db.create(table: "journal") { t in
@@ -107,8 +106,6 @@ public final class CommandLog: @unchecked Sendable {
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('journal_id', ?)", arguments: [UUID().uuidString])
         }
         try migrator.migrate(writer)
-        identity = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'journal_id'") } ?? ""
-        lastSequence = try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0 }
     }
 
     public func append(time: Double, origin: String, line: String) {
@@ -120,17 +117,7 @@ public final class CommandLog: @unchecked Sendable {
     @discardableResult
     public func commit() throws -> Int64 {
         guard !pending.isEmpty else { return lastSequence }
-        let batch = pending
-        if let appender {
-            lastSequence = try appender.write(batch)
-            pending = []
-            return lastSequence
-        }
-        lastSequence = try writer.write { db in
-            let insert = try db.cachedStatement(sql: "INSERT INTO journal (time, origin, line) VALUES (?, ?, ?)")
-            for entry in batch { try insert.execute(arguments: [entry.time, entry.origin, entry.line]) }
-            return db.lastInsertedRowID
-        }
+        lastSequence = try appender.write(pending)
         pending = []
         return lastSequence
     }
@@ -141,10 +128,6 @@ public final class CommandLog: @unchecked Sendable {
     /// atomically (written beside it, flushed to disk, then renamed over it). Safe to call from
     /// another thread than the one appending: it never touches the journal's database.
     public func saveSnapshot(_ data: [UInt8], through sequence: Int64, at created: Double) throws {
-        guard let snapshotPath else {
-            snapshotLock.withLock { memorySnapshot = Snapshot(sequence: sequence, created: created, data: data) }
-            return
-        }
         var header = Self.snapshotMagic
         let id = Array(identity.utf8)
         withUnsafeBytes(of: UInt32(id.count).littleEndian) { header += $0 }
@@ -169,7 +152,6 @@ public final class CommandLog: @unchecked Sendable {
     /// - Throws: `SnapshotUnusable` when the file is damaged, belongs to another journal, or
     ///   covers more than this journal holds.
     public func latestSnapshot() throws -> Snapshot? {
-        guard let snapshotPath else { return snapshotLock.withLock { memorySnapshot } }
         guard let contents = FileManager.default.contents(atPath: snapshotPath) else { return nil }
         let bytes = [UInt8](contents)
         var position = 0

@@ -47,10 +47,20 @@ struct ResultsStoreTests {
 
 @Suite("Command journal")
 struct CommandLogTests {
+    /// A fresh journal path in the temporary directory.
+    static func journalPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
+    }
+
+    /// Removes a journal and the files SQLite and the snapshot keep beside it.
+    static func removeJournal(at path: String) {
+        for suffix in ["", "-wal", "-shm", "-snapshot"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     @Test("appended commands are kept only once committed, in order, and survive reopening")
     func commitAndReopen() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = Self.journalPath()
+        defer { Self.removeJournal(at: path) }
         let log = try CommandLog(path: path)
         log.append(time: 1, origin: "pbx", line: #"{"op":"a"}"#)
         log.append(time: 2, origin: "pbx", line: #"{"op":"b"}"#)
@@ -64,8 +74,8 @@ struct CommandLogTests {
 
     @Test("commit reports the last sequence, also after reopening; entries after a sequence come in order")
     func sequencesAndEntriesAfter() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = Self.journalPath()
+        defer { Self.removeJournal(at: path) }
         let log = try CommandLog(path: path)
         #expect(log.lastSequence == 0)
         for index in 1...5 { log.append(time: Double(index), origin: "pbx", line: "\(index)") }
@@ -80,8 +90,8 @@ struct CommandLogTests {
 
     @Test("the newest snapshot replaces the previous one, survives reopening, and is refused beside another journal")
     func snapshotFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm", "-snapshot"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = Self.journalPath()
+        defer { Self.removeJournal(at: path) }
         let log = try CommandLog(path: path)
         #expect(try log.latestSnapshot() == nil)
         for index in 1...20 { log.append(time: Double(index), origin: "pbx", line: "\(index)") }
@@ -92,15 +102,15 @@ struct CommandLogTests {
         #expect(latest == CommandLog.Snapshot(sequence: 20, created: 200, data: [4, 5]))
 
         // A new journal at the same path (the old one deleted, its snapshot file left behind).
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }  // the snapshot stays
         let fresh = try CommandLog(path: path)
         #expect(throws: CommandLog.SnapshotUnusable.self) { try fresh.latestSnapshot() }
     }
 
     @Test("a damaged snapshot file is refused with its reason")
     func damagedSnapshot() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm", "-snapshot"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = Self.journalPath()
+        defer { Self.removeJournal(at: path) }
         let log = try CommandLog(path: path)
         log.append(time: 1, origin: "pbx", line: "1")
         try log.commit()
@@ -114,8 +124,8 @@ struct CommandLogTests {
 
     @Test("entries are kept byte for byte: empty strings, quotes, accents and emoji")
     func entriesKeptExactly() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm", "-snapshot"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = Self.journalPath()
+        defer { Self.removeJournal(at: path) }
         let log = try CommandLog(path: path)
         let lines = ["", #"{"op":"contact.arrive","id":"zoë \"x\""}"#, "☎️ 東京", String(repeating: "a", count: 70_000)]
         for (index, line) in lines.enumerated() { log.append(time: Double(index) + 0.25, origin: index == 0 ? "" : "pbx", line: line) }

@@ -70,26 +70,43 @@ struct CrashRecoveryTests {
         demand: [{rate: 1/min}]
         """
 
-    @Test("after SIGKILL at an arbitrary moment, every acknowledged command's effect is there, once")
-    func killedMidStream() throws {
+    /// A temporary directory holding the center file and the journal; removed when released.
+    final class Workspace {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agner-crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let centerFile = directory.appendingPathComponent("center.yaml").path
-        try Self.center.write(toFile: centerFile, atomically: true, encoding: .utf8)
-        let db = directory.appendingPathComponent("journal.sqlite").path
+        var centerFile: String { directory.appendingPathComponent("center.yaml").path }
+        var db: String { directory.appendingPathComponent("journal.sqlite").path }
 
-        let first = try ServeProcess(center: centerFile, db: db)
-        let client = try TestClient(port: first.port)
+        init() throws {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try CrashRecoveryTests.center.write(toFile: centerFile, atomically: true, encoding: .utf8)
+        }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// As an adapter: logs bea-1 in, pipelines `count` e-mail arrivals, and reads replies until
+    /// `until` of them are acknowledged. - Returns: the acknowledged contacts.
+    static func arrivals(_ client: TestClient, count: Int, until: Int) -> Set<String> {
         #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
         #expect(client.request(["op": "agent.state", "agent": "bea-1", "state": "available"], req: 1)?["ok"] as? Bool == true)
-        // Pipeline 400 arrivals and kill the server after 150 acknowledgements, mid-stream.
-        for n in 1...400 { client.send(json: ["op": "contact.arrive", "id": "c-\(n)", "channel": "email", "topic": "invoice", "req": 1000 + n]) }
+        for n in 1...count { client.send(json: ["op": "contact.arrive", "id": "c-\(n)", "channel": "email", "topic": "invoice", "req": 1000 + n]) }
         var acknowledged: Set<String> = []
-        while acknowledged.count < 150, let line = client.readLine() {
+        while acknowledged.count < until, let line = client.readLine() {
             if let re = line["re"] as? Int, re > 1000, line["ok"] as? Bool == true { acknowledged.insert("c-\(re - 1000)") }
         }
-        first.kill()
+        return acknowledged
+    }
+
+    @Test("after SIGKILL at an arbitrary moment, every acknowledged command's effect is there, once")
+    func killedMidStream() throws {
+        let workspace = try Workspace()
+        defer { withExtendedLifetime(workspace) {} }
+        let (centerFile, db) = (workspace.centerFile, workspace.db)
+        let first = try ServeProcess(center: centerFile, db: db)
+        // Pipeline 400 arrivals and kill the server after 150 acknowledgements, mid-stream.
+        let client = try TestClient(port: first.port)
+        let acknowledged = Self.arrivals(client, count: 400, until: 150)
+        withExtendedLifetime(client) { first.kill() }  // the rest of the stream still in flight
         #expect(acknowledged.count == 150)
 
         let second = try ServeProcess(center: centerFile, db: db)
@@ -123,22 +140,11 @@ extension CrashRecoveryTests {
 
     @Test("with snapshots, a restart after SIGKILL replays only what the newest snapshot does not cover; a graceful stop leaves nothing to replay")
     func snapshotsBoundRecovery() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agner-snap-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let centerFile = directory.appendingPathComponent("center.yaml").path
-        try Self.center.write(toFile: centerFile, atomically: true, encoding: .utf8)
-        let db = directory.appendingPathComponent("journal.sqlite").path
-
+        let workspace = try Workspace()
+        defer { withExtendedLifetime(workspace) {} }
+        let (centerFile, db) = (workspace.centerFile, workspace.db)
         let first = try ServeProcess(center: centerFile, db: db, options: ["--snapshot-every", "50"])
-        let client = try TestClient(port: first.port)
-        #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
-        #expect(client.request(["op": "agent.state", "agent": "bea-1", "state": "available"], req: 1)?["ok"] as? Bool == true)
-        for n in 1...300 { client.send(json: ["op": "contact.arrive", "id": "c-\(n)", "channel": "email", "topic": "invoice", "req": 1000 + n]) }
-        var acknowledged: Set<String> = []
-        while acknowledged.count < 300, let line = client.readLine() {
-            if let re = line["re"] as? Int, re > 1000, line["ok"] as? Bool == true { acknowledged.insert("c-\(re - 1000)") }
-        }
+        let acknowledged = Self.arrivals(try TestClient(port: first.port), count: 300, until: 300)
         #expect(acknowledged.count == 300)
         Thread.sleep(forTimeInterval: 0.5)  // snapshots are stored in the background
         first.kill()

@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The engine and the server keep their state in class properties on one thread; Swift checks
+/// every access to such a property at run time for overlapping access (5 % of the server's
+/// time under load). Debug builds, which the tests use, keep the checks; release builds drop
+/// them. See docs/performance.md.
+let uncheckedExclusivityInRelease: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "agner",
     platforms: [.macOS(.v15)],
@@ -27,7 +33,8 @@ let package = Package(
             name: "AgnerCore",
             dependencies: [
                 .product(name: "DequeModule", package: "swift-collections"),
-            ]
+            ],
+            swiftSettings: uncheckedExclusivityInRelease
         ),
         .target(
             name: "AgnerSim",
@@ -51,7 +58,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: uncheckedExclusivityInRelease
         ),
         .executableTarget(
             name: "agner",

@@ -163,9 +163,12 @@ public final class LineTemplate {
         return String(decoding: buffer, as: UTF8.self)
     }
 
-    /// Puts the value in its slot (reusing the slot's jansson value where the kind allows) and
-    /// appends jansson's encoding of it.
+    /// Appends the value's encoding. A value whose encoding is its own text (a string with
+    /// nothing to escape, a whole number, true, false, null) is written directly; anything else
+    /// (escapes, fractions) is put in its slot (reusing the slot's jansson value where the kind
+    /// allows) and encoded by jansson.
     private func append(_ index: Int, _ value: WireValue) {
+        if JSONText.appendVerbatim(value, to: &buffer) { return }
         let current = values[index]
         switch value {
         case var .string(text) where agner_json_is_string(current) != 0:
@@ -183,6 +186,63 @@ public final class LineTemplate {
         WireValue.encode(values[index], into: &buffer)
     }
 
+}
+
+/// The values whose JSON text needs no encoder: writing them directly gives the very bytes
+/// jansson writes (a test holds them equal) without a jansson value, an allocation or a dump.
+enum JSONText {
+    /// Appends the JSON text of a string that needs no escaping, a whole number, a boolean or
+    /// null. - Returns: false (and appends nothing) for any other value.
+    static func appendVerbatim(_ value: WireValue, to output: inout [UInt8]) -> Bool {
+        switch value {
+        case var .string(text): return text.withUTF8 { appendPlainString($0, to: &output) }
+        case let .int(number): appendInteger(number, to: &output)
+        case let .bool(flag): output += flag ? trueText : falseText
+        case .null: output += nullText
+        case let .received(json):
+            if agner_json_is_integer(json.json) != 0 {
+                appendInteger(Int(json_integer_value(json.json)), to: &output)
+            } else if agner_json_is_string(json.json) != 0 {
+                let bytes = UnsafeRawBufferPointer(start: json_string_value(json.json), count: json_string_length(json.json))
+                return appendPlainString(bytes.assumingMemoryBound(to: UInt8.self), to: &output)
+            } else {
+                return false
+            }
+        case .double, .object, .array: return false
+        }
+        return true
+    }
+
+    /// A string jansson would write as is: no quote, no backslash, no control character (every
+    /// other byte of valid UTF-8, non-ASCII included, jansson copies unchanged without
+    /// `JSON_ENSURE_ASCII`). - Returns: false (and appends nothing) when it needs escaping.
+    static func appendPlainString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) -> Bool {
+        for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+        output.append(UInt8(ascii: "\""))
+        output += bytes
+        output.append(UInt8(ascii: "\""))
+        return true
+    }
+
+    /// Decimal digits, with a minus sign when negative (jansson's `%lld`).
+    static func appendInteger(_ number: Int, to output: inout [UInt8]) {
+        if number < 0 { output.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of any Int
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var start = raw.count
+            repeat {
+                start -= 1
+                raw[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            output += raw[start...]
+        }
+    }
+
+    static let trueText = Array("true".utf8)
+    static let falseText = Array("false".utf8)
+    static let nullText = Array("null".utf8)
 }
 
 /// A JSON value from a received request, kept alive by reference counting.

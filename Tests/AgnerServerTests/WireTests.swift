@@ -33,6 +33,30 @@ struct WireTests {
         #expect((object["result"] as? [String: Any])?["contact"] as? String == #"a "b""#)
     }
 
+    @Test("values written without jansson (plain strings, whole numbers, booleans, null) are the very bytes jansson writes")
+    func verbatimMatchesJansson() throws {
+        var values: [WireValue] = Self.samples + [.int(.min), .int(.max), .int(9), .int(10), .int(-1), .string("a/b")]
+        values += (0..<256).map { byte in .string("x" + String(UnicodeScalar(UInt8(byte))) + "y") }  // every ASCII and Latin-1 character
+        let received = try WireObject(parsing: #"{"a":12,"b":-7,"c":"r-1","d":"q\"uote","e":1.5,"f":[1],"g":"ünï"}"#)
+        for key: StaticString in ["a", "b", "c", "d", "e", "f", "g"] { values.append(.received(try #require(received.received(key)))) }
+        var written = 0
+        var refused = 0
+        for value in values {
+            var direct: [UInt8] = []
+            if JSONText.appendVerbatim(value, to: &direct) {
+                written += 1
+                #expect(direct + [UInt8(ascii: "\n")] == Array(value.line().utf8), "\(value)")
+            } else {
+                refused += 1
+                #expect(direct.isEmpty)
+            }
+        }
+        // Refused: 2 sample strings with escapes, 4 doubles; 32 control characters, quote and
+        // backslash; the received quote, fraction and list.
+        #expect(refused == 6 + 34 + 3)
+        #expect(written == values.count - refused)
+    }
+
     @Test("a value too long for the encoding buffer is still encoded whole")
     func longValue() throws {
         let template = LineTemplate([("event", .string("x")), ("text", .string(""))], fixed: 1)

@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "AgnerCoreTests", dependencies: ["AgnerCore"]),
         .testTarget(name: "AgnerSimTests", dependencies: ["AgnerSim"], resources: [.copy("Resources")]),
         .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport", "AgnerSim"]),
-        .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore"]),
+        .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "AgnerTestSupport", path: "Tests/AgnerTestSupport"),
         .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer", "AgnerTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "agnerTests", dependencies: ["agner", "AgnerTestSupport"]),

@@ -2,7 +2,8 @@ import AgnerCore
 import Foundation
 
 extension LiveRouter {
-    func perform(_ op: String, _ request: WireObject, session: SessionID, name: String, outputs: inout [Outbound]) throws(ProtocolError) -> WireValue {
+    /// Performs a request; the events it causes go to the outbox. - Returns: the reply's result.
+    func perform(_ op: String, _ request: WireObject, session: SessionID, name: String) throws(ProtocolError) -> WireValue {
         switch op {
         case "contact.arrive":
             let contactName = try request.string("id")
@@ -32,21 +33,21 @@ extension LiveRouter {
                 self.contactIDs[contactName] = id
                 self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel)
             }
-            outputs += deliver(events)
+            deliver(events)
             return .object([("contact", .string(contactName)), ("state", .string(contactState(id)))])
 
         case "offer.accept", "offer.reject":
             let contact = try knownContact(try request.string("contact"))
             let agent = try knownAgent(try request.string("agent"))
             let command: Command = op == "offer.accept" ? .accept(contact, agent) : .reject(contact, agent)
-            outputs += deliver(try apply(command, request: request, origin: name))
+            deliver(try apply(command, request: request, origin: name))
             return .object([("contact", .string(try request.string("contact"))), ("state", .string(contactState(contact)))])
 
         case "contact.abandon", "contact.complete":
             let contactName = try request.string("id")
             let contact = try knownContact(contactName)
             let command: Command = op == "contact.abandon" ? .abandon(contact) : .complete(contact)
-            outputs += deliver(try apply(command, request: request, origin: name))
+            deliver(try apply(command, request: request, origin: name))
             return .object([("contact", .string(contactName)), ("state", .string(contactState(contact)))])
 
         case "agent.state":
@@ -60,7 +61,7 @@ extension LiveRouter {
             case "offline": presence = .offline
             default: throw ProtocolError(.badField, "state: '\(stateName)' should be available, onBreak or offline")
             }
-            outputs += deliver(try apply(.setPresence(agent, presence), request: request, origin: name))
+            deliver(try apply(.setPresence(agent, presence), request: request, origin: name))
             return .object([("agent", .string(agentName)), ("state", .string(engine.agent(agent)?.state.name ?? "unknown"))])
 
         case "agent.add", "agent.update":
@@ -77,13 +78,13 @@ extension LiveRouter {
                     self.agentNames[id.rawValue] = agentName
                 }
             }
-            outputs += deliver(events)
+            deliver(events)
             return .object([("agent", .string(agentName)), ("state", .string(engine.agent(id)?.state.name ?? "offline"))])
 
         case "agent.remove":
             let agentName = try request.string("agent")
             let id = try knownAgent(agentName)
-            outputs += deliver(try apply(.removeAgent(id), request: request, origin: name) {
+            deliver(try apply(.removeAgent(id), request: request, origin: name) {
                 self.agentIDs[agentName] = nil
             })
             return .object([("agent", .string(agentName)), ("removed", .bool(true))])
@@ -123,8 +124,12 @@ extension LiveRouter {
         }
         if !replaying, let journal, let request {
             do {
-                let line = currentLine.map { String(decoding: $0, as: UTF8.self) } ?? request.lineWithout("req")
-                try journal.append(JournalEntry(time: now, origin: origin, line: line))
+                if let currentLine {
+                    try journal.append(time: now, origin: origin, line: currentLine)
+                } else {
+                    var line = request.lineWithout("req")
+                    try line.withUTF8 { try journal.append(time: now, origin: origin, line: UnsafeRawBufferPointer($0)) }
+                }
             } catch {
                 // The engine has moved on but the command is not journaled: stopping is the only
                 // honest answer (a restart rebuilds from what the journal holds, and this command
@@ -185,13 +190,12 @@ extension LiveRouter {
 
     // MARK: - Events
 
-    /// Turns engine events into lines: offers and what concerns a contact's own adapter go to
-    /// that adapter's connections; everything goes to the connections subscribed to it.
-    func deliver(_ events: [Event]) -> [Outbound] {
+    /// Turns engine events into lines in the outbox: offers and what concerns a contact's own
+    /// adapter go to that adapter's connections; everything goes to the connections subscribed to it.
+    func deliver(_ events: [Event]) {
         let all = pendingTimerEvents.isEmpty ? events : pendingTimerEvents + events
         pendingTimerEvents = []
         rollDay()
-        var outputs: [Outbound] = []
         if sessionsInOrder == nil && !all.isEmpty && !replaying { sessionsInOrder = sessions.sorted { $0.key < $1.key } }
         let ordered = replaying ? [] : sessionsInOrder ?? []
         var recipients: [SessionID] = []
@@ -206,13 +210,13 @@ extension LiveRouter {
             }
             // Most events go to nobody (no subscriber): they are never encoded.
             if !recipients.isEmpty {
-                let line = eventLine(name, fields(of: event))
-                for session in recipients { outputs.append(Outbound(session: session, line: line)) }
+                let fields = fields(of: event)
+                let template = eventTemplate(name, fields)
+                outbox.append(to: recipients) { template.write(fields: fields, into: &$0) }
             }
             forget(event)
         }
         metrics?.waiting.record(waitingContacts.count)
-        return outputs
     }
 
     /// Offers and what the adapter must act on go to the adapter that announced the contact.
@@ -404,8 +408,7 @@ extension LiveRouter {
         }
         let request = try WireObject(parsing: entry.line)
         let op = try request.string("op")
-        var ignored: [Outbound] = []
         replayClock = entry.time
-        _ = try perform(op, request, session: SessionID(-1), name: entry.origin, outputs: &ignored)
+        _ = try perform(op, request, session: SessionID(-1), name: entry.origin)
     }
 }

@@ -17,15 +17,16 @@ public enum Role: String, Sendable, CaseIterable {
     case observer
 }
 
-/// A line for one connection.
+/// A line for one connection, as a string (see `Outbox` for the lines as the server takes them).
 public struct Outbound: Sendable, Equatable {
     public var session: SessionID
     public var line: String
 }
 
 /// The live face of the engine, without sockets: it reads protocol lines, drives the routing
-/// engine with the wall clock, journals accepted commands, and says which lines go to which
-/// connection. Not thread-safe: the server confines it to one event loop.
+/// engine with the wall clock, journals accepted commands, and puts the lines it answers with
+/// in its `outbox`, each for a connection. Not thread-safe: the server confines it to one
+/// event loop.
 public final class LiveRouter {
     public struct Agent: Sendable {
         public var name: String
@@ -105,6 +106,8 @@ public final class LiveRouter {
     var eventTemplates: [String: LineTemplate] = [:]
     /// The bytes of the request being handled, journaled as received (replay ignores `req`).
     var currentLine: UnsafeRawBufferPointer?
+    /// Lines produced and not yet taken (`takeLines`).
+    public internal(set) var outbox = Outbox()
 
     /// The engine's time: the wall clock (or the journal's during replay), never backwards.
     func currentTime() -> Double {
@@ -172,26 +175,52 @@ public final class LiveRouter {
     /// The earliest pending engine timer (Unix seconds).
     public func nextDeadline() -> Double? { engine.nextDeadline() }
 
-    /// Fires the engine's timers that are due by now.
-    public func fireTimers() -> [Outbound] {
+    /// Fires the engine's timers that are due by now; their events go to the outbox.
+    public func advanceTimers() {
         var events: [Event] = []
         engine.advance(to: currentTime(), into: &events)
-        return deliver(events)
+        deliver(events)
+    }
+
+    /// Fires the timers due by now and returns the lines in the outbox (emptying it).
+    public func fireTimers() -> [Outbound] {
+        advanceTimers()
+        return takeOutbounds()
+    }
+
+    /// Hands every line in the outbox to `body`, in order, and empties it.
+    public func takeLines(_ body: (SessionID, UnsafeRawBufferPointer) -> Void) {
+        outbox.forEach(body)
+        outbox.removeAll()
+    }
+
+    /// The lines in the outbox as strings, emptying it.
+    public func takeOutbounds() -> [Outbound] {
+        defer { outbox.removeAll() }
+        return outbox.outbounds
     }
 
     // MARK: - Requests
 
-    /// Handles one request line (without its newline) from a connection.
-    public func handle(line bytes: UnsafeRawBufferPointer, from session: SessionID) -> [Outbound] {
+    /// Handles one request line (without its newline) from a connection: its reply, then the
+    /// events it caused, go to the outbox.
+    public func receive(line bytes: UnsafeRawBufferPointer, from session: SessionID) {
         currentLine = bytes
         defer { currentLine = nil }
         let request: WireObject
         do throws(ProtocolError) { request = try WireObject(parsing: bytes) } catch {
             metrics?.requests.increment()
             metrics?.requestErrors.increment()
-            return [reply(to: session, re: nil, error: error)]
+            reply(to: session, re: nil, error: error)
+            return
         }
-        return handle(request, from: session)
+        handle(request, from: session)
+    }
+
+    /// Handles one request line and returns the lines in the outbox (emptying it).
+    public func handle(line bytes: UnsafeRawBufferPointer, from session: SessionID) -> [Outbound] {
+        receive(line: bytes, from: session)
+        return takeOutbounds()
     }
 
     public func handle(line text: String, from session: SessionID) -> [Outbound] {
@@ -199,25 +228,32 @@ public final class LiveRouter {
         return text.withUTF8 { handle(line: UnsafeRawBufferPointer($0), from: session) }
     }
 
-    func handle(_ request: WireObject, from session: SessionID) -> [Outbound] {
-        guard let metrics else { return handleRequest(request, from: session) }
+    func handle(_ request: WireObject, from session: SessionID) {
+        guard let metrics else {
+            handleRequest(request, from: session)
+            return
+        }
         let started = DispatchTime.now().uptimeNanoseconds
-        let outputs = handleRequest(request, from: session)
+        let succeeded = handleRequest(request, from: session)
         metrics.requests.increment()
         metrics.requestLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
-        if outputs.first?.line.contains(#""ok":false"#) == true { metrics.requestErrors.increment() }
-        return outputs
+        if !succeeded { metrics.requestErrors.increment() }
     }
 
-    func handleRequest(_ request: WireObject, from session: SessionID) -> [Outbound] {
+    /// - Returns: whether the request succeeded (its reply says `ok: true`).
+    @discardableResult
+    func handleRequest(_ request: WireObject, from session: SessionID) -> Bool {
         let re = request.received("req")
+        // The reply's place: before the events the operation produces.
+        let mark = outbox.mark
         do throws(ProtocolError) {
             let op = try request.string("op")
             guard var state = sessions[session] else { throw ProtocolError(.notAuthenticated, "unknown connection") }
             if op == "hello" {
                 let result = try hello(request, session: &state)
                 sessions[session] = state
-                return [reply(to: session, re: re, result: result)]
+                reply(to: session, re: re, result: result, at: mark)
+                return true
             }
             guard let role = state.role else {
                 throw ProtocolError(.notAuthenticated, "send hello with a token first")
@@ -228,13 +264,14 @@ public final class LiveRouter {
             guard Self.allows(role, required) else {
                 throw ProtocolError(.forbidden, "op '\(op)' is not allowed for the \(role.rawValue) role")
             }
-            // The reply's place is kept first; the events the operation produces follow it.
-            var outputs = [Outbound(session: session, line: "")]
-            let result = try perform(op, request, session: session, name: state.name, outputs: &outputs)
-            outputs[0] = reply(to: session, re: re, result: result)
-            return outputs
+            let result = try perform(op, request, session: session, name: state.name)
+            reply(to: session, re: re, result: result, at: mark)
+            return true
         } catch {
-            return [reply(to: session, re: re, error: error)]
+            // A refused request produces its error and nothing else.
+            outbox.truncate(to: mark)
+            reply(to: session, re: re, error: error)
+            return false
         }
     }
 
@@ -299,35 +336,39 @@ public final class LiveRouter {
 
     // MARK: - Replies
 
-    func reply(to session: SessionID, re: ReceivedJSON?, result: WireValue) -> Outbound {
+    /// Puts a successful reply in the outbox at the mark (before the request's events).
+    func reply(to session: SessionID, re: ReceivedJSON?, result: WireValue, at mark: Outbox.Mark) {
         let echo = re.map { WireValue.received($0) } ?? .null
         // The replies to contact and agent requests, most of the traffic, reuse one shape each.
         if case let .object(pairs) = result, pairs.count == 2, pairs[1].0 == "state" {
             let template = pairs[0].0 == "contact" ? contactReply : pairs[0].0 == "agent" ? agentReply : nil
-            if let template { return Outbound(session: session, line: template.line([echo, .bool(true), pairs[0].1, pairs[1].1])) }
+            if let template {
+                outbox.insert(at: mark, to: session) { template.write([echo, .bool(true), pairs[0].1, pairs[1].1], into: &$0) }
+                return
+            }
         }
-        return Outbound(session: session, line: WireValue.object([("re", echo), ("ok", .bool(true)), ("result", result)]).line())
+        let line = WireValue.object([("re", echo), ("ok", .bool(true)), ("result", result)])
+        outbox.insert(at: mark, to: session) { line.write(into: &$0) }
     }
 
     static func replyShape(_ subject: String) -> LineTemplate {
         LineTemplate([("re", .null), ("ok", .bool(true)), ("result", .object([(subject, .string("")), ("state", .string(""))]))])
     }
 
-    /// A reusable line per event name (see `LineTemplate`).
-    func eventLine(_ name: String, _ fields: [(String, WireValue)]) -> String {
-        if let template = eventTemplates[name], template.slotCount == fields.count {
-            return template.line(fields: fields)
-        }
+    /// A reusable line shape per event name (see `LineTemplate`).
+    func eventTemplate(_ name: String, _ fields: [(String, WireValue)]) -> LineTemplate {
+        if let template = eventTemplates[name], template.slotCount == fields.count { return template }
         let template = LineTemplate([("event", .string(name))] + fields, fixed: 1)
         eventTemplates[name] = template
-        return template.line(fields: fields)
+        return template
     }
 
-    func reply(to session: SessionID, re: ReceivedJSON?, error: ProtocolError) -> Outbound {
-        Outbound(session: session, line: WireValue.object([
+    func reply(to session: SessionID, re: ReceivedJSON?, error: ProtocolError) {
+        let line = WireValue.object([
             ("re", re.map { .received($0) } ?? .null), ("ok", .bool(false)),
             ("error", .object([("code", .string(error.code.rawValue)), ("message", .string(error.message))])),
-        ]).line())
+        ])
+        outbox.append(to: session) { line.write(into: &$0) }
     }
 
     /// An error for a line that never reached the parser (too long).

@@ -43,7 +43,6 @@ public final class RoutingServer: @unchecked Sendable {
     var serverChannel: Channel?
     var channels: [SessionID: Channel] = [:]
     var nextSession = 1
-    var outbox: [(SessionID, String)] = []
     var timer: Scheduled<Void>?
     var timerDeadline: Double?
     var flushScheduled = false
@@ -147,9 +146,9 @@ public final class RoutingServer: @unchecked Sendable {
     func received(_ piece: LineSplitter.Piece, from session: SessionID) {
         switch piece {
         case .tooLong:
-            outbox.append((session, router.errorLine(ProtocolError(.lineTooLong, "a line may hold at most \(configuration.maximumLineLength) bytes"))))
+            router.outbox.append(router.errorLine(ProtocolError(.lineTooLong, "a line may hold at most \(configuration.maximumLineLength) bytes")), to: session)
         case let .line(bytes):
-            for output in router.handle(line: bytes, from: session) { outbox.append((output.session, output.line)) }
+            router.receive(line: bytes, from: session)
         }
     }
 
@@ -172,8 +171,7 @@ public final class RoutingServer: @unchecked Sendable {
                 fatalError("cannot commit the journal: \(error)")
             }
         }
-        send(outbox)
-        outbox = []
+        send()
         rescheduleTimer()
         snapshotIfDue()
     }
@@ -213,12 +211,13 @@ public final class RoutingServer: @unchecked Sendable {
         loop.execute { self.snapshotThrough = max(self.snapshotThrough, sequence) }
     }
 
-    func send(_ lines: [(SessionID, String)]) {
-        guard !lines.isEmpty else { return }
+    /// Sends the lines in the router's outbox, one write per connection.
+    func send() {
+        guard !router.outbox.isEmpty else { return }
         var buffers: [SessionID: ByteBuffer] = [:]
-        for (session, line) in lines {
-            guard let channel = channels[session] else { continue }
-            buffers[session, default: channel.allocator.buffer(capacity: 256)].writeString(line)
+        router.takeLines { session, line in
+            guard let channel = channels[session] else { return }
+            buffers[session, default: channel.allocator.buffer(capacity: 1024)].writeBytes(line)
         }
         for (session, buffer) in buffers {
             guard let channel = channels[session] else { continue }
@@ -242,8 +241,10 @@ public final class RoutingServer: @unchecked Sendable {
         let delay = max(0, deadline - Date().timeIntervalSince1970)
         timer = loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9) + 1_000)) { [self] in
             timerDeadline = nil
-            send(router.fireTimers().map { ($0.session, $0.line) })
-            rescheduleTimer()
+            router.advanceTimers()
+            // The outbox may also hold replies of a batch whose commit is still to come: the
+            // flush commits before anything goes out.
+            flushBatch()
         }
     }
 }

@@ -38,12 +38,20 @@ public enum WireValue: Sendable {
 
     /// One line of the protocol: compact JSON and a newline.
     public func line() -> String {
-        guard let json = makeJSON() else { return "null\n" }
-        defer { agner_json_decref(json) }
         var bytes: [UInt8] = []
-        Self.encode(json, into: &bytes)
-        bytes.append(UInt8(ascii: "\n"))
+        write(into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the line: compact JSON and a newline.
+    public func write(into output: inout [UInt8]) {
+        if let json = makeJSON() {
+            Self.encode(json, into: &output)
+            agner_json_decref(json)
+        } else {
+            output += JSONText.nullText
+        }
+        output.append(UInt8(ascii: "\n"))
     }
 
     /// Appends jansson's compact encoding of one value (any kind), through the per-thread
@@ -140,35 +148,45 @@ public final class LineTemplate {
 
     /// One line with these values in the slots, in order.
     public func line(_ values: [WireValue]) -> String {
-        precondition(values.count == self.values.count, "a template with \(self.values.count) slots got \(values.count) values")
         buffer.removeAll(keepingCapacity: true)
-        for index in values.indices {
-            buffer += frame[index]
-            append(index, values[index])
-        }
-        buffer += frame[values.count]
+        write(values, into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
     }
 
     /// One line with the values of these fields in the slots, in order (the fields' names are
     /// the template's; only their values are used).
     public func line(fields: [(String, WireValue)]) -> String {
-        precondition(fields.count == values.count, "a template with \(values.count) slots got \(fields.count) values")
         buffer.removeAll(keepingCapacity: true)
-        for index in fields.indices {
-            buffer += frame[index]
-            append(index, fields[index].1)
-        }
-        buffer += frame[values.count]
+        write(fields: fields, into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// Appends the line with these values in the slots, newline included.
+    public func write(_ values: [WireValue], into output: inout [UInt8]) {
+        precondition(values.count == self.values.count, "a template with \(self.values.count) slots got \(values.count) values")
+        for index in values.indices {
+            output += frame[index]
+            append(index, values[index], to: &output)
+        }
+        output += frame[values.count]
+    }
+
+    /// Appends the line with the values of these fields in the slots, newline included.
+    public func write(fields: [(String, WireValue)], into output: inout [UInt8]) {
+        precondition(fields.count == values.count, "a template with \(values.count) slots got \(fields.count) values")
+        for index in fields.indices {
+            output += frame[index]
+            append(index, fields[index].1, to: &output)
+        }
+        output += frame[values.count]
     }
 
     /// Appends the value's encoding. A value whose encoding is its own text (a string with
     /// nothing to escape, a whole number, true, false, null) is written directly; anything else
     /// (escapes, fractions) is put in its slot (reusing the slot's jansson value where the kind
     /// allows) and encoded by jansson.
-    private func append(_ index: Int, _ value: WireValue) {
-        if JSONText.appendVerbatim(value, to: &buffer) { return }
+    private func append(_ index: Int, _ value: WireValue, to output: inout [UInt8]) {
+        if JSONText.appendVerbatim(value, to: &output) { return }
         let current = values[index]
         switch value {
         case var .string(text) where agner_json_is_string(current) != 0:
@@ -183,7 +201,7 @@ public final class LineTemplate {
             agner_json_decref(current)
             values[index] = value.makeJSON() ?? json_null()!
         }
-        WireValue.encode(values[index], into: &buffer)
+        WireValue.encode(values[index], into: &output)
     }
 
 }

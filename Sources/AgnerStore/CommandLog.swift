@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// The live service's journal: every accepted command, in order, in SQLite (WAL). Entries are
-/// buffered and written in one transaction per batch (group commit).
+/// buffered and written as one row per batch (group commit; see `JournalBatch`), each entry
+/// numbered in sequence from 1.
 ///
 /// Beside it, in a file of its own (`<journal>-snapshot`), the latest snapshot of the router's
 /// state and the journal sequence it covers, so recovery replays only what came after. A file,
@@ -11,9 +12,9 @@ import GRDB
 /// belongs to (a random id kept in the journal), so a snapshot left beside a new journal is
 /// never applied to it.
 public final class CommandLog: @unchecked Sendable {
-    public struct Entry: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-        public static let databaseTableName = "journal"
-        public var sequence: Int64?
+    public struct Entry: Sendable, Equatable {
+        /// Its place in the journal, from 1 (0 until committed).
+        public var sequence: Int64 = 0
         public var time: Double
         public var origin: String
         public var line: String
@@ -39,7 +40,9 @@ public final class CommandLog: @unchecked Sendable {
 
     /// Schema and reads.
     let writer: DatabasePool
-    var pending: [Entry] = []
+    /// The entries appended since the last commit, encoded as they are stored.
+    var pending: [UInt8] = []
+    var pendingCount = 0
     /// The journal's identity, written into every snapshot of it.
     let identity: String
     /// Where snapshots go: `<journal>-snapshot`.
@@ -50,8 +53,13 @@ public final class CommandLog: @unchecked Sendable {
     /// The sequence number of the last committed entry (0 for an empty journal).
     public private(set) var lastSequence: Int64 = 0
 
+    /// The write-ahead log's size past which it is made to start over (and the size its file
+    /// is cut back to then).
+    public let walSizeLimit: Int
+
     /// Opens (or creates) the journal at `path`.
-    public init(path: String) throws {
+    public init(path: String, walSizeLimit: Int = 64 * 1024 * 1024) throws {
+        self.walSizeLimit = walSizeLimit
         var configuration = Configuration()
         // WAL with synchronous=NORMAL: a commit survives the process being killed; only a power
         // loss can take the last commits. Commits then never wait for the disk; checkpoints do,
@@ -64,8 +72,8 @@ public final class CommandLog: @unchecked Sendable {
         snapshotPath = path + "-snapshot"
         try Self.migrate(writer)
         identity = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'journal_id'") } ?? ""
-        lastSequence = try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0 }
-        appender = try JournalAppender(path: path)
+        lastSequence = try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(last) FROM journal_batch") ?? 0 }
+        appender = try JournalAppender(path: path, walSizeLimit: walSizeLimit)
         try startCheckpoints(path: path)
     }
 
@@ -73,13 +81,27 @@ public final class CommandLog: @unchecked Sendable {
     /// own on a background thread. SQLite would otherwise do it inside a commit every 1,000
     /// pages, with two fsyncs, and that commit (and every reply waiting on it) would stall for
     /// milliseconds. A passive checkpoint never blocks the writer.
+    ///
+    /// Under steady load a passive checkpoint never catches up with the writer, so the log
+    /// would never start over: it would grow without end, and every commit would extend the
+    /// file. Past `walSizeLimit`, a restart checkpoint follows the passive one: it holds
+    /// the writer only while it copies what the passive one could not (about a second's worth
+    /// at most), and the next commit writes the log from its start again.
     func startCheckpoints(path: String) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        configuration.busyMode = .timeout(5)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "agner.journal.checkpoint", qos: .utility))
         timer.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(100))
-        timer.setEventHandler { try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
+        let pageSize = try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4096
+        let restartAfterFrames = walSizeLimit / pageSize  // a frame is one page
+        timer.setEventHandler {
+            try? connection.writeWithoutTransaction { db in
+                let (frames, _) = try db.checkpoint(.passive)
+                if frames > restartAfterFrames { try db.checkpoint(.restart) }
+            }
+        }
         timer.resume()
         checkpointTimer = timer
     }
@@ -105,20 +127,60 @@ public final class CommandLog: @unchecked Sendable {
             }
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('journal_id', ?)", arguments: [UUID().uuidString])
         }
+        migrator.registerMigration("v3: batches") { db in
+            try db.create(table: "journal_batch") { t in
+                // The sequence of the batch's last entry, as the rowid.
+                t.primaryKey("last", .integer)
+                t.column("count", .integer).notNull()
+                t.column("entries", .blob).notNull()
+            }
+            // Entries journaled one row each become batches of up to 1,000, with the same sequences.
+            var batch: [UInt8] = []
+            var count = 0
+            var last: Int64 = 0
+            func store() throws {
+                guard count > 0 else { return }
+                try db.execute(sql: "INSERT INTO journal_batch (last, count, entries) VALUES (?, ?, ?)",
+                               arguments: [last, count, Data(batch)])
+                batch.removeAll(keepingCapacity: true)
+                count = 0
+            }
+            let rows = try Row.fetchCursor(db, sql: "SELECT sequence, time, origin, line FROM journal ORDER BY sequence")
+            while let row = try rows.next() {
+                let sequence: Int64 = row[0]
+                if sequence != last + 1 || count == 1_000 { try store() }  // a batch's sequences follow each other
+                var line: String = row[3]
+                line.withUTF8 { JournalBatch.append(time: row[1], origin: row[2], line: UnsafeRawBufferPointer($0), to: &batch) }
+                count += 1
+                last = sequence
+            }
+            try store()
+            try db.drop(table: "journal")
+        }
         try migrator.migrate(writer)
     }
 
     public func append(time: Double, origin: String, line: String) {
-        pending.append(Entry(time: time, origin: origin, line: line))
+        var line = line
+        line.withUTF8 { append(time: time, origin: origin, line: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Writes what was appended since the last commit, in one transaction.
+    /// Appends an entry (its line's bytes are copied).
+    public func append(time: Double, origin: String, line: UnsafeRawBufferPointer) {
+        JournalBatch.append(time: time, origin: origin, line: line, to: &pending)
+        pendingCount += 1
+    }
+
+    /// Writes what was appended since the last commit, as one batch in one transaction.
     /// - Returns: the sequence number of the last committed entry.
     @discardableResult
     public func commit() throws -> Int64 {
-        guard !pending.isEmpty else { return lastSequence }
-        lastSequence = try appender.write(pending)
-        pending = []
+        guard pendingCount > 0 else { return lastSequence }
+        let last = lastSequence + Int64(pendingCount)
+        try appender.write(pending, count: pendingCount, last: last)
+        lastSequence = last
+        pending.removeAll(keepingCapacity: true)
+        pendingCount = 0
         return lastSequence
     }
 
@@ -179,14 +241,25 @@ public final class CommandLog: @unchecked Sendable {
     @discardableResult
     public func forEachEntry(after sequence: Int64, _ body: (Entry) throws -> Void) throws -> Int {
         try writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT sequence, time, origin, line FROM journal WHERE sequence > ? ORDER BY sequence",
+            let rows = try Row.fetchCursor(db, sql: "SELECT last, count, entries FROM journal_batch WHERE last > ? ORDER BY last",
                                            arguments: [sequence])
             var count = 0
             while let row = try rows.next() {
-                var entry = Entry(time: row[1], origin: row[2], line: row[3])
-                entry.sequence = row[0]
-                try body(entry)
-                count += 1
+                let last: Int64 = row[0]
+                let entries: Int = row[1]
+                // The blob read in place, as SQLite holds it while the cursor is on its row.
+                try row.withUnsafeData(atIndex: 2) { data in
+                    guard let data else {
+                        throw JournalBatch.Damaged(description: "journal batch ending at \(last): no entries")
+                    }
+                    try data.withUnsafeBytes { bytes in
+                        try JournalBatch.decode(bytes, count: entries, last: last) { entry in
+                            guard entry.sequence > sequence else { return }
+                            try body(entry)
+                            count += 1
+                        }
+                    }
+                }
             }
             return count
         }
@@ -194,10 +267,13 @@ public final class CommandLog: @unchecked Sendable {
 
     /// Every committed entry, in order.
     public func entries() throws -> [Entry] {
-        try writer.read { db in try Entry.order(Column("sequence")).fetchAll(db) }
+        var entries: [Entry] = []
+        try forEachEntry(after: 0) { entries.append($0) }
+        return entries
     }
 
+    /// How many entries are committed.
     public func count() throws -> Int {
-        try writer.read { db in try Entry.fetchCount(db) }
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM journal_batch") ?? 0 }
     }
 }

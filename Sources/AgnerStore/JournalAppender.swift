@@ -1,82 +1,57 @@
 import GRDBSQLite
 
-/// Appends journal entries through a SQLite connection of its own, with prepared statements,
-/// on the thread that commits (the server's event loop): no queue to hop to, no transaction
-/// wrapper, arguments bound straight from the strings. The database's schema and reads stay
-/// with GRDB; this is only the hot path of writing.
+/// Appends batches of journal entries through a SQLite connection of its own, with a prepared
+/// statement, on the thread that commits (the server's event loop): no queue to hop to, no
+/// transaction wrapper, the batch bound straight from its buffer. The database's schema and
+/// reads stay with GRDB; this is only the hot path of writing.
 final class JournalAppender {
     private var connection: OpaquePointer?
-    private var begin: OpaquePointer?
     private var insert: OpaquePointer?
-    private var finish: OpaquePointer?
-    private var rollback: OpaquePointer?
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
-    init(path: String) throws {
+    init(path: String, walSizeLimit: Int) throws {
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             defer { sqlite3_close(connection) }
             throw Failure(description: "\(path): cannot open the journal for writing: \(Self.message(connection))")
         }
         // The same durability as the pool's connection: WAL, synchronous=NORMAL, and checkpoints
-        // left to the background connection.
-        for pragma in ["PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0", "PRAGMA busy_timeout = 5000"] {
+        // left to the background connection. This connection restarts the write-ahead log once
+        // a checkpoint has copied all of it, and keeps the file at most this size then.
+        for pragma in ["PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0", "PRAGMA busy_timeout = 5000",
+                       "PRAGMA journal_size_limit = \(walSizeLimit)"] {
             try execute(pragma)
         }
-        begin = try prepare("BEGIN IMMEDIATE")
-        insert = try prepare("INSERT INTO journal (time, origin, line) VALUES (?, ?, ?)")
-        finish = try prepare("COMMIT")
-        rollback = try prepare("ROLLBACK")
+        insert = try prepare("INSERT INTO journal_batch (last, count, entries) VALUES (?, ?, ?)")
     }
 
     deinit {
-        for statement in [begin, insert, finish, rollback] { sqlite3_finalize(statement) }
+        sqlite3_finalize(insert)
         sqlite3_close(connection)
     }
 
-    /// Writes the entries in one transaction. - Returns: the sequence of the last one.
-    func write(_ entries: [CommandLog.Entry]) throws -> Int64 {
-        try step(begin, "BEGIN")
-        do {
-            for entry in entries {
-                sqlite3_bind_double(insert, 1, entry.time)
-                // The strings are bound in place (SQLITE_STATIC) and the row inserted while their
-                // bytes are in scope: no copy of each line.
-                var origin = entry.origin, line = entry.line
-                try origin.withUTF8 { originBytes in
-                    try line.withUTF8 { lineBytes in
-                        try bind(originBytes, at: 2)
-                        try bind(lineBytes, at: 3)
-                        try step(insert, "INSERT")
-                    }
-                }
-            }
-            sqlite3_clear_bindings(insert)  // no pointer to a string left behind
-            try step(finish, "COMMIT")
-        } catch {
-            sqlite3_clear_bindings(insert)
-            _ = sqlite3_step(rollback)
-            sqlite3_reset(rollback)
-            throw error
+    /// Writes one batch (one row, one transaction).
+    /// - Parameters:
+    ///   - entries: the batch's entries, encoded (`JournalBatch`).
+    ///   - count: how many entries it holds.
+    ///   - last: the sequence number of its last entry.
+    func write(_ entries: [UInt8], count: Int, last: Int64) throws {
+        sqlite3_bind_int64(insert, 1, last)
+        sqlite3_bind_int64(insert, 2, Int64(count))
+        defer {
+            sqlite3_reset(insert)
+            sqlite3_clear_bindings(insert)  // no pointer to the buffer left behind
         }
-        return sqlite3_last_insert_rowid(connection)
-    }
-
-    /// Binds text that stays valid until the statement has been stepped (SQLITE_STATIC).
-    private func bind(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
-        let result = bytes.withMemoryRebound(to: CChar.self) { chars in
-            // An empty string has no storage to point to; bound as "" (nil would be NULL).
-            guard let base = chars.baseAddress else { return sqlite3_bind_text(insert, index, "", 0, nil) }
-            return sqlite3_bind_text(insert, index, base, Int32(chars.count), nil)  // nil: SQLITE_STATIC
+        // Bound in place (SQLITE_STATIC: nil) and stepped while the buffer is in scope.
+        let (bound, stepped) = entries.withUnsafeBytes { bytes -> (Int32, Int32) in
+            // An empty batch is never written; a non-nil pointer keeps a zero-length blob from being NULL.
+            let bound = sqlite3_bind_blob(insert, 3, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil)
+            return (bound, bound == SQLITE_OK ? sqlite3_step(insert) : SQLITE_MISUSE)
         }
-        guard result == SQLITE_OK else { throw Failure(description: "cannot bind a journal value: \(Self.message(connection))") }
-    }
-
-    private func step(_ statement: OpaquePointer?, _ what: String) throws {
-        defer { sqlite3_reset(statement) }
-        guard sqlite3_step(statement) == SQLITE_DONE else { throw Failure(description: "journal \(what) failed: \(Self.message(connection))") }
+        guard bound == SQLITE_OK else { throw Failure(description: "cannot bind a journal batch: \(Self.message(connection))") }
+        guard stepped == SQLITE_DONE else { throw Failure(description: "journal write failed: \(Self.message(connection))") }
     }
 
     private func prepare(_ sql: String) throws -> OpaquePointer? {

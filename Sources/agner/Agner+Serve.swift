@@ -166,7 +166,7 @@ extension Agner {
                     try router.replay(JournalEntry(time: entry.time, origin: entry.origin, line: entry.line))
                 } catch {
                     throw CommandFailure(description: """
-                        journal entry \(entry.sequence ?? 0) cannot be replayed: \(error). Was the journal written \
+                        journal entry \(entry.sequence) cannot be replayed: \(error). Was the journal written \
                         with another --center file? Start with that file, or with a new --db.
                         """)
                 }
@@ -198,7 +198,7 @@ extension Agner {
 final class JournalAdapter: CommandJournal {
     let log: CommandLog
     init(log: CommandLog) { self.log = log }
-    func append(_ entry: JournalEntry) throws { log.append(time: entry.time, origin: entry.origin, line: entry.line) }
+    func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws { log.append(time: time, origin: origin, line: line) }
     func commit() throws -> Int64 { try log.commit() }
     func saveSnapshot(_ data: [UInt8], through sequence: Int64) throws {
         try log.saveSnapshot(data, through: sequence, at: Date().timeIntervalSince1970)

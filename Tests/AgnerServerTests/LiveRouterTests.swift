@@ -15,7 +15,9 @@ final class MemoryJournal: CommandJournal, @unchecked Sendable {
     var committed: [JournalEntry] = []
     var snapshots: [(sequence: Int64, data: [UInt8])] = []
     let lock = NSLock()
-    func append(_ entry: JournalEntry) throws { pending.append(entry) }
+    func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws {
+        pending.append(JournalEntry(time: time, origin: origin, line: String(decoding: line, as: UTF8.self)))
+    }
     func commit() throws -> Int64 {
         committed += pending
         pending = []

@@ -23,7 +23,7 @@ final class RouterBench: @unchecked Sendable {
 final class Journal: CommandJournal, @unchecked Sendable {
     let log: CommandLog
     init(log: CommandLog) { self.log = log }
-    func append(_ entry: JournalEntry) throws { log.append(time: entry.time, origin: entry.origin, line: entry.line) }
+    func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws { log.append(time: time, origin: origin, line: line) }
     func commit() throws -> Int64 { try log.commit() }
     func saveSnapshot(_ data: [UInt8], through sequence: Int64) throws {}
 }

@@ -1,0 +1,55 @@
+/// How the entries of one group commit are stored: side by side in one blob (one row per
+/// batch, not per entry: a row insert cost about as much as encoding, parsing and routing the
+/// request it records). Each entry is
+///
+///     time     8 bytes, the Double's bit pattern, little-endian
+///     origin   4-byte little-endian length, then that many bytes of UTF-8
+///     line     4-byte little-endian length, then that many bytes of UTF-8
+///
+/// Entry sequence numbers are not stored: a batch row carries the sequence of its last entry
+/// and its count, and the entries before it count down from there.
+enum JournalBatch {
+    /// Appends one entry's encoding.
+    static func append(time: Double, origin: String, line: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: time.bitPattern.littleEndian) { bytes += $0 }
+        var origin = origin
+        origin.withUTF8 { text in
+            withUnsafeBytes(of: UInt32(text.count).littleEndian) { bytes += $0 }
+            bytes += text
+        }
+        withUnsafeBytes(of: UInt32(line.count).littleEndian) { bytes += $0 }
+        bytes += line
+    }
+
+    struct Damaged: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Calls `body` with each entry of a batch, in order.
+    /// - Parameters:
+    ///   - last: the sequence number of the batch's last entry.
+    /// - Throws: `Damaged` when the blob does not hold exactly `count` entries.
+    static func decode(_ blob: UnsafeRawBufferPointer, count: Int, last: Int64,
+                       _ body: (CommandLog.Entry) throws -> Void) throws {
+        let first = last - Int64(count) + 1
+        var position = 0
+        func damaged(_ what: String) -> Damaged {
+            Damaged(description: "journal batch \(first)–\(last): \(what) at byte \(position) of \(blob.count)")
+        }
+        func take(_ length: Int) throws -> UnsafeRawBufferPointer {
+            guard length >= 0, length <= blob.count - position else { throw damaged("the entry ends early") }
+            defer { position += length }
+            return UnsafeRawBufferPointer(rebasing: blob[position..<(position + length)])
+        }
+        func length() throws -> Int { Int(UInt32(littleEndian: try take(4).loadUnaligned(as: UInt32.self))) }
+        for index in 0..<count {
+            let time = Double(bitPattern: UInt64(littleEndian: try take(8).loadUnaligned(as: UInt64.self)))
+            let origin = String(decoding: try take(try length()), as: UTF8.self)
+            let line = String(decoding: try take(try length()), as: UTF8.self)
+            var entry = CommandLog.Entry(time: time, origin: origin, line: line)
+            entry.sequence = first + Int64(index)
+            try body(entry)
+        }
+        guard position == blob.count else { throw damaged("bytes left over after \(count) entries") }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import GRDBSQLite
 
 /// Appends batches of journal entries through a SQLite connection of its own, with a prepared
@@ -20,10 +21,18 @@ final class JournalAppender {
         // The same durability as the pool's connection: WAL, synchronous=NORMAL, and checkpoints
         // left to the background connection. This connection restarts the write-ahead log once
         // a checkpoint has copied all of it, and keeps the file at most this size then.
-        for pragma in ["PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0", "PRAGMA busy_timeout = 5000",
-                       "PRAGMA journal_size_limit = \(walSizeLimit)"] {
+        for pragma in ["PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0", "PRAGMA journal_size_limit = \(walSizeLimit)"] {
             try execute(pragma)
         }
+        // While the checkpointer holds the log to make it start over (a few milliseconds), a
+        // commit waits for it in steps of 100 µs, for at most 5 s. (SQLite's own busy timeout
+        // sleeps 1, 2, 5, 10, 15, 20, 25… ms in turn: a 6 ms hold would cost a commit 8 ms,
+        // a 30 ms one 53 ms.)
+        sqlite3_busy_handler(connection, { _, attempts in
+            guard attempts < 50_000 else { return 0 }
+            usleep(100)
+            return 1
+        }, nil)
         insert = try prepare("INSERT INTO journal_batch (last, count, entries) VALUES (?, ?, ?)")
     }
 

@@ -16,12 +16,29 @@ public struct OfferExplanation: Sendable, Equatable {
 
     /// One line a supervisor can read.
     public var summary: String {
-        let reason: String = switch policy {
-        case .longestIdle: "longest idle (\(Int(idleFor.rounded())) s)"
-        case .mostSkilled: "most skilled (proficiency \(proficiency))"
-        case .leastOccupied: "least occupied (\(inProgress) in progress)"
+        // Built in one buffer: the live service writes one with every offer.
+        var text = "step "
+        text.reserveCapacity(80)
+        text += String(step)
+        text += ", pool of step "
+        text += String(poolStep)
+        text += ", "
+        text += String(eligibleAgents)
+        switch policy {
+        case .longestIdle:
+            text += " eligible free, longest idle ("
+            text += String(Int(idleFor.rounded()))
+            text += " s)"
+        case .mostSkilled:
+            text += " eligible free, most skilled (proficiency "
+            text += String(proficiency)
+            text += ")"
+        case .leastOccupied:
+            text += " eligible free, least occupied ("
+            text += String(inProgress)
+            text += " in progress)"
         }
-        return "step \(step), pool of step \(poolStep), \(eligibleAgents) eligible free, \(reason)"
+        return text
     }
 }
 

@@ -231,10 +231,13 @@ public final class RoutingServer: @unchecked Sendable {
     }
 
     /// Keeps one task scheduled for the engine's next deadline, so escalations, warnings,
-    /// breaches and offer timeouts happen on time with no traffic.
+    /// breaches and offer timeouts happen on time with no traffic. A task already scheduled
+    /// for earlier is kept (it fires, finds nothing due, and schedules the next): under load the
+    /// next deadline moves later with almost every batch, and a cancel and a new task each
+    /// time cost more than an early wake-up.
     func rescheduleTimer() {
         let deadline = router.nextDeadline()
-        guard deadline != timerDeadline else { return }
+        if let scheduled = timerDeadline, deadline.map({ scheduled <= $0 }) ?? true { return }
         timer?.cancel()
         timerDeadline = deadline
         guard let deadline else { return }

@@ -45,6 +45,8 @@ public final class CommandLog: @unchecked Sendable {
     var pendingCount = 0
     /// The journal's identity, written into every snapshot of it.
     let identity: String
+    /// The journal's database file.
+    public let path: String
     /// Where snapshots go: `<journal>-snapshot`.
     public let snapshotPath: String
     var checkpointTimer: DispatchSourceTimer?
@@ -60,6 +62,7 @@ public final class CommandLog: @unchecked Sendable {
     /// Opens (or creates) the journal at `path`.
     public init(path: String, walSizeLimit: Int = 64 * 1024 * 1024) throws {
         self.walSizeLimit = walSizeLimit
+        self.path = path
         var configuration = Configuration()
         // WAL with synchronous=NORMAL: a commit survives the process being killed; only a power
         // loss can take the last commits. Commits then never wait for the disk; checkpoints do,

@@ -77,6 +77,17 @@ struct RoutingTests {
         #expect(offered.explanation.summary.contains("longest idle"))
     }
 
+    @Test("an offer's explanation reads as one line per policy")
+    func explanationSummary() {
+        var why = OfferExplanation(step: 2, poolStep: 1, eligibleAgents: 3, policy: .longestIdle, idleFor: 14.6, proficiency: 4, inProgress: 0)
+        #expect(why.summary == "step 2, pool of step 1, 3 eligible free, longest idle (15 s)")
+        why.policy = .mostSkilled
+        #expect(why.summary == "step 2, pool of step 1, 3 eligible free, most skilled (proficiency 4)")
+        why.policy = .leastOccupied
+        why.inProgress = 12
+        #expect(why.summary == "step 2, pool of step 1, 3 eligible free, least occupied (12 in progress)")
+    }
+
     @Test("mostSkilled offers to the most proficient agent")
     func mostSkilledPolicy() throws {
         var script = Script(Center.configuration(policy: .mostSkilled))

@@ -90,6 +90,12 @@ public struct CenterConfiguration: Sendable, Equatable {
             guard settings.wrapUp >= 0 else {
                 throw .invalidSetting("channel \(channel): wrap-up cannot be negative")
             }
+            guard RoutingTier.range.contains(settings.routingTier) else {
+                throw .invalidSetting("channel \(channel): the routing tier (priority) \(settings.routingTier) is outside \(RoutingTier.range.lowerBound)–\(RoutingTier.range.upperBound)")
+            }
+            guard RoutingTier.reserveRange.contains(settings.higherTierReserve) else {
+                throw .invalidSetting("channel \(channel): the reserve for higher tiers \(settings.higherTierReserve) is outside \(RoutingTier.reserveRange.lowerBound)–\(RoutingTier.reserveRange.upperBound)")
+            }
         }
         if let offerTimeout, offerTimeout <= 0 {
             throw .invalidSetting("the offer timeout must be positive")

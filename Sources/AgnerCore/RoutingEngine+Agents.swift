@@ -1,12 +1,11 @@
 extension RoutingEngine {
     mutating func setPresence(_ id: AgentID, _ presence: Presence, into events: inout [Event]) throws(EngineError) {
         guard let agent = agentSlots[id.rawValue] else { throw .unknownAgent(id) }
-        guard presence != .notResponding else {
-            throw .invalidValue("notResponding is set by the engine after a missed offer, not by a command")
-        }
         let previous = agents[Int(agent)].presence
-        guard previous != presence else { return }
+        // Any request shows the agent is responding again.
+        guard previous != presence || agents[Int(agent)].notResponding else { return }
         agents[Int(agent)].presence = presence
+        agents[Int(agent)].notResponding = false
         if presence == .available { agents[Int(agent)].idleSince = now }
         refreshAgent(agent, into: &events)
         routeAgent(agent, into: &events)

@@ -243,7 +243,10 @@ extension LiveRouter {
         case let .breachWarning(c): ("contact.breach_warning", c)
         case let .breached(c, _): ("contact.breached", c)
         case let .callbackScheduled(c): ("contact.callback", c)
-        case let .abandoned(c, _): ("contact.abandoned", c)
+        case let .abandoned(c, _, _): ("contact.abandoned", c)
+        case let .offerWithdrawn(c, _): ("offer.withdrawn", c)
+        case let .held(c): ("contact.held", c)
+        case let .resumed(c): ("contact.resumed", c)
         case let .completed(c, _): ("contact.completed", c)
         case let .closed(c): ("contact.closed", c)
         case let .wrapUpEnded(c, _): ("contact.wrapped_up", c)
@@ -258,13 +261,15 @@ extension LiveRouter {
         case let .offered(c, a, why, expiresAt):
             [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("step", .int(why.step)), ("why", .string(why.summary)),
              ("expires_at", expiresAt.map(WireValue.double) ?? .null)]
-        case let .offerExpired(c, a), let .offerRejected(c, a), let .completed(c, a), let .wrapUpEnded(c, a):
+        case let .offerExpired(c, a), let .offerRejected(c, a), let .offerWithdrawn(c, a), let .completed(c, a), let .wrapUpEnded(c, a):
             [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))]
         case let .queued(c, step), let .escalated(c, step): [("contact", .string(name(of: c))), ("step", .int(step))]
         case let .connected(c, a, waited): [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("waited_s", .double(waited))]
-        case let .breachWarning(c), let .callbackScheduled(c), let .closed(c): [("contact", .string(name(of: c)))]
+        case let .breachWarning(c), let .callbackScheduled(c), let .closed(c), let .held(c), let .resumed(c):
+            [("contact", .string(name(of: c)))]
         case let .breached(c, cause): [("contact", .string(name(of: c))), ("cause", .string(cause.rawValue))]
-        case let .abandoned(c, waited): [("contact", .string(name(of: c))), ("waited_s", .double(waited))]
+        case let .abandoned(c, waited, cause):
+            [("contact", .string(name(of: c))), ("waited_s", .double(waited)), ("cause", .string(cause.rawValue))]
         case let .agentState(a, state): [("agent", .string(name(of: a))), ("state", .string(state.name))]
         case let .agentRemoved(a): [("agent", .string(name(of: a)))]
         }
@@ -273,7 +278,7 @@ extension LiveRouter {
     /// Forgets the names of contacts that reached their end.
     func forget(_ event: Event) {
         switch event {
-        case let .abandoned(c, _), let .closed(c), let .wrapUpEnded(c, _):
+        case let .abandoned(c, _, _), let .closed(c), let .wrapUpEnded(c, _):
             if let entry = contacts.removeValue(forKey: c.rawValue) { contactIDs[entry.name] = nil }
         case let .agentRemoved(a):
             agentNames[a.rawValue] = nil
@@ -309,7 +314,7 @@ extension LiveRouter {
     func record(_ event: Event) {
         switch event {
         case let .queued(c, _), let .callbackScheduled(c): waitingContacts.insert(c.rawValue)
-        case let .offered(c, _, _, _), let .abandoned(c, _), let .closed(c): waitingContacts.remove(c.rawValue)
+        case let .offered(c, _, _, _), let .abandoned(c, _, _), let .closed(c): waitingContacts.remove(c.rawValue)
         case let .agentState(a, state): setAgentState(a.rawValue, state)
         case let .agentRemoved(a): setAgentState(a.rawValue, nil)
         default: break
@@ -320,7 +325,7 @@ extension LiveRouter {
         case let .connected(c, _, waited):
             if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "answered") }
             metrics.waitTime.record(waited)
-        case let .abandoned(c, _):
+        case let .abandoned(c, _, _):
             if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "abandoned") }
         case let .closed(c):
             if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "closed") }

@@ -150,8 +150,12 @@ struct ChannelFile: Decodable {
     var wrapUp: Seconds?
     var breach: BreachAction?
     var outsideHours: OutOfHoursRule?
+    /// The channel's routing tier.
+    var priority: Int?
+    /// Agents kept free for higher tiers.
+    var reserve: Int?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case target, goal, wrapUp, breach, outsideHours }
+    enum CodingKeys: String, CodingKey, CaseIterable { case target, goal, wrapUp, breach, outsideHours, priority, reserve }
 
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
@@ -168,6 +172,14 @@ struct ChannelFile: Decodable {
                 throw c.fail(.outsideHours, "'\(text)' should be close, hold or callbackAtOpening")
             }
             outsideHours = rule
+        }
+        priority = try c.decodeIfPresent(Int.self, forKey: .priority)
+        if let priority, !RoutingTier.range.contains(priority) {
+            throw c.fail(.priority, "\(priority) is outside \(RoutingTier.range.lowerBound)–\(RoutingTier.range.upperBound) (higher is served first)")
+        }
+        reserve = try c.decodeIfPresent(Int.self, forKey: .reserve)
+        if let reserve, !RoutingTier.reserveRange.contains(reserve) {
+            throw c.fail(.reserve, "\(reserve) is outside \(RoutingTier.reserveRange.lowerBound)–\(RoutingTier.reserveRange.upperBound) (agents kept free for higher tiers)")
         }
     }
 }

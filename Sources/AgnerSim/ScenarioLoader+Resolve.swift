@@ -69,6 +69,8 @@ extension ScenarioLoader {
                 channels[channel].breachAction = breach
             }
             if let rule = settings.outsideHours { channels[channel].outOfHours = rule }
+            if let priority = settings.priority { channels[channel].routingTier = priority }
+            if let reserve = settings.reserve { channels[channel].higherTierReserve = reserve }
         }
         let head = centerFile?.headStart
         let center: CenterConfiguration

@@ -46,7 +46,9 @@ struct CommandErrorTests {
         (.updateAgent(AgentProfile(id: AgentID(1), department: Center.billing, skills: [], capacity: PerChannel(phone: 0, chat: 3, email: 1, clickToCall: 1))),
          .invalidState("agent a1 holds 1 phone contacts; capacity cannot drop to 0")),
         (.removeAgent(AgentID(1)), .invalidState("agent a1 still holds 1 contact(s); log the agent out and let them finish first")),
-        (.setPresence(AgentID(1), .notResponding), .invalidValue("notResponding is set by the engine after a missed offer, not by a command")),
+        (.resume(ContactID(100)), .invalidState("contact c100 is not held: it cannot be resumed")),
+        (.hold(ContactID(555), abandonAt: nil), .unknownContact(ContactID(555))),
+        (.hold(ContactID(100), abandonAt: .infinity), .invalidValue("a hold must end at a finite time, not inf")),
         (.setPresence(AgentID(8), .available), .unknownAgent(AgentID(8))),
     ]
 

@@ -35,7 +35,7 @@ extension RoutingEngine {
         try validate(profile)
         let record = agents[Int(agent)]
         for channel in Channel.allCases where record.used[channel] > profile.capacity[channel] {
-            throw .invalidState("agent \(profile.id) holds \(record.used[channel]) \(channel) contacts; capacity cannot drop to \(profile.capacity[channel])")
+            throw .capacityInUse(profile.id, channel, holding: record.used[channel], capacity: profile.capacity[channel])
         }
         // Leave every pool under the old profile, then join the new ones.
         agents[Int(agent)].live = false
@@ -51,7 +51,7 @@ extension RoutingEngine {
         guard let agent = agentSlots[id.rawValue] else { throw .unknownAgent(id) }
         let record = agents[Int(agent)]
         guard record.usedTotal == 0 else {
-            throw .invalidState("agent \(id) still holds \(record.usedTotal) contact(s); log the agent out and let them finish first")
+            throw .agentHoldsContacts(id, holding: record.usedTotal)
         }
         agents[Int(agent)].live = false
         refreshAgent(agent, into: &events)

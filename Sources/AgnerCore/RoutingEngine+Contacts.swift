@@ -136,7 +136,7 @@ extension RoutingEngine {
             refreshAgent(agent, into: &events)
             routeAgent(agent, into: &events)
         default:
-            throw .invalidState("contact \(id) is \(contact.state), not waiting: it cannot be abandoned")
+            throw .contactNotInState(id, contact.state, .abandon)
         }
     }
 
@@ -166,7 +166,7 @@ extension RoutingEngine {
             refreshAgent(agent, into: &events)
             routeAgent(agent, into: &events)
         default:
-            throw .invalidState("contact \(id) is \(contact.state), not waiting or offered: it cannot be held")
+            throw .contactNotInState(id, contact.state, .hold)
         }
         // A new hold replaces the last one's end.
         contacts[Int(slot)].linkVersion &+= 1
@@ -178,7 +178,7 @@ extension RoutingEngine {
     mutating func resume(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
         guard let slot = contactSlots[id.rawValue] else { throw .unknownContact(id) }
         guard contacts[Int(slot)].held else {
-            throw .invalidState("contact \(id) is not held: it cannot be resumed")
+            throw .contactNotInState(id, contacts[Int(slot)].state, .resume)
         }
         contacts[Int(slot)].held = false
         contacts[Int(slot)].linkVersion &+= 1  // the hold's end no longer applies
@@ -201,7 +201,7 @@ extension RoutingEngine {
         guard let slot = contactSlots[id.rawValue] else { throw .unknownContact(id) }
         let contact = contacts[Int(slot)]
         guard contact.state == .connected else {
-            throw .invalidState("contact \(id) is \(contact.state), not connected: it cannot be completed")
+            throw .contactNotInState(id, contact.state, .complete)
         }
         let agent = contact.agent
         agents[Int(agent)].connected -= 1
@@ -236,7 +236,7 @@ extension RoutingEngine {
         guard let agent = agentSlots[agentID.rawValue] else { throw .unknownAgent(agentID) }
         let contact = contacts[Int(slot)]
         guard contact.state == .offered, contact.agent == agent else {
-            throw .invalidState("contact \(id) is not offered to agent \(agentID)")
+            throw .notOffered(id, to: agentID)
         }
         return (slot, agent)
     }

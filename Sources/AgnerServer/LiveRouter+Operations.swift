@@ -7,6 +7,7 @@ extension LiveRouter {
         switch op {
         case "contact.arrive":
             let contactName = try request.string("id")
+            try Self.checkName(contactName, field: "id")
             let channelName = try request.string("channel")
             guard let channel = Channel(name: channelName) else {
                 throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall")
@@ -31,7 +32,14 @@ extension LiveRouter {
                 // Known before the events are delivered, so they can name the contact.
                 self.nextContact += 1
                 self.contactIDs[contactName] = id
-                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel)
+                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel, topic: topic.index)
+            }
+            rollDay()
+            let key = Self.queueKey(channel, topic)
+            if engine.state(of: id) == nil && events.contains(.closed(id)) {
+                tallies[key, default: DayTally()].unserved += 1
+            } else {
+                tallies[key, default: DayTally()].offered += 1
             }
             deliver(events)
             return .object([("contact", .string(contactName)), ("state", .string(contactState(id)))])
@@ -66,6 +74,7 @@ extension LiveRouter {
 
         case "agent.add", "agent.update":
             let agentName = try request.string("agent")
+            try Self.checkName(agentName, field: "agent")
             let existing = agentIDs[agentName]
             if op == "agent.add", existing != nil { throw ProtocolError(.invalidState, "agent '\(agentName)' already exists") }
             if op == "agent.update", existing == nil { throw ProtocolError(.unknownAgent, "unknown agent '\(agentName)'") }
@@ -105,7 +114,46 @@ extension LiveRouter {
         case "stats": return stats()
         case "agents": return agentList()
         case "contacts": return contactList(owner: nil)
-        case "sync": return .object([("contacts", contactList(owner: name))])
+        case "sync":
+            // The adapter has reconciled: its held contacts are routed again.
+            try resumeHeldContacts(of: name, request: request)
+            return .object([("contacts", contactList(owner: name))])
+
+        case "center.open", "center.close":
+            let open = op == "center.open"
+            var chosen = Channel.allCases
+            if let channelName = try request.optionalString("channel") {
+                guard let channel = Channel(name: channelName) else {
+                    throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall (or left out: every channel)")
+                }
+                chosen = [channel]
+            }
+            let until = try request.optionalNumber("until")
+            if let until, !(until > currentTime()) || !until.isFinite {
+                throw ProtocolError(.badField, "until: \(until) is not a time in the future (Unix seconds)")
+            }
+            for channel in chosen {
+                deliver(try apply(.setChannelOpen(channel, open), request: request, origin: name))
+                deliverChannelState(channel)
+            }
+            for channel in chosen { hoursOverrides[channel] = HoursOverride(open: open, until: until) }
+            scheduleOpeningHours()
+            return .object([("channels", .array(chosen.map { .string($0.name) })), ("open", .bool(open)),
+                            ("until", until.map(WireValue.double) ?? .null)])
+
+        case Self.adapterLostOp:
+            let adapter = try request.string("adapter")
+            let grace = try request.optionalNumber("grace_s") ?? settings.adapterGrace
+            try holdContacts(of: adapter, grace: grace, request: request)
+            return .null
+
+        case Self.openingHoursOp:
+            let channelName = try request.string("channel")
+            guard let channel = Channel(name: channelName) else { throw ProtocolError(.badField, "channel: '\(channelName)'") }
+            deliver(try apply(.setChannelOpen(channel, request.isTrue("open")), request: request, origin: name))
+            deliverChannelState(channel)
+            return .null
+
         default:
             throw ProtocolError(.unknownOp, "unknown op '\(op)'")
         }
@@ -120,9 +168,10 @@ extension LiveRouter {
         // A refused command changes nothing in the engine (its contract), so it is applied in place.
         do { try engine.apply(command, at: now, into: &events) } catch {
             pendingTimerEvents += events
-            throw Self.protocolError(error)
+            throw protocolError(error)
         }
-        if !replaying, let journal, let request {
+        if !replaying, !requestJournaled, let journal, let request {
+            requestJournaled = true
             do {
                 if let currentLine {
                     try journal.append(time: now, origin: origin, line: currentLine)
@@ -141,13 +190,15 @@ extension LiveRouter {
         return events
     }
 
-    static func protocolError(_ error: EngineError) -> ProtocolError {
+    /// The engine's refusal as the adapter sees it: contacts and agents named by their ids on the wire.
+    func protocolError(_ error: EngineError) -> ProtocolError {
+        let message = error.description(contact: { "'\(self.name(of: $0))'" }, agent: { "'\(self.name(of: $0))'" })
         switch error {
-        case let .unknownAgent(id): ProtocolError(.unknownAgent, "unknown agent \(id)")
-        case let .unknownContact(id): ProtocolError(.unknownContact, "unknown contact \(id)")
-        case .duplicateContact: ProtocolError(.duplicateContact, error.description)
-        case .invalidState, .timeWentBackwards, .duplicateAgent: ProtocolError(.invalidState, error.description)
-        case .invalidValue, .unknownTopic, .unknownSkill, .unknownDepartment: ProtocolError(.badField, error.description)
+        case .unknownAgent: return ProtocolError(.unknownAgent, message)
+        case .unknownContact: return ProtocolError(.unknownContact, message)
+        case .duplicateContact: return ProtocolError(.duplicateContact, message)
+        case .invalidValue, .unknownTopic, .unknownSkill, .unknownDepartment: return ProtocolError(.badField, message)
+        default: return ProtocolError(.invalidState, message)
         }
     }
 
@@ -222,7 +273,7 @@ extension LiveRouter {
     /// Offers and what the adapter must act on go to the adapter that announced the contact.
     static func goesToOwner(_ event: Event) -> Bool {
         switch event {
-        case .offered, .offerExpired, .callbackScheduled, .closed: true
+        case .offered, .offerExpired, .offerWithdrawn, .callbackScheduled, .closed: true
         default: false
         }
     }
@@ -300,6 +351,9 @@ extension LiveRouter {
     func count(_ event: Event) {
         record(event)
         switch event {
+        case let .abandoned(c, _, _):
+            guard let entry = contacts[c.rawValue] else { return }
+            tallies[Self.queueKey(entry.channel, TopicID(entry.topic)), default: DayTally()].abandoned += 1
         case let .connected(c, _, waited):
             guard let snapshot = engine.contact(c) else { return }
             let key = Self.queueKey(snapshot.channel, snapshot.topic)
@@ -341,32 +395,51 @@ extension LiveRouter {
     /// A channel and topic as one number (the per-queue tables are keyed by it).
     static func queueKey(_ channel: Channel, _ topic: TopicID) -> Int { topic.index * 4 + channel.rawValue }
 
+    /// How `stats` computes service level: the simulator's default definition, "answered
+    /// within target ÷ offered", over the contacts whose outcome is known (a contact still
+    /// waiting within its target counts once it is answered, abandoned, or past its target).
+    public static let serviceLevelDefinition = "answered within target ÷ offered (those still waiting within their target left out until they end)"
+
     func stats() -> WireValue {
         rollDay()
         let now = currentTime()
-        struct Queue { var waiting = 0; var oldest = 0.0; var atRisk = 0 }
+        struct Queue { var waiting = 0; var held = 0; var oldest = 0.0; var atRisk = 0; var withinTarget = 0 }
         var queues: [Int: Queue] = [:]
         for contact in engine.openContacts where contact.state.isWaiting || contact.state == .offered {
             let key = Self.queueKey(contact.channel, contact.topic)
             let waited = now - contact.arrival
-            queues[key, default: Queue()].waiting += 1
+            let target = contact.deadline - contact.arrival
+            if contact.held { queues[key, default: Queue()].held += 1 } else { queues[key, default: Queue()].waiting += 1 }
             queues[key, default: Queue()].oldest = max(queues[key]!.oldest, waited)
-            if waited >= settings.center.breachWarningAt * (contact.deadline - contact.arrival) { queues[key, default: Queue()].atRisk += 1 }
+            if waited >= settings.center.breachWarningAt * target { queues[key, default: Queue()].atRisk += 1 }
+            if waited < target { queues[key, default: Queue()].withinTarget += 1 }
         }
         // In order of channel name, then topic name.
         let named = Set(queues.keys).union(tallies.keys).map { key in
             (key: key, channel: Channel(rawValue: key % 4)!.name, topic: settings.center.topics[key / 4].name)
         }.sorted { ($0.channel, $0.topic) < ($1.channel, $1.topic) }
-        return .object([("queues", .array(named.map { entry in
+        let queueValues: [WireValue] = named.map { entry in
             let queue = queues[entry.key] ?? Queue()
             let tally = tallies[entry.key] ?? DayTally()
+            // Known outcomes: offered today, less those still waiting within their target.
+            let known = tally.offered - queue.withinTarget
             return .object([
                 ("channel", .string(entry.channel)), ("topic", .string(entry.topic)), ("waiting", .int(queue.waiting)),
-                ("oldest_wait_s", .double(queue.oldest)), ("at_risk", .int(queue.atRisk)),
-                ("answered_today", .int(tally.answered)),
-                ("service_level_today", tally.answered > 0 ? .double(Double(tally.answeredWithinTarget) / Double(tally.answered)) : .null),
+                ("held", .int(queue.held)), ("oldest_wait_s", .double(queue.oldest)), ("at_risk", .int(queue.atRisk)),
+                ("offered_today", .int(tally.offered)), ("answered_today", .int(tally.answered)),
+                ("answered_within_target_today", .int(tally.answeredWithinTarget)), ("abandoned_today", .int(tally.abandoned)),
+                ("unserved_today", .int(tally.unserved)),
+                ("service_level_today", known > 0 ? .double(Double(tally.answeredWithinTarget) / Double(known)) : .null),
             ])
-        }))])
+        }
+        return .object([
+            ("service_level_definition", .string(Self.serviceLevelDefinition)),
+            ("channels", .array(Channel.allCases.map { channel in
+                .object([("channel", .string(channel.name)), ("open", .bool(engine.isOpen(channel))),
+                         ("until", hoursOverrides[channel].flatMap { $0.until.flatMap { $0 > now ? WireValue.double($0) : nil } } ?? .null)])
+            })),
+            ("queues", .array(queueValues)),
+        ])
     }
 
     func agentList() -> WireValue {
@@ -389,6 +462,7 @@ extension LiveRouter {
                 ("topic", .string(settings.center.topics[contact.topic.index].name)), ("state", .string(contact.state.name)),
                 ("step", .int(contact.step)), ("waited_s", .double(now - contact.arrival)),
                 ("agent", contact.agent.map { .string(name(of: $0)) } ?? .null), ("adapter", .string(entry.owner)),
+                ("held", .bool(contact.held)),
             ])
         })
     }
@@ -414,6 +488,9 @@ extension LiveRouter {
         let request = try WireObject(parsing: entry.line)
         let op = try request.string("op")
         replayClock = entry.time
+        // As live: what fell due before the command happens first (see `handleRequest`).
+        advanceEngine(to: currentTime())
+        requestJournaled = false
         _ = try perform(op, request, session: SessionID(-1), name: entry.origin)
     }
 }

@@ -19,7 +19,7 @@ public struct RouterSnapshot: Sendable {
     static let magic = "AGNS"
     /// Raised whenever what a snapshot holds changes shape; an older snapshot is then ignored
     /// and the journal replayed from its start.
-    static let format: UInt32 = 2
+    static let format: UInt32 = 3
 }
 
 /// Why a stored snapshot cannot be used (recovery then replays the whole journal).
@@ -39,9 +39,11 @@ struct RouterState: Sendable, Codable {
     var nextAgent: UInt64
     var day: Int
     var tallies: [Int: LiveRouter.DayTally]
+    var hoursOverrides: PerChannel<LiveRouter.HoursOverride?>
 
     enum CodingKeys: CodingKey {
         case engine, contacts, agentIDs, agentNames, agentStates, waitingContacts, nextContact, nextAgent, day, tallies
+        case hoursOverrides
     }
 
     struct Pair<Key: Codable & Comparable, Value: Codable>: Codable {
@@ -71,6 +73,7 @@ struct RouterState: Sendable, Codable {
         try container.encode(nextAgent, forKey: .nextAgent)
         try container.encode(day, forKey: .day)
         try container.encode(Self.pairs(tallies), forKey: .tallies)
+        try container.encode(hoursOverrides, forKey: .hoursOverrides)
     }
 }
 
@@ -88,6 +91,7 @@ extension RouterState {
         nextAgent = try container.decode(UInt64.self, forKey: .nextAgent)
         day = try container.decode(Int.self, forKey: .day)
         tallies = Self.map(try container.decode([Pair<Int, LiveRouter.DayTally>].self, forKey: .tallies))
+        hoursOverrides = try container.decode(PerChannel<LiveRouter.HoursOverride?>.self, forKey: .hoursOverrides)
     }
 }
 
@@ -108,7 +112,7 @@ extension LiveRouter {
     public func snapshot() -> RouterSnapshot {
         RouterSnapshot(state: RouterState(engine: engine, contacts: contacts, agentIDs: agentIDs, agentNames: agentNames,
                                           agentStates: agentStates, waitingContacts: waitingContacts, nextContact: nextContact,
-                                          nextAgent: nextAgent, day: day, tallies: tallies),
+                                          nextAgent: nextAgent, day: day, tallies: tallies, hoursOverrides: hoursOverrides),
                        fingerprint: configurationFingerprint)
     }
 
@@ -143,6 +147,7 @@ extension LiveRouter {
         nextAgent = state.nextAgent
         day = state.day
         tallies = state.tallies
+        hoursOverrides = state.hoursOverrides
         recountAgents()
     }
 }

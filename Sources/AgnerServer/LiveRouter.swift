@@ -43,11 +43,20 @@ public final class LiveRouter {
         public var agents: [Agent]
         /// Token → role. nil: no authentication; a connection may act before `hello`.
         public var tokens: [String: Role]?
+        /// How long the real-time contacts of an adapter whose last connection closed are held
+        /// (seconds) before they end as abandoned (cause `adapterLost`). E-mails stay held.
+        public var adapterGrace: Double
+        /// Opening hours: channels open and close on it. nil: always open (until a supervisor
+        /// closes a channel).
+        public var calendar: OpeningCalendar?
 
-        public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Role]? = nil) {
+        public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Role]? = nil,
+                    adapterGrace: Double = 120, calendar: OpeningCalendar? = nil) {
             self.center = center
             self.agents = agents
             self.tokens = tokens
+            self.adapterGrace = adapterGrace
+            self.calendar = calendar
         }
     }
 
@@ -61,12 +70,25 @@ public final class LiveRouter {
         var name: String
         var owner: String
         var channel: Channel
+        var topic: Int
     }
 
     /// Per channel and topic, since the start of the (UTC) day.
     struct DayTally: Codable {
+        /// Contacts that arrived and were kept (not closed).
+        var offered = 0
         var answered = 0
         var answeredWithinTarget = 0
+        var abandoned = 0
+        /// Arrived while the channel was closed and not kept.
+        var unserved = 0
+    }
+
+    /// A supervisor's `center.close` or `center.open`: the channel stays so until `until`
+    /// (Unix seconds; nil: until the next override), whatever the calendar says.
+    struct HoursOverride: Codable, Equatable {
+        var open: Bool
+        var until: Double?
     }
 
     public let settings: Settings
@@ -108,16 +130,39 @@ public final class LiveRouter {
     var currentLine: UnsafeRawBufferPointer?
     /// Lines produced and not yet taken (`takeLines`).
     public internal(set) var outbox = Outbox()
+    /// Open connections per adapter (session) name: contacts belong to the name, and are held
+    /// when its last connection closes.
+    var connectionsByName: [String: Int] = [:]
+    /// Whether the request being handled was journaled already (an operation that applies
+    /// several engine commands is journaled once, as its request line).
+    var requestJournaled = false
+    /// Per channel, a supervisor's override of the calendar.
+    var hoursOverrides = PerChannel<HoursOverride?>(repeating: nil)
+    /// When opening hours next need a look (a calendar change or an override's end).
+    var nextHoursCheck: Double? = nil
+
+    /// The time of the request being handled: read once, so every command of one request
+    /// happens at the same moment, as it will on replay.
+    var requestClock: Double? = nil
 
     /// The engine's time: the wall clock (or the journal's during replay), never backwards.
     func currentTime() -> Double {
-        max(replayClock ?? clock(), engine.now)
+        max(replayClock ?? requestClock ?? clock(), engine.now)
+    }
+
+    /// Runs `body` with the clock read once (unless it already is).
+    func atOneMoment<T>(_ body: () throws -> T) rethrows -> T {
+        guard requestClock == nil, replayClock == nil else { return try body() }
+        requestClock = clock()
+        defer { requestClock = nil }
+        return try body()
     }
 
     public static let eventNames: Set<String> = [
         "offer", "offer.expired", "offer.rejected", "contact.queued", "contact.connected", "contact.escalated",
         "contact.breach_warning", "contact.breached", "contact.callback", "contact.abandoned", "contact.completed",
-        "contact.closed", "contact.wrapped_up", "agent.state", "agent.removed",
+        "contact.closed", "contact.wrapped_up", "agent.state", "agent.removed", "offer.withdrawn", "contact.held",
+        "contact.resumed", "channel.state",
     ]
 
     public init(settings: Settings, clock: @escaping () -> Double, journal: CommandJournal? = nil) throws(EngineError) {
@@ -161,25 +206,48 @@ public final class LiveRouter {
     // MARK: - Connections
 
     public func connect(_ session: SessionID) {
-        sessions[session] = Session(role: settings.tokens == nil ? .supervisor : nil, name: "connection-\(session.raw)")
+        let name = "connection-\(session.raw)"
+        sessions[session] = Session(role: settings.tokens == nil ? .supervisor : nil, name: name)
+        connectionsByName[name, default: 0] += 1
     }
 
+    /// The connection closed. If it was its adapter's last, the adapter's offers are withdrawn
+    /// and its contacts held (see `adapterLost`).
     public func disconnect(_ session: SessionID) {
-        sessions[session] = nil
+        guard let state = sessions.removeValue(forKey: session) else { return }
+        atOneMoment { leave(name: state.name) }
     }
 
     public func isAuthenticated(_ session: SessionID) -> Bool {
         sessions[session]?.role != nil
     }
 
-    /// The earliest pending engine timer (Unix seconds).
-    public func nextDeadline() -> Double? { engine.nextDeadline() }
+    /// Agents the router knows (those at start, plus added, minus removed).
+    public var agentCount: Int { engine.agentCount }
 
-    /// Fires the engine's timers that are due by now; their events go to the outbox.
+    /// The earliest pending timer (Unix seconds): the engine's, or a change of opening hours.
+    public func nextDeadline() -> Double? {
+        switch (engine.nextDeadline(), nextHoursCheck) {
+        case let (a?, b?): min(a, b)
+        case let (a, b): a ?? b
+        }
+    }
+
+    /// Fires the engine's timers that are due by now, and opens or closes channels the
+    /// opening hours say should change; what happens goes to the outbox.
     public func advanceTimers() {
+        atOneMoment {
+            let now = currentTime()
+            advanceEngine(to: now)
+            if !replaying, let check = nextHoursCheck, check <= now { applyOpeningHours() }
+        }
+    }
+
+    /// Fires the engine's timers due by `time` (only those: a replay gets opening hours from the journal).
+    func advanceEngine(to time: Double) {
         var events: [Event] = []
-        engine.advance(to: currentTime(), into: &events)
-        deliver(events)
+        engine.advance(to: time, into: &events)
+        if !events.isEmpty { deliver(events) }
     }
 
     /// Fires the timers due by now and returns the lines in the outbox (emptying it).
@@ -229,6 +297,8 @@ public final class LiveRouter {
     }
 
     func handle(_ request: WireObject, from session: SessionID) {
+        requestClock = clock()
+        defer { requestClock = nil }
         guard let metrics else {
             handleRequest(request, from: session)
             return
@@ -244,6 +314,10 @@ public final class LiveRouter {
     @discardableResult
     func handleRequest(_ request: WireObject, from session: SessionID) -> Bool {
         let re = request.received("req")
+        // Whatever fell due before this request happens first, exactly as a replay of the
+        // journal will do it: a contact whose wrap-up ended is forgotten before its id is reused.
+        advanceTimers()
+        requestJournaled = false
         // The reply's place: before the events the operation produces.
         let mark = outbox.mark
         do throws(ProtocolError) {
@@ -282,6 +356,7 @@ public final class LiveRouter {
         "contact.complete": .adapter, "agent.state": .adapter, "sync": .adapter,
         "stats": .any, "agents": .any, "contacts": .any, "subscribe": .any,
         "agent.add": .supervisor, "agent.update": .supervisor, "agent.remove": .supervisor,
+        "center.open": .supervisor, "center.close": .supervisor,
     ]
 
     static func allows(_ role: Role, _ required: Required) -> Bool {
@@ -307,7 +382,13 @@ public final class LiveRouter {
             }
         }
         session.role = role
-        if let name = try request.optionalString("name"), !name.isEmpty { session.name = name }
+        if let name = try request.optionalString("name"), !name.isEmpty, name != session.name {
+            try Self.checkName(name, field: "name")
+            let previous = session.name
+            session.name = name
+            connectionsByName[name, default: 0] += 1
+            leave(name: previous)
+        }
         let center = settings.center
         let topics = center.topics.map { topic in
             WireValue.object([("name", .string(topic.name)), ("department", .string(center.departments[topic.owningDepartment.index])),

@@ -69,11 +69,15 @@ public final class RoutingServer: @unchecked Sendable {
         loop = group.next()
     }
 
-    /// Starts listening. - Returns: the port (useful with port 0).
+    /// Binds the listening socket without accepting connections yet: a start that cannot have
+    /// its address fails here, before anything else is touched (the journal, say); connections
+    /// wait in the backlog until `start()`. - Returns: the port (useful with port 0).
     @discardableResult
-    public func start() throws -> Int {
+    public func bind() throws -> Int {
+        if let serverChannel { return serverChannel.localAddress?.port ?? configuration.port }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.autoRead, value: false)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: configuration.outboundLimit / 2, high: configuration.outboundLimit))
@@ -84,22 +88,45 @@ public final class RoutingServer: @unchecked Sendable {
             }
         let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
         serverChannel = channel
-        try loop.submit {
-            self.rescheduleTimer()
-            self.snapshotIfDue()  // a long replay at start is worth a snapshot straight away
-        }.wait()
         return channel.localAddress?.port ?? configuration.port
+    }
+
+    /// Binds if not yet bound, brings the router up to date (opening hours, adapters absent
+    /// after a restart), and accepts connections. - Returns: the port.
+    /// - Parameters:
+    ///   - recoveredThrough: the last journal entry the router's state includes (0 for a new journal).
+    ///   - snapshotThrough: the last journal entry the newest stored snapshot covers.
+    @discardableResult
+    public func start(recoveredThrough: Int64? = nil, snapshotThrough: Int64? = nil) throws -> Int {
+        let port = try bind()
+        try loop.submit {
+            if let recoveredThrough { self.lastCommitted = recoveredThrough }
+            if let snapshotThrough { self.snapshotThrough = snapshotThrough }
+            // Channels as the hours say now; contacts of adapters not (yet) connected held.
+            self.router.prepareToServe()
+            self.flushBatch()  // commits what that changed; a long replay is worth a snapshot straight away
+        }.wait()
+        try serverChannel?.setOption(.autoRead, value: true).wait()
+        return port
     }
 
     /// Stops accepting, lets in-flight requests finish, commits the journal, stores a snapshot
     /// (so the next start replays nothing), closes connections.
     public func shutdown() {
         try? serverChannel?.close().wait()
-        let final = try? loop.submit { () -> (RouterSnapshot, Int64)? in
+        // Close the connections first: what their going changes (an adapter's contacts held)
+        // is journaled before the last snapshot, so the next start has nothing to replay.
+        let closed = try? loop.submit { () -> EventLoopFuture<Void> in
             self.stopping = true  // no new background snapshot from here on
             self.flushBatch()
             self.timer?.cancel()
-            for channel in self.channels.values { channel.close(promise: nil) }
+            let closing = self.channels.values.map { $0.close() }
+            return EventLoopFuture.andAllComplete(closing, on: self.loop)
+        }.wait()
+        try? closed?.wait()
+        let final = try? loop.submit { () -> (RouterSnapshot, Int64)? in
+            self.flushBatch()
+            self.timer?.cancel()
             guard self.journal != nil, self.lastCommitted > self.snapshotThrough else { return nil }
             return (self.router.snapshot(), self.lastCommitted)
         }.wait()
@@ -236,6 +263,10 @@ public final class RoutingServer: @unchecked Sendable {
     /// next deadline moves later with almost every batch, and a cancel and a new task each
     /// time cost more than an early wake-up.
     func rescheduleTimer() {
+        if stopping {
+            timer?.cancel()
+            return
+        }
         let deadline = router.nextDeadline()
         if let scheduled = timerDeadline, deadline.map({ scheduled <= $0 }) ?? true { return }
         timer?.cancel()

@@ -212,6 +212,8 @@ extension ScenarioLoader {
             let standard: DailyWindow? = hoursFile.standard ?? .allDay
             hours.days = Weekday.allCases.map { day in hoursFile.days[day] ?? standard }
             hours.holidays = Set(hoursFile.holidays)
+            hours.closedDates = Set(hoursFile.closedDates)
+            hours.timeZone = hoursFile.timezone ?? "UTC"
         }
 
         // Notices, costs, QA.

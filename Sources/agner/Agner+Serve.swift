@@ -7,6 +7,7 @@ import Prometheus
 import Dispatch
 import Foundation
 import Logging
+import NIOCore
 import Yams
 
 extension Agner {
@@ -46,6 +47,9 @@ extension Agner {
         @Option(help: "HOST:PORT for Prometheus metrics over HTTP (GET /metrics). Loopback unless --tokens.")
         var metrics: String?
 
+        @Option(help: "How long the calls and chats of an adapter whose last connection closed are held before they end as abandoned (adapterLost), e.g. 2min, 90s. E-mails stay held until it comes back.")
+        var adapterGrace: String = "2min"
+
         func address() throws -> (String, Int) { try Self.hostAndPort(listen, option: "--listen") }
 
         static func hostAndPort(_ text: String, option: String) throws -> (String, Int) {
@@ -71,6 +75,7 @@ extension Agner {
                 }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+            do { _ = try Quantities.duration(adapterGrace) } catch { throw ValidationError("--adapter-grace: \(error)") }
             guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
         }
 
@@ -97,11 +102,20 @@ extension Agner {
                                                    profile: AgentProfile(id: AgentID(0), department: group.department, skills: group.skills, capacity: group.capacity)))
                 }
             }
-            let log: CommandLog
-            do { log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
-            let journal = JournalAdapter(log: log)
-            let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles),
+            let grace = try Quantities.duration(adapterGrace)
+            let calendar = try Self.calendar(of: scenario.hours)
+            let journal = JournalAdapter()
+            let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles,
+                                                        adapterGrace: grace, calendar: calendar),
                                         clock: { Date().timeIntervalSince1970 }, journal: journal)
+            let (host, port) = try address()
+            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,
+                                                                          snapshotInterval: snapshotEvery),
+                                       router: router, journal: journal, logger: Logger(label: "agner.server"))
+            // The address first: a start that cannot listen touches nothing else.
+            let bound: Int
+            do { bound = try server.bind() } catch { throw CommandFailure(description: Self.bindFailure(listen, error)) }
+            do { journal.log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
             var endpoint: MetricsEndpoint? = nil
             var metricsNote = ""
             if let metrics {
@@ -115,20 +129,19 @@ extension Agner {
                 router.metrics = ServerMetrics(factory: factory)
                 let (metricsHost, metricsPort) = try Self.hostAndPort(metrics, option: "--metrics")
                 let started = MetricsEndpoint()
-                let bound = try started.start(host: metricsHost, port: metricsPort) { registry.emitToString() }
+                let metricsBound: Int
+                do { metricsBound = try started.start(host: metricsHost, port: metricsPort) { registry.emitToString() } } catch {
+                    throw CommandFailure(description: Self.bindFailure(metrics, error))
+                }
                 endpoint = started
-                metricsNote = " · metrics on http://\(metricsHost):\(bound)/metrics"
+                metricsNote = " · metrics on http://\(metricsHost):\(metricsBound)/metrics"
             }
+            let log = journal.log!
             let recovery = try Self.recover(router, from: log, logger: logger)
-            let (host, port) = try address()
-            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,
-                                                                          snapshotInterval: snapshotEvery),
-                                       router: router, journal: journal, recoveredThrough: log.lastSequence,
-                                       snapshotThrough: recovery.snapshot, logger: Logger(label: "agner.server"))
-            let bound = try server.start()
+            try server.start(recoveredThrough: log.lastSequence, snapshotThrough: recovery.snapshot)
             let fromSnapshot = recovery.snapshot > 0 ? " after a snapshot of the first \(recovery.snapshot)" : ""
-            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(agents.count) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n".utf8))
-            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(agents.count)", "replayed": "\(recovery.replayed)",
+            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n".utf8))
+            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(recovery.replayed)",
                                               "snapshot_through": "\(recovery.snapshot)", "journal": "\(db)"])
             let stop = DispatchSemaphore(value: 0)
             signal(SIGTERM, SIG_IGN)
@@ -174,6 +187,35 @@ extension Agner {
             return (start, replayed)
         }
 
+        /// One line for an address that cannot be listened on.
+        static func bindFailure(_ address: String, _ error: any Error) -> String {
+            let reason: String
+            if let failure = error as? IOError {
+                switch failure.errnoCode {
+                case EADDRINUSE: reason = "the address is in use (another agner serve, or another program)"
+                case EACCES: reason = "permission denied (ports below 1024 need privileges)"
+                case EADDRNOTAVAIL: reason = "no such address on this machine"
+                default: reason = "\(failure)"
+                }
+            } else {
+                reason = "\(error)"
+            }
+            return "cannot listen on \(address): \(reason)"
+        }
+
+        /// The live opening hours of a scenario; nil when it has none (always open).
+        static func calendar(of hours: OpeningHours) throws -> OpeningCalendar? {
+            let windows = hours.days.map { $0.map { OpeningCalendar.Window(start: $0.start, end: $0.end) } }
+            guard windows.contains(where: { $0 != OpeningCalendar.Window(start: 0, end: 86_400) }) || !hours.closedDates.isEmpty else { return nil }
+            do {
+                return try OpeningCalendar(weekdays: windows,
+                                           closedDates: Set(hours.closedDates.map { .init(year: $0.year, month: $0.month, day: $0.day) }),
+                                           timeZone: hours.timeZone)
+            } catch {
+                throw CommandFailure(description: "hours: \(error)")
+            }
+        }
+
         func loadTokens(_ path: String) throws -> [String: Role] {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw CommandFailure(description: "\(path): cannot read the tokens file")
@@ -194,13 +236,15 @@ extension Agner {
     }
 }
 
-/// The journal as the server sees it, kept in the SQLite command log.
-final class JournalAdapter: CommandJournal {
-    let log: CommandLog
-    init(log: CommandLog) { self.log = log }
-    func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws { log.append(time: time, origin: origin, line: line) }
-    func commit() throws -> Int64 { try log.commit() }
+/// The journal as the server sees it, kept in the SQLite command log. The log is opened once
+/// the listening address is bound (a start that cannot listen creates no journal file); the
+/// server uses the journal only after that.
+final class JournalAdapter: CommandJournal, @unchecked Sendable {
+    var log: CommandLog?
+    init(log: CommandLog? = nil) { self.log = log }
+    func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws { log!.append(time: time, origin: origin, line: line) }
+    func commit() throws -> Int64 { try log!.commit() }
     func saveSnapshot(_ data: [UInt8], through sequence: Int64) throws {
-        try log.saveSnapshot(data, through: sequence, at: Date().timeIntervalSince1970)
+        try log!.saveSnapshot(data, through: sequence, at: Date().timeIntervalSince1970)
     }
 }

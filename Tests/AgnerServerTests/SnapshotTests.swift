@@ -138,12 +138,14 @@ struct SnapshotTests {
         #expect(second.count == 2 && second[1] >= 10 && second[1] <= 12, "snapshots: \(second)")
         server.shutdown()
         let last = try #require(h.journal.lock.withLock { h.journal.snapshots.last })
-        #expect(last.sequence == 12)
+        // 12 arrivals, and the hold of their adapter's contacts when the stop closed its connection.
+        #expect(last.sequence == 13)
 
         let restored = Harness()
         try restored.router.restore(from: last.data)
         restored.router.connect(SessionID(1))
         let contacts = restored.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [[String: Any]]
         #expect(contacts.count == 12)
+        #expect(contacts.allSatisfy { $0["held"] as? Bool == true })
     }
 }

@@ -49,7 +49,9 @@ extension LiveRouter {
     /// The adapter's last connection closed: its offers are withdrawn and its waiting contacts
     /// held, journaled as one internal command so that a replay does the same.
     func adapterLost(_ name: String) {
-        guard !replaying, !holdableContacts(of: name).isEmpty else { return }
+        guard !replaying else { return }
+        advanceEngine(to: currentTime())
+        guard !holdableContacts(of: name).isEmpty else { return }
         performInternal(.object([("op", .string(Self.adapterLostOp)), ("adapter", .string(name)),
                                  ("grace_s", .double(settings.adapterGrace))]), origin: name)
     }
@@ -89,6 +91,8 @@ extension LiveRouter {
     /// Performs a command the router makes itself (not a client's request), journaled like a
     /// request so that a replay makes it too. Its events go to the outbox.
     func performInternal(_ value: WireValue, origin: String) {
+        // As for a request: what fell due first happens first (a replay does the same).
+        advanceEngine(to: currentTime())
         var line = value.line()
         line.withUTF8 { buffer in
             let bytes = UnsafeRawBufferPointer(buffer)

@@ -30,13 +30,14 @@ final class MemoryJournal: CommandJournal, @unchecked Sendable {
 
 struct Harness {
     let clock = TestClock()
-    let journal = MemoryJournal()
+    let journal: MemoryJournal
     let router: LiveRouter
 
-    static func center(target: Double = 60) -> CenterConfiguration {
+    static func center(target: Double = 60, wrapUp: Double = 0) -> CenterConfiguration {
         var channels = PerChannel(phone: ChannelSettings.standard(for: .phone), chat: .standard(for: .chat),
                                   email: .standard(for: .email), clickToCall: .standard(for: .clickToCall))
         channels.phone.answerTarget = target
+        for channel in Channel.allCases { channels[channel].wrapUp = wrapUp }
         return try! CenterConfiguration(
             departments: ["billing", "sales"], skills: ["billing", "orders"],
             topics: [Topic(name: "invoice", requiredSkills: [SkillID(0)], owningDepartment: DepartmentID(0)),
@@ -44,13 +45,16 @@ struct Harness {
             channels: channels)
     }
 
-    init(target: Double = 60, tokens: [String: Role]? = nil) {
+    init(target: Double = 60, wrapUp: Double = 0, tokens: [String: Role]? = nil, grace: Double = 120,
+         calendar: OpeningCalendar? = nil, journal: MemoryJournal = MemoryJournal()) {
+        self.journal = journal
         let agents = [
             LiveRouter.Agent(name: "bea", profile: AgentProfile(id: AgentID(0), department: DepartmentID(0), skills: [SkillLevel(SkillID(0), 4)])),
             LiveRouter.Agent(name: "sam", profile: AgentProfile(id: AgentID(0), department: DepartmentID(1), skills: [SkillLevel(SkillID(1), 4)])),
         ]
         let clock = self.clock
-        router = try! LiveRouter(settings: .init(center: Self.center(target: target), agents: agents, tokens: tokens),
+        router = try! LiveRouter(settings: .init(center: Self.center(target: target, wrapUp: wrapUp), agents: agents, tokens: tokens,
+                                                 adapterGrace: grace, calendar: calendar),
                                  clock: { clock.read() }, journal: journal)
     }
 

@@ -92,6 +92,17 @@ extension Agner {
                 return handler
             }
             let logger = Logger(label: "agner.serve")
+            // Signals first: a SIGTERM that comes while the journal is replayed still stops the
+            // server (once it is up), never kills it half-way or goes unheard.
+            let stop = DispatchSemaphore(value: 0)
+            signal(SIGTERM, SIG_IGN)
+            signal(SIGINT, SIG_IGN)
+            let sources = [SIGTERM, SIGINT].map { number in
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { stop.signal() }
+                source.resume()
+                return source
+            }
             let scenario = try loadScenario(center, variant: nil)
             let roles = try tokens.map(loadTokens)
             var agents: [LiveRouter.Agent] = []
@@ -143,15 +154,6 @@ extension Agner {
             FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n".utf8))
             logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(recovery.replayed)",
                                               "snapshot_through": "\(recovery.snapshot)", "journal": "\(db)"])
-            let stop = DispatchSemaphore(value: 0)
-            signal(SIGTERM, SIG_IGN)
-            signal(SIGINT, SIG_IGN)
-            let sources = [SIGTERM, SIGINT].map { number in
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { stop.signal() }
-                source.resume()
-                return source
-            }
             // The sources must live until a signal comes: in a release build a local that is not
             // used again may be released early, and with SIGTERM ignored the server would never stop.
             withExtendedLifetime(sources) { stop.wait() }

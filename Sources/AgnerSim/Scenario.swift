@@ -9,6 +9,8 @@ public struct Scenario: Sendable {
     public var variant: String?
     public var center: CenterConfiguration
     public var agentGroups: [AgentGroup]
+    /// Every agent of the groups, with the names the live router uses (`billing-1`).
+    public var roster: Roster
     public var demand: [DemandStream]
     public var handling: HandlingTimes
     public var patience: Patience

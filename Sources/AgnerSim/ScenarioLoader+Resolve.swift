@@ -36,7 +36,9 @@ extension ScenarioLoader {
             var targets = PerChannel<Seconds?>(repeating: nil)
             for target in topic.targets ?? [] {
                 guard let channel = Channel(name: target.name) else { throw FieldError(path: target.path, "unknown channel '\(target.name)'" + suggestion(target.name, Channel.allCases.map(\.name))) }
-                guard target.value.seconds > 0 else { throw FieldError(path: target.path, "the answer target must be more than zero") }
+                guard DomainLimits.answerTarget.contains(target.value.seconds) else {
+                    throw FieldError(path: target.path, "an answer target of \(Bounds.outside(target.value.seconds, DomainLimits.answerTarget, unit: .duration))")
+                }
                 targets[channel] = target.value.seconds
             }
             topics.append(Topic(name: topic.name, requiredSkills: required,
@@ -92,6 +94,7 @@ extension ScenarioLoader {
         if run.warmup >= run.duration {
             throw FieldError(path: [.key("run"), .key("warmup")], "the warm-up must be shorter than the run (\(run.days) day(s))")
         }
+        do { try ScenarioLimits.check(run) } catch { throw FieldError(path: error.path, error.message) }
 
         // Agents.
         var groups: [AgentGroup] = []
@@ -112,9 +115,9 @@ extension ScenarioLoader {
                     guard let channel = Channel(name: entry.name) else {
                         throw FieldError(path: entry.path, "unknown channel '\(entry.name)'" + suggestion(entry.name, Channel.allCases.map(\.name)))
                     }
-                    let limit = channel.isVoice ? 1 : 20
-                    guard (0...limit).contains(entry.value) else {
-                        throw FieldError(path: entry.path, "\(channel) capacity \(entry.value) is outside 0–\(limit)")
+                    let limits = DomainLimits.capacity(channel)
+                    guard limits.contains(entry.value) else {
+                        throw FieldError(path: entry.path, "\(channel) capacity \(entry.value) is outside \(limits.lowerBound)–\(limits.upperBound)")
                     }
                     capacity[channel] = entry.value
                 }
@@ -139,6 +142,21 @@ extension ScenarioLoader {
                 department: try department(group.department, base + [.key("department")]),
                 skills: levels, capacity: capacity, shift: shift, days: days, breaks: group.breaks.map(\.rule)))
         }
+        let roster: Roster
+        do { roster = try Roster(groups: groups.map { ($0.name, $0.count) }) } catch {
+            // Point at the group whose members collide with an earlier one's, or at the list.
+            var path: FieldPath = [.key("agents")]
+            if case let .duplicateName(_, name) = error {
+                var seen = Set<String>()
+                search: for (index, group) in groups.enumerated() {
+                    for member in 0..<group.count {
+                        let candidate = Roster.agentName(group: group.name, member: member, of: group.count)
+                        if !seen.insert(candidate).inserted && candidate == name { path += [.index(index), .key("name")]; break search }
+                    }
+                }
+            }
+            throw FieldError(path: path, error.description)
+        }
 
         // Demand.
         var streams: [DemandStream] = []
@@ -151,6 +169,10 @@ extension ScenarioLoader {
                     throw FieldError(path: entry.path, "'\(entry.name)' should be mon, tue, wed, thu, fri, sat or sun")
                 }
                 weekdays[day.rawValue] = entry.value
+            }
+            let busiest = (rates.max() ?? 0) * (weekdays.max() ?? 1)
+            guard ScenarioLimits.ratePerSecond.contains(busiest) else {
+                throw FieldError(path: base, "the busiest interval comes to \(Bounds.show(busiest, .rate)) (with its weekday factor), above the \(Bounds.show(ScenarioLimits.ratePerSecond.upperBound, .rate)) a stream may have")
             }
             var mix = PerSegment<Double>(wholesale: 0, regular: 1, new: 0)
             if let named = demand.segments {
@@ -230,7 +252,7 @@ extension ScenarioLoader {
 
         return Scenario(
             name: file.name ?? "scenario", summary: file.description ?? "", variant: nil, center: center,
-            agentGroups: groups, demand: streams, handling: handling, patience: patience, hours: hours, notices: notices,
+            agentGroups: groups, roster: roster, demand: streams, handling: handling, patience: patience, hours: hours, notices: notices,
             costs: costs, qaSampleRate: file.qa?.sampleRate ?? 0, run: run, variants: [], sourceHash: "")
     }
 

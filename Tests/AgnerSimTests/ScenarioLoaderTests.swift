@@ -77,7 +77,7 @@ struct ScenarioLoaderTests {
     @Test("bad values say what was expected", arguments: [
         ("agents: [{count: 5}]\ndemand: [{rate: 9.5 per minute}]", "demand[0].rate: '9.5 per minute' is not a rate (write e.g. 570/h, 9.5/min, 0.2/s) (line 2)"),
         ("agents: [{count: 5}]\ndemand: [{daily: 100, rate: 1/s}]", "demand[0]: give only one of daily, rate and rates (line 2)"),
-        ("agents: [{count: five}]\ndemand: [{rate: 1/s}]", "agents[0].count: expected a whole number (line 1)"),
+        ("agents: [{count: five}]\ndemand: [{rate: 1/s}]", "agents[0].count: expected a whole number from 0 to 100,000 (line 1)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/s, segments: {regular: 50%, new: 30%}}]", "demand[0].segments: the segment shares add up to 80 %, not 100 % (line 2)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/s}]\nrun: {interval: 20min}", "run.interval: the interval must be 15min, 30min or 1h (line 3)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/s}]\nhours: {default: 20:00-08:00}", "hours.default: the window '20:00-08:00' ends before it starts (line 3)"),
@@ -117,12 +117,19 @@ struct ScenarioLoaderTests {
     @Test("an unknown variant lists the known ones")
     func unknownVariant() {
         #expect(Self.error(Self.withVariants, variant: "weekend") == "variants: no variant named 'weekend' (known: standard, extended)")
+        #expect(Self.error(Self.withVariants, variant: "extnded") == "variants: no variant named 'extnded' (did you mean 'extended'? known: standard, extended)")
     }
 
     @Test("a mistake inside a variant is found even when another variant is asked for")
     func variantErrorsFoundEarly() {
         let yaml = Self.withVariants + "\n  broken:\n    agents: [{count: -1}]"
-        #expect(Self.error(yaml).hasPrefix("agents[0].count: the count cannot be negative"))
+        #expect(Self.error(yaml) == "variant 'broken': agents[0].count: -1 is outside 0–100,000 (line 13)")
+    }
+
+    @Test("a typo inside a variant names the variant, the key and the line")
+    func variantTypoNamesVariant() {
+        let yaml = Self.withVariants + "\n  late:\n    hours: {defualt: \"08:00-23:00\"}"
+        #expect(Self.error(yaml, variant: "extended") == "variant 'late': hours.defualt: unknown key 'defualt'; did you mean 'default'? (line 13)")
     }
 
     @Test("a daily volume follows the intra-day profile and the weekday factor")

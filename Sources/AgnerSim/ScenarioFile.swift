@@ -207,7 +207,7 @@ struct AgentGroupFile: Decodable {
     var department: String?
     var skills: [(name: String, value: Int, path: FieldPath)]?
     var channels: [(name: String, value: Int, path: FieldPath)]?
-    var shift: DailyWindow??
+    var shift: Shift?
     var days: [String]?
     var breaks: [BreakFile]
 
@@ -223,7 +223,7 @@ struct AgentGroupFile: Decodable {
             throw FieldError(path: skill.path, "proficiency \(skill.value) is outside \(DomainLimits.proficiency.lowerBound)–\(DomainLimits.proficiency.upperBound)")
         }
         channels = try c.named(.channels, Int.self)
-        shift = try c.window(.shift)
+        shift = try c.decodeIfPresent(ShiftValue.self, forKey: .shift)?.shift
         days = try c.decodeIfPresent([String].self, forKey: .days)
         breaks = try c.decodeIfPresent([BreakFile].self, forKey: .breaks) ?? []
     }

@@ -132,15 +132,12 @@ extension ScenarioLoader {
                     days.insert(day)
                 }
             }
-            var shift: DailyWindow? = nil
-            if let given = group.shift {
-                guard let window = given else { throw FieldError(path: base + [.key("shift")], "a shift is a time window such as 08:00-16:00") }
-                shift = window
-            }
+            let name = group.name ?? "group \(index + 1)"
+            try checkBreaks(group.breaks.map(\.rule), group: name, count: group.count, shift: group.shift, path: base + [.key("breaks")])
             groups.append(AgentGroup(
-                name: group.name ?? "group \(index + 1)", count: group.count,
+                name: name, count: group.count,
                 department: try department(group.department, base + [.key("department")]),
-                skills: levels, capacity: capacity, shift: shift, days: days, breaks: group.breaks.map(\.rule)))
+                skills: levels, capacity: capacity, shift: group.shift, days: days, breaks: group.breaks.map(\.rule)))
         }
         let roster: Roster
         do { roster = try Roster(groups: groups.map { ($0.name, $0.count) }) } catch {
@@ -254,6 +251,35 @@ extension ScenarioLoader {
             name: file.name ?? "scenario", summary: file.description ?? "", variant: nil, center: center,
             agentGroups: groups, roster: roster, demand: streams, handling: handling, patience: patience, hours: hours, notices: notices,
             costs: costs, qaSampleRate: file.qa?.sampleRate ?? 0, run: run, variants: [], sourceHash: "")
+    }
+
+    /// Refuses breaks of one agent that overlap: the end of the first would end the second.
+    /// Breaks are compared as each member takes them (with the stagger), against the group's
+    /// shift when it has one (a break before the shift's start then falls on the next day).
+    static func checkBreaks(_ rules: [BreakRule], group: String, count: Int, shift: Shift?, path: FieldPath) throws(FieldError) {
+        guard rules.count > 1 else { return }
+        let window = shift ?? Shift(start: 0, length: 86_400)
+        func span(_ rule: BreakRule, _ member: Int) -> (start: Seconds, end: Seconds) {
+            rule.span(member: member, of: count, in: window)
+                ?? (rule.at + Double(member) * rule.stagger / Double(max(1, count)), rule.at + Double(member) * rule.stagger / Double(max(1, count)) + rule.length)
+        }
+        func clock(_ seconds: Seconds) -> String {
+            let minutes = Int((seconds.truncatingRemainder(dividingBy: 86_400) / 60).rounded())
+            return String(format2: minutes / 60 % 24) + ":" + String(format2: minutes % 60)
+        }
+        for member in 0..<max(1, count) {
+            for later in 1..<rules.count {
+                let b = span(rules[later], member)
+                for earlier in 0..<later {
+                    let a = span(rules[earlier], member)
+                    guard a.start < b.end && b.start < a.end else { continue }
+                    let agent = Roster.agentName(group: group, member: member, of: count)
+                    throw FieldError(path: path + [.index(later)],
+                                     "in group '\(group)', agent \(agent)'s break \(clock(b.start))–\(clock(b.end)) overlaps its break "
+                                     + "\(clock(a.start))–\(clock(a.end)) (breaks[\(earlier)]); an agent's breaks must not overlap")
+                }
+            }
+        }
     }
 
     static func suggestion(_ name: String, _ known: [String]) -> String {

@@ -66,6 +66,7 @@ public enum ScenarioLoader {
                 scenario.variant = variantName
                 scenario.variants = variantNames
                 scenario.sourceHash = hash
+                scenario.sourceText = text
                 return scenario
             } catch {
                 throw ScenarioError(path: error.path, line: line(of: error.path, in: node), message: error.message)

@@ -201,3 +201,27 @@ enum Bounds {
         return String(format: "%.4g", value)
     }
 }
+
+/// A shift: `08:00-16:00`, or past midnight `22:00-06:00` (ends the next day), or `24h`.
+struct ShiftValue: Decodable {
+    var shift: Shift
+    init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self).trimmingCharacters(in: .whitespaces)
+        if ["24h", "always", "00:00-24:00"].contains(text.lowercased()) {
+            shift = Shift(start: 0, length: 86_400)
+            return
+        }
+        let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 else { throw decoder.fail("'\(text)' is not a shift (write 08:00-16:00, or 22:00-06:00 for one past midnight)") }
+        do {
+            let start = try Quantities.clock(parts[0])
+            var end = try Quantities.clock(parts[1])
+            guard start < 86_400 else { throw decoder.fail("a shift starts before 24:00") }
+            if end <= start { end += 86_400 }  // past midnight
+            guard end - start < 86_400 || (start == 0 && end == 86_400) else { throw decoder.fail("the shift '\(text)' has no length") }
+            shift = Shift(start: start, length: end - start)
+        } catch let error as Quantities.Invalid {
+            throw decoder.fail(error.description)
+        }
+    }
+}

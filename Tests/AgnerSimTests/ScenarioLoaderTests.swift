@@ -153,3 +153,29 @@ struct ScenarioLoaderTests {
         #expect(throws: ScenarioError.self) { try ScenarioLoader.load(path: "/nonexistent/scenario.yaml") }
     }
 }
+
+extension ScenarioLoaderTests {
+    @Test("overlapping breaks of one agent are refused, naming the group and the agent")
+    func overlappingBreaks() {
+        let yaml = """
+            agents:
+              - {name: sales, count: 4, shift: "08:00-16:00", breaks: [{at: "12:00", length: 30min}, {at: "12:15", length: 15min}]}
+            demand: [{rate: 1/min}]
+            """
+        #expect(Self.error(yaml) == "agents[0].breaks[1]: in group 'sales', agent sales-1's break 12:15–12:30 overlaps its break 12:00–12:30 (breaks[0]); an agent's breaks must not overlap (line 2)")
+    }
+
+    @Test("breaks that a stagger keeps apart are accepted, and a shift may run past midnight")
+    func staggeredBreaksAndOvernightShift() throws {
+        let scenario = try ScenarioLoader.load(yaml: """
+            agents:
+              - {name: night, count: 2, shift: "22:00-06:00", breaks: [{at: "00:00", length: 15min}, {at: "03:00", length: 15min}]}
+            demand: [{rate: 1/min}]
+            """)
+        let shift = try #require(scenario.agentGroups[0].shift)
+        #expect(shift.start == 22 * 3600 && shift.length == 8 * 3600)
+        let span = try #require(scenario.agentGroups[0].breaks[0].span(member: 0, of: 2, in: shift))
+        #expect(span.start == 86_400.0)  // midnight after the shift began
+        #expect(span.end == 86_400.0 + 900)
+    }
+}

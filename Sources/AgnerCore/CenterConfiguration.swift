@@ -79,16 +79,26 @@ public struct CenterConfiguration: Sendable, Equatable {
                 throw .unknownDepartment(topic: topic.name, department: topic.owningDepartment.index)
             }
         }
+        try Self.checkCount(departments.count, DomainLimits.departments, kind: "departments")
+        try Self.checkCount(skills.count, DomainLimits.skills, kind: "skills")
+        try Self.checkCount(topics.count, DomainLimits.topics, kind: "topics")
+        for topic in topics {
+            for channel in Channel.allCases {
+                if let target = topic.answerTargets[channel], !DomainLimits.answerTarget.contains(target) {
+                    throw .invalidSetting("topic \(topic.name), channel \(channel): the answer target \(target) s is outside \(DomainLimits.answerTarget.lowerBound)–\(DomainLimits.answerTarget.upperBound) s")
+                }
+            }
+        }
         for channel in Channel.allCases {
             let settings = channels[channel]
-            guard settings.answerTarget > 0 else {
-                throw .invalidSetting("channel \(channel): the answer target must be positive")
+            guard DomainLimits.answerTarget.contains(settings.answerTarget) else {
+                throw .invalidSetting("channel \(channel): the answer target \(settings.answerTarget) s is outside \(DomainLimits.answerTarget.lowerBound)–\(DomainLimits.answerTarget.upperBound) s")
             }
             guard (0...1).contains(settings.serviceLevelGoal) else {
                 throw .invalidSetting("channel \(channel): the service-level goal must be between 0 and 1")
             }
-            guard settings.wrapUp >= 0 else {
-                throw .invalidSetting("channel \(channel): wrap-up cannot be negative")
+            guard DomainLimits.wrapUp.contains(settings.wrapUp) else {
+                throw .invalidSetting("channel \(channel): wrap-up \(settings.wrapUp) s is outside 0–\(DomainLimits.wrapUp.upperBound) s")
             }
             guard RoutingTier.range.contains(settings.routingTier) else {
                 throw .invalidSetting("channel \(channel): the routing tier (priority) \(settings.routingTier) is outside \(RoutingTier.range.lowerBound)–\(RoutingTier.range.upperBound)")
@@ -97,11 +107,21 @@ public struct CenterConfiguration: Sendable, Equatable {
                 throw .invalidSetting("channel \(channel): the reserve for higher tiers \(settings.higherTierReserve) is outside \(RoutingTier.reserveRange.lowerBound)–\(RoutingTier.reserveRange.upperBound)")
             }
         }
-        if let offerTimeout, offerTimeout <= 0 {
-            throw .invalidSetting("the offer timeout must be positive")
+        if let offerTimeout, !DomainLimits.offerTimeout.contains(offerTimeout) {
+            throw .invalidSetting("the offer timeout \(offerTimeout) s is outside \(DomainLimits.offerTimeout.lowerBound)–\(DomainLimits.offerTimeout.upperBound) s")
+        }
+        for headStart in [segmentHeadStart.wholesale, segmentHeadStart.regular, segmentHeadStart.new, priorityHeadStart]
+        where !DomainLimits.headStart.contains(headStart) {
+            throw .invalidSetting("a head start of \(headStart) s is outside 0–\(DomainLimits.headStart.upperBound) s")
         }
         guard breachWarningAt > 0 && breachWarningAt < 1 else {
             throw .invalidSetting("the breach warning must come between 0 and 1 × the answer target")
+        }
+    }
+
+    private static func checkCount(_ count: Int, _ range: ClosedRange<Int>, kind: String) throws(ConfigurationError) {
+        guard range.contains(count) else {
+            throw .invalidSetting("\(count) \(kind) is outside \(range.lowerBound)–\(range.upperBound)")
         }
     }
 

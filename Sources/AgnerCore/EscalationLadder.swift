@@ -63,11 +63,11 @@ public struct EscalationLadder: Sendable, Equatable {
             guard step.widens(previous) else {
                 throw .invalidLadder("step \(index) narrows the pool of step \(index - 1); each step must keep every agent the step before allowed")
             }
-            if case let .required(level) = step.skills, !(1...5).contains(level) {
+            if case let .required(level) = step.skills, !DomainLimits.proficiency.contains(level) {
                 throw .invalidLadder("step \(index): proficiency \(level) is outside 1–5")
             }
         }
-        if case let .required(level) = first.skills, !(1...5).contains(level) {
+        if case let .required(level) = first.skills, !DomainLimits.proficiency.contains(level) {
             throw .invalidLadder("step 0: proficiency \(level) is outside 1–5")
         }
         self.steps = steps

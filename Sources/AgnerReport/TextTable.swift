@@ -65,4 +65,56 @@ public enum Format {
         guard value.isFinite else { return "—" }
         return value == value.rounded() ? String(Int(value)) : fixed(value, 1)
     }
+
+    /// A wait or a time in the unit that reads best: `17.2 s`, `12.5 min`, `4 h 21 min`.
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return seconds.isNaN ? "—" : "∞" }
+        if seconds < 100 { return fixed(seconds, 1) + " s" }
+        if seconds < 3600 { return fixed(seconds / 60, 1) + " min" }
+        let minutes = Int((seconds / 60).rounded())
+        return "\(minutes / 60) h \(minutes % 60) min"
+    }
+
+    /// A half-width in the unit `duration(_:)` chose for `mean`: `0.8 s`, `0.4 min`, `12 min`.
+    public static func durationHalfWidth(_ halfWidth: Double, mean: Double) -> String {
+        if mean < 100 { return fixed(halfWidth, 1) + " s" }
+        if mean < 3600 { return fixed(halfWidth / 60, 1) + " min" }
+        return fixed(halfWidth / 60, 0) + " min"
+    }
+
+    /// A whole and its parts, rounded so that the shown parts add up to the shown whole
+    /// (largest remainders get the last units): with means over replications, rounding each
+    /// on its own could show 220 = 187 + 33 for 220.4 = 187.4 + 33.0. `digits` is 0 or 1;
+    /// nil: one decimal unless every value is whole.
+    public static func partsAddingUp(_ whole: Double, _ parts: [Double], digits: Int? = nil) -> (whole: String, parts: [String]) {
+        guard whole.isFinite, parts.allSatisfy(\.isFinite) else { return (count(whole), parts.map(count)) }
+        let digits = digits ?? (([whole] + parts).allSatisfy { abs($0 - $0.rounded()) < 1e-9 } ? 0 : 1)
+        let scale = digits == 0 ? 1.0 : 10.0
+        let target = Int((whole * scale).rounded())
+        var units = parts.map { Int(($0 * scale).rounded(.down)) }
+        var left = target - units.reduce(0, +)
+        let order = parts.indices.sorted { a, b in
+            let ra = parts[a] * scale - Double(units[a]), rb = parts[b] * scale - Double(units[b])
+            return ra != rb ? ra > rb : a < b
+        }
+        var index = 0
+        while left > 0 && !order.isEmpty {
+            units[order[index % order.count]] += 1
+            left -= 1
+            index += 1
+        }
+        func show(_ units: Int) -> String { digits == 0 ? grouped(units) : grouped(units / 10) + "." + String(abs(units) % 10) }
+        return (show(target), units.map(show))
+    }
+
+    /// A whole number with thousands separators: 16,302.
+    public static func grouped(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+            out.append(character)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
 }

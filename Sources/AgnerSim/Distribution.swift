@@ -38,13 +38,26 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
 
         let kind: Kind
 
+        /// One value. Every draw takes exactly two numbers from `rng`, whatever the
+        /// distribution, so a stream stays in step with its customers when a variant changes
+        /// the distribution (common random numbers).
         @inline(__always)
         public func draw(_ rng: inout Xoshiro256) -> Seconds {
             switch kind {
-            case let .exponential(mean): rng.exponential(mean: mean)
-            case let .lognormal(mu, sigma): exp(mu + sigma * rng.normal())
-            case let .fixed(value): value
-            case let .empirical(values): values[Int(rng.next() % UInt64(values.count))]
+            case let .exponential(mean):
+                let value = rng.exponential(mean: mean)
+                _ = rng.next()
+                return value
+            case let .lognormal(mu, sigma):
+                return exp(mu + sigma * rng.normal())
+            case let .fixed(value):
+                _ = rng.next()
+                _ = rng.next()
+                return value
+            case let .empirical(values):
+                let value = values[Int(rng.next() % UInt64(values.count))]
+                _ = rng.next()
+                return value
             }
         }
     }

@@ -40,14 +40,17 @@ public enum Quantities {
         return Double(hours * 3600 + minutes * 60)
     }
 
-    /// A short human form: 45 s, 5 min, 4 h, 1.5 h.
+    /// A short human form: 45 s, 5 min, 4 h, 1.5 h, 30 d.
     public static func format(duration seconds: Seconds) -> String {
+        guard seconds.isFinite && abs(seconds) < 1e12 else { return "\(seconds) s" }
+        if seconds >= 2 * 86_400 && seconds.truncatingRemainder(dividingBy: 43_200) == 0 { return "\(trim(seconds / 86_400)) d" }
         if seconds >= 3600 && seconds.truncatingRemainder(dividingBy: 1800) == 0 { return "\(trim(seconds / 3600)) h" }
         if seconds >= 120 && seconds.truncatingRemainder(dividingBy: 30) == 0 { return "\(trim(seconds / 60)) min" }
         return "\(trim(seconds)) s"
     }
 
     static func trim(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+        if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
+        return abs(value) >= 0.1 ? String(format: "%.1f", value) : String(format: "%g", value)
     }
 }

@@ -17,9 +17,12 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
         s0 = next(); s1 = next(); s2 = next(); s3 = next()
     }
 
-    /// One independent stream per (seed, replication, purpose).
-    public init(seed: UInt64, replication: Int, purpose: RandomPurpose) {
-        self.init(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(replication) &* 0xD1B5_4A32_D192_ED03 &+ UInt64(purpose.rawValue) &* 0x8CB9_2BA7_2F3D_8DD7)
+    /// One independent stream per (seed, replication, purpose, demand stream). `stream` names
+    /// the demand stream by what it is (`RandomPurpose.streamKey`), not by its place in the
+    /// file, so a variant that adds, removes or reorders streams leaves the others' numbers alone.
+    public init(seed: UInt64, replication: Int, purpose: RandomPurpose, stream: UInt64 = 0) {
+        self.init(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(replication) &* 0xD1B5_4A32_D192_ED03
+                  &+ UInt64(purpose.rawValue) &* 0x8CB9_2BA7_2F3D_8DD7 &+ stream &* 0xA24B_AED4_963E_E407)
     }
 
     @inline(__always)
@@ -60,12 +63,32 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     }
 }
 
-/// What a random stream is used for: one stream each, so changing one part of a scenario
-/// does not shift the random numbers of the others.
-public enum RandomPurpose: Int, Sendable {
+/// What a random stream is used for. Every demand stream has one generator per purpose, so
+/// changing one part of a scenario does not shift the random numbers of the others (common
+/// random numbers): a notice that deflects repair-status calls draws from the repair-status
+/// stream's own `deflection` generator, never from anyone's arrivals.
+public enum RandomPurpose: Int, Sendable, CaseIterable {
+    /// Times between arrivals.
     case arrivals = 1
+    /// Handle times, one per would-be contact, drawn when it arrives.
     case handleTimes = 2
+    /// Patience, one per would-be contact, drawn when it arrives.
     case patience = 3
+    /// Whether a handled contact is drawn for quality review.
     case sampling = 4
-    case routing = 5
+    /// The customer's segment.
+    case segment = 6
+    /// Whether a proactive notice answers the would-be contact.
+    case deflection = 7
+
+    /// A demand stream's identity for seeding: FNV-1a of `channel/topic`, and the stream's
+    /// occurrence among streams of the same channel and topic.
+    public static func streamKey(channel: String, topic: String, occurrence: Int) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(channel)/\(topic)#\(occurrence)".utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
 }

@@ -2,21 +2,21 @@ import AgnerCore
 
 extension Replication {
     mutating func addAgents() {
-        var number = 0
-        for group in scenario.agentGroups {
-            for _ in 0..<group.count {
-                let profile = AgentProfile(id: AgentID(UInt64(number)), department: group.department,
-                                           skills: group.skills, capacity: group.capacity)
-                agentProfiles.append(profile)
-                agentStaffed.append(false)
-                agentStaffedSince.append(0)
-                apply(.addAgent(profile))
-                number += 1
-            }
+        for (number, member) in scenario.roster.members.enumerated() {
+            let group = scenario.agentGroups[member.group]
+            let profile = AgentProfile(id: AgentID(UInt64(number)), department: group.department,
+                                       skills: group.skills, capacity: group.capacity)
+            agentProfiles.append(profile)
+            agentStaffed.append(false)
+            agentStaffedSince.append(0)
+            agentHeld.append(0)
+            agentOccupiedSince.append(0)
+            apply(.addAgent(profile))
         }
     }
 
-    /// Schedules the day's opening hours, shifts and breaks.
+    /// Schedules the day's opening hours, shifts and breaks. A shift past midnight ends the
+    /// next day; its breaks may fall after midnight too.
     mutating func startDay(_ day: Int) {
         let dayStart = Double(day) * 86_400
         let weekday = Weekday(rawValue: (scenario.run.startDay.rawValue + day) % 7)!
@@ -32,20 +32,18 @@ extension Replication {
         } else {
             setChannels(open: false)
         }
-        guard open != nil else { return }  // nobody works on a closed day
         var number = 0
         for group in scenario.agentGroups {
             defer { number += group.count }
-            guard group.days.contains(weekday), let shift = group.shift ?? open else { continue }
+            guard let shift = scenario.shift(of: group, day: day) else { continue }
             for member in 0..<group.count {
                 let agent = UInt64(number + member)
                 push(dayStart + shift.start, .shiftStart, agent)
                 push(dayStart + shift.end, .shiftEnd, agent)
                 for rule in group.breaks {
-                    let start = rule.at + Double(member) * rule.stagger / Double(max(1, group.count))
-                    guard start >= shift.start, start + rule.length <= shift.end else { continue }
-                    push(dayStart + start, .breakStart, agent)
-                    push(dayStart + start + rule.length, .breakEnd, agent)
+                    guard let span = rule.span(member: member, of: group.count, in: shift) else { continue }
+                    push(dayStart + span.start, .breakStart, agent)
+                    push(dayStart + span.end, .breakEnd, agent)
                 }
                 result.agentCost += shiftCost(dayStart + shift.start, dayStart + shift.end, dayStart: dayStart)
             }
@@ -56,41 +54,68 @@ extension Replication {
         for channel in Channel.allCases { apply(.setChannelOpen(channel, open)) }
     }
 
-    /// The cost of one shift after the warm-up, with the premium for time outside standard hours.
+    /// The cost of one shift after the warm-up, with the premium for time outside standard
+    /// hours (of the day the shift starts and, past midnight, of the next).
     func shiftCost(_ start: Seconds, _ stop: Seconds, dayStart: Seconds) -> Double {
         let from = max(start, warmup)
         let to = min(stop, end)
         guard to > from else { return 0 }
         let standard = scenario.costs.standardHours
-        let inside = max(0, min(to, dayStart + standard.end) - max(from, dayStart + standard.start))
+        var inside = 0.0
+        for day in [dayStart, dayStart + 86_400] {
+            inside += max(0, min(to, day + standard.end) - max(from, day + standard.start))
+        }
         let outside = (to - from) - inside
         let hourly = scenario.costs.agentHour / 3600
         return hourly * (inside + outside * (1 + scenario.costs.extendedHoursPremium))
     }
 
+    /// Presence and load of one agent changed: keeps the staffed and occupied counts, the slots
+    /// offered, and the agent's own staffed and occupied time. An agent is occupied while
+    /// staffed and holding at least one contact (handling or wrap-up).
     mutating func agentChanged(_ agent: Int, state: AgentState) {
         let staffed = state != .offline && state != .onBreak
         guard staffed != agentStaffed[agent] else { return }
         integrateWorkload()
+        let wasOccupied = agentStaffed[agent] && agentHeld[agent] > 0
         agentStaffed[agent] = staffed
+        let capacity = agentProfiles[agent].capacity
         if staffed {
             staffedAgents += 1
             agentStaffedSince[agent] = now
+            for channel in Channel.allCases { offeredSlots[channel] += Double(capacity[channel]) }
         } else {
             staffedAgents -= 1
             result.agents[agent].workload.staffed += max(0, now - max(agentStaffedSince[agent], warmup))
+            for channel in Channel.allCases { offeredSlots[channel] -= Double(capacity[channel]) }
+        }
+        occupancyChanged(agent, was: wasOccupied)
+    }
+
+    /// After a change of an agent's presence or held contacts: keeps the occupied count and the
+    /// agent's occupied time. Call after `integrateWorkload()`.
+    @inline(__always)
+    mutating func occupancyChanged(_ agent: Int, was: Bool) {
+        let isOccupied = agentStaffed[agent] && agentHeld[agent] > 0
+        guard isOccupied != was else { return }
+        if isOccupied {
+            occupiedAgents += 1
+            agentOccupiedSince[agent] = now
+        } else {
+            occupiedAgents -= 1
+            result.agents[agent].workload.occupied += max(0, now - max(agentOccupiedSince[agent], warmup))
         }
     }
 
-    /// Moves the clock. Staffed and busy agent-seconds are step functions, integrated only when
-    /// they change (`integrateWorkload`), not at every event.
+    /// Moves the clock. Staffed, occupied and slot counts are step functions, integrated only
+    /// when they change (`integrateWorkload`), not at every event.
     @inline(__always)
     mutating func advanceClock(to time: Seconds) {
         now = time
     }
 
-    /// Adds staffed and busy agent-seconds since the last change to the intervals they fall in.
-    /// Call before changing `staffedAgents` or `busyLoad`, and at the end.
+    /// Adds staffed, occupied and slot time since the last change to the intervals it falls
+    /// in. Call before changing any of the counts, and at the end.
     mutating func integrateWorkload() {
         var from = max(integratedUntil, warmup)
         let to = min(now, end)
@@ -100,7 +125,11 @@ extension Replication {
             let span = boundary - from
             if interval < result.intervalWorkload.count {
                 result.intervalWorkload[interval].staffed += span * Double(staffedAgents)
-                result.intervalWorkload[interval].busy += span * busyLoad
+                result.intervalWorkload[interval].occupied += span * Double(occupiedAgents)
+                for channel in Channel.allCases {
+                    result.intervalWorkload[interval].slotsOffered[channel] += span * offeredSlots[channel]
+                    result.intervalWorkload[interval].slotsUsed[channel] += span * usedSlots[channel]
+                }
             }
             from = boundary
         }
@@ -109,9 +138,29 @@ extension Replication {
 
     mutating func finish() {
         integrateWorkload()
+        // Contacts still open at the end: counted once, as open; agents' time up to the end.
+        for slot in contacts.indices where contacts[slot].live {
+            let info = contacts[slot]
+            if info.counted && !info.connected {
+                tally(stream: Int(info.stream), segment: info.segment, interval: info.interval) { $0.openAtEnd += 1 }
+            }
+            if info.connected && info.agent >= 0 {
+                let channel = streamChannel[Int(info.stream)]
+                result.agents[Int(info.agent)].workload.slotsUsed[channel] += max(0, end - max(info.connectedAt, warmup))
+            }
+        }
         aggregateCells()
-        for agent in agentStaffed.indices where agentStaffed[agent] {
-            result.agents[agent].workload.staffed += max(0, end - max(agentStaffedSince[agent], warmup))
+        for agent in agentStaffed.indices {
+            if agentStaffed[agent] {
+                result.agents[agent].workload.staffed += max(0, end - max(agentStaffedSince[agent], warmup))
+                if agentHeld[agent] > 0 {
+                    result.agents[agent].workload.occupied += max(0, end - max(agentOccupiedSince[agent], warmup))
+                }
+            }
+            let staffed = result.agents[agent].workload.staffed
+            for channel in Channel.allCases {
+                result.agents[agent].workload.slotsOffered[channel] = staffed * Double(agentProfiles[agent].capacity[channel])
+            }
         }
         for workload in result.intervalWorkload { result.workload.add(workload) }
         for notice in scenario.notices {

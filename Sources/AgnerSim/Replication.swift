@@ -19,10 +19,8 @@ struct Replication {
     var sequence: UInt64 = 0
     var now: Seconds = 0
 
-    var arrivalsRandom: Xoshiro256
-    var handleRandom: Xoshiro256
-    var patienceRandom: Xoshiro256
-    var samplingRandom: Xoshiro256
+    /// Per demand stream, one generator per purpose (common random numbers: see `RandomPurpose`).
+    var random: [StreamRandom]
 
     // Per stream
     let handleSamplers: [Distribution.Sampler]
@@ -34,15 +32,24 @@ struct Replication {
     var agentProfiles: [AgentProfile] = []
     var agentStaffed: [Bool] = []
     var agentStaffedSince: [Seconds] = []
+    /// Contacts each agent holds (handling or wrap-up).
+    var agentHeld: [Int32] = []
+    var agentOccupiedSince: [Seconds] = []
 
     // Contacts in flight: a slab, the slot in the low 32 bits of the contact id.
     var contacts: [ContactInfo] = []
     var freeSlots: [UInt32] = []
     var generation: UInt32 = 0
+    var openContacts = 0
+    var openContactsLimit = ScenarioLimits.openContacts
+    /// Set when more contacts were open at once than `ScenarioLimits.openContacts`.
+    var overloadedAt: Seconds? = nil
 
-    // Occupancy integration
+    // Workload integration: step functions of time.
     var staffedAgents = 0
-    var busyLoad = 0.0
+    var occupiedAgents = 0
+    var offeredSlots = PerChannel<Double>(repeating: 0)
+    var usedSlots = PerChannel<Double>(repeating: 0)
     var integratedUntil: Seconds = 0
 
     var result: ReplicationResult
@@ -66,6 +73,26 @@ struct Replication {
     let ringTime: Seconds
     let qaSampleRate: Double
     let startWeekday: Int
+    let departmentCount: Int
+
+    /// The generators of one demand stream.
+    struct StreamRandom {
+        var arrivals: Xoshiro256
+        var segment: Xoshiro256
+        var deflection: Xoshiro256
+        var handleTimes: Xoshiro256
+        var patience: Xoshiro256
+        var sampling: Xoshiro256
+
+        init(seed: UInt64, replication: Int, stream key: UInt64) {
+            arrivals = Xoshiro256(seed: seed, replication: replication, purpose: .arrivals, stream: key)
+            segment = Xoshiro256(seed: seed, replication: replication, purpose: .segment, stream: key)
+            deflection = Xoshiro256(seed: seed, replication: replication, purpose: .deflection, stream: key)
+            handleTimes = Xoshiro256(seed: seed, replication: replication, purpose: .handleTimes, stream: key)
+            patience = Xoshiro256(seed: seed, replication: replication, purpose: .patience, stream: key)
+            sampling = Xoshiro256(seed: seed, replication: replication, purpose: .sampling, stream: key)
+        }
+    }
 
     struct ContactInfo {
         var stream: Int32 = 0
@@ -74,13 +101,19 @@ struct Replication {
         var interval: Int32 = 0
         var counted = false
         var agent: Int32 = -1
-        var weight: Double = 0
+        /// Handle time, drawn when the contact arrived.
+        var handleTime: Seconds = 0
+        var connectedAt: Seconds = 0
         var generation: UInt32 = 0
         var live = false
         /// Waited in line at some point (not offered on arrival).
         var queued = false
         var connected = false
         var callback = false
+        /// Drawn for quality review if handled (drawn when the contact arrived).
+        var sampled = false
+        /// The escalation step at which the contact was offered.
+        var step: UInt8 = 0
         /// The agent whose offer rings (with ring time).
         var ringingAgent: UInt64 = 0
     }
@@ -124,10 +157,15 @@ struct Replication {
         configuration.acceptsOffersAtOnce = scenario.run.ringTime == 0
         engine = RoutingEngine(configuration: configuration)
         let seed = scenario.run.seed
-        arrivalsRandom = Xoshiro256(seed: seed, replication: index, purpose: .arrivals)
-        handleRandom = Xoshiro256(seed: seed, replication: index, purpose: .handleTimes)
-        patienceRandom = Xoshiro256(seed: seed, replication: index, purpose: .patience)
-        samplingRandom = Xoshiro256(seed: seed, replication: index, purpose: .sampling)
+        var occurrences: [String: Int] = [:]
+        random = scenario.demand.map { stream in
+            let topic = scenario.center.topics[stream.topic.index].name
+            let identity = "\(stream.channel.name)/\(topic)"
+            let occurrence = occurrences[identity, default: 0]
+            occurrences[identity] = occurrence + 1
+            return StreamRandom(seed: seed, replication: index,
+                                stream: RandomPurpose.streamKey(channel: stream.channel.name, topic: topic, occurrence: occurrence))
+        }
         handleSamplers = scenario.demand.map { scenario.handling.distribution(channel: $0.channel, topic: $0.topic).sampler }
         patienceSamplers = scenario.demand.map { stream in
             PerSegment(wholesale: scenario.patience.distribution(channel: stream.channel, segment: .wholesale)?.sampler,
@@ -154,10 +192,12 @@ struct Replication {
         intervalLength = scenario.run.interval
         warmup = scenario.run.warmup
         end = scenario.run.duration
-        let agentCount = scenario.agentGroups.reduce(0) { $0 + $1.count }
+        departmentCount = scenario.center.departments.count
+        let ladderSteps = scenario.center.topics.indices.map { scenario.center.ladder(for: TopicID($0)).steps.count }.max() ?? 1
         streamCells = Array(repeating: Tally(), count: scenario.demand.count * Segment.allCases.count)
-        result = ReplicationResult(topics: scenario.center.topics.count, departments: scenario.center.departments.count,
-                                   intervals: scenario.run.days * scenario.run.intervalsPerDay, agents: agentCount)
+        result = ReplicationResult(index: index, topics: scenario.center.topics.count, departments: departmentCount,
+                                   intervals: scenario.run.days * scenario.run.intervalsPerDay,
+                                   agents: scenario.roster.members.count, ladderSteps: ladderSteps)
         events.reserveCapacity(64)
     }
 
@@ -169,7 +209,7 @@ struct Replication {
         currentRate = Array(repeating: 0, count: scenario.demand.count)
         for (stream, _) in scenario.demand.enumerated() { scheduleNextArrival(stream: stream, after: 0) }
         for day in 0..<scenario.run.days { push(Double(day) * 86_400, .dayStart, UInt64(day)) }
-        while true {
+        while overloadedAt == nil {
             let nextPending = queue.min?.time ?? .infinity
             let nextArrival = arrivals.min?.time ?? .infinity
             let next = min(nextPending, nextArrival)
@@ -253,7 +293,7 @@ struct Replication {
             let boundary = rateUntil[stream]
             let rate = currentRate[stream]
             if rate > 0 {
-                let next = time + arrivalsRandom.exponential(mean: 1 / rate)
+                let next = time + random[stream].arrivals.exponential(mean: 1 / rate)
                 if next < boundary {
                     arrivals.insert(NextArrival(time: next, stream: stream))
                     return
@@ -263,21 +303,40 @@ struct Replication {
         }
     }
 
+    /// A would-be contact of `stream` arrives. Everything random about the customer is drawn
+    /// here, from the stream's own generators, whether or not the contact reaches the center:
+    /// segment, deflection, handle time, patience and QA sampling stay tied to the customer.
     mutating func arrive(stream: Int) {
         scheduleNextArrival(stream: stream, after: now)
         let counted = now >= warmup
         let interval = Int32(min(result.intervals.count / 4 - 1, Int(now / intervalLength)))
-        let u = arrivalsRandom.unitOpen()
+        let u = random[stream].segment.unitOpen()
         let (wholesale, regular) = segmentThresholds[stream]
         let segment: Segment = u <= wholesale ? .wholesale : (u <= regular ? .regular : .new)
+        let deflected = random[stream].deflection.unitOpen() <= deflection[stream] && deflection[stream] > 0
+        let handle = handleSamplers[stream].draw(&random[stream].handleTimes)
+        let patience: Seconds
+        if let sampler = patienceSamplers[stream][segment] {
+            patience = sampler.draw(&random[stream].patience)
+        } else {
+            // Nobody abandons here; still take the two numbers a draw takes, to stay in step.
+            _ = random[stream].patience.next()
+            _ = random[stream].patience.next()
+            patience = .infinity
+        }
+        let sampled = qaSampleRate > 0 && random[stream].sampling.unitOpen() <= qaSampleRate
         if deflection[stream] > 0 {
             if counted { tally(stream: stream, segment: segment, interval: interval) { $0.noticesSent += 1 } }
-            if arrivalsRandom.chance(deflection[stream]) {
+            if deflected {
                 if counted { tally(stream: stream, segment: segment, interval: interval) { $0.deflected += 1 } }
                 return
             }
         }
         result.contactsSimulated += 1
+        if openContacts >= openContactsLimit {
+            overloadedAt = now
+            return
+        }
         let slot = allocateSlot()
         contacts[Int(slot)].stream = Int32(stream)
         contacts[Int(slot)].segment = segment
@@ -285,9 +344,12 @@ struct Replication {
         contacts[Int(slot)].interval = interval
         contacts[Int(slot)].counted = counted
         contacts[Int(slot)].agent = -1
+        contacts[Int(slot)].handleTime = handle
+        contacts[Int(slot)].sampled = sampled
         contacts[Int(slot)].queued = false
         contacts[Int(slot)].connected = false
         contacts[Int(slot)].callback = false
+        contacts[Int(slot)].step = 0
         let id = ContactID(UInt64(contacts[Int(slot)].generation) << 32 | UInt64(slot))
         apply(.arrive(ContactArrival(id: id, channel: streamChannel[stream], topic: TopicID(streamTopic[stream]), segment: segment)))
         guard isCurrent(id) else { return }  // closed: not kept
@@ -295,8 +357,8 @@ struct Replication {
         if counted { tally(stream: stream, segment: segment, interval: interval) { $0.offered += 1 } }
         if !info.connected {
             if counted && info.queued { tally(stream: stream, segment: segment, interval: interval) { $0.waited += 1 } }
-            if !info.callback, let sampler = patienceSamplers[stream][segment] {
-                push(now + sampler.draw(&patienceRandom), .abandon, id.rawValue)
+            if !info.callback, patienceSamplers[stream][segment] != nil {
+                push(now + patience, .abandon, id.rawValue)
             }
         }
     }
@@ -309,7 +371,8 @@ struct Replication {
             let event = events[index]
             index += 1
             switch event {
-            case let .offered(contact, agent, _, _):
+            case let .offered(contact, agent, explanation, _):
+                contacts[Int(slot(of: contact))].step = UInt8(truncatingIfNeeded: explanation.step)
                 // Without ring time the engine connects at once (acceptsOffersAtOnce).
                 if ringTime > 0 {
                     contacts[Int(slot(of: contact))].ringingAgent = agent.rawValue
@@ -345,8 +408,14 @@ struct Replication {
                 releaseSlot(contact)
             case let .wrapUpEnded(contact, _):
                 let info = contacts[Int(slot(of: contact))]
+                let agent = Int(info.agent)
+                let channel = streamChannel[Int(info.stream)]
                 integrateWorkload()
-                busyLoad -= info.weight
+                usedSlots[channel] -= 1
+                result.agents[agent].workload.slotsUsed[channel] += max(0, now - max(info.connectedAt, warmup))
+                let wasOccupied = agentStaffed[agent] && agentHeld[agent] > 0
+                agentHeld[agent] -= 1
+                occupancyChanged(agent, was: wasOccupied)
                 releaseSlot(contact)
             case let .agentState(agent, state):
                 agentChanged(Int(agent.rawValue), state: state)
@@ -360,21 +429,21 @@ struct Replication {
         let slot = Int(slot(of: contact))
         let info = contacts[slot]
         let stream = Int(info.stream)
-        let handle = handleSamplers[stream].draw(&handleRandom)
+        let handle = info.handleTime
         push(now + handle, .complete, contact.rawValue)
         let agentIndex = Int(agent.rawValue)
         let channel = streamChannel[stream]
-        let capacity = agentProfiles[agentIndex].capacity[channel]
-        let weight = channel.isVoice ? 1 : 1 / Double(max(1, capacity))
         contacts[slot].agent = Int32(agentIndex)
-        contacts[slot].weight = weight
         contacts[slot].connected = true
+        contacts[slot].connectedAt = now
         integrateWorkload()
-        busyLoad += weight
-        let wrapUp = self.wrapUp[channel]
+        usedSlots[channel] += 1
+        let wasOccupied = agentStaffed[agentIndex] && agentHeld[agentIndex] > 0
+        agentHeld[agentIndex] += 1
+        occupancyChanged(agentIndex, was: wasOccupied)
         guard info.counted else { return }
         let withinTarget = waited <= definitionTargets[stream]
-        let sampled = qaSampleRate > 0 && samplingRandom.chance(qaSampleRate)
+        let sampled = info.sampled
         tally(stream: stream, segment: info.segment, interval: info.interval) {
             $0.answered += 1
             if withinTarget { $0.answeredWithinTarget += 1 }
@@ -383,9 +452,11 @@ struct Replication {
             $0.handleSum += handle
             if sampled { $0.qaSampled += 1 }
         }
+        let topic = streamTopic[stream]
+        result.answeredByDepartment[topic * departmentCount + agentProfiles[agentIndex].department.index] += 1
+        result.answeredAtStep[topic * result.ladderSteps + min(Int(info.step), result.ladderSteps - 1)] += 1
         result.agents[agentIndex].answered += 1
         result.agents[agentIndex].handleSum += handle
-        result.agents[agentIndex].workload.busy += min(handle + wrapUp, end - now) * weight
         if sampled { result.agents[agentIndex].qaSampled += 1 }
     }
 
@@ -432,12 +503,14 @@ struct Replication {
         }
         contacts[Int(slot)].generation &+= 1
         contacts[Int(slot)].live = true
+        openContacts += 1
         return slot
     }
 
     mutating func releaseSlot(_ contact: ContactID) {
         let slot = slot(of: contact)
         contacts[Int(slot)].live = false
+        openContacts -= 1
         freeSlots.append(slot)
     }
 }

@@ -1,7 +1,10 @@
 import AgnerCore
 
-/// What one replication measured.
-public struct ReplicationResult: Sendable {
+/// What one replication measured: additive counters only, so that results can be stored,
+/// merged across shards and summed in replication order to give the same bytes.
+public struct ReplicationResult: Sendable, Equatable, Codable {
+    /// The replication's number (0-based); its random streams depend on it.
+    public var index: Int
     public var total = Tally()
     public var channels: [Tally] = Array(repeating: Tally(), count: Channel.allCases.count)
     public var topics: [Tally]
@@ -11,22 +14,34 @@ public struct ReplicationResult: Sendable {
     /// By interval of the run and channel: `intervals[interval * 4 + channel]`, attributed to the
     /// interval in which the contact arrived.
     public var intervals: [Tally]
-    /// Staffed and busy time per interval of the run.
+    /// Staffed, occupied and slot time per interval of the run.
     public var intervalWorkload: [Workload]
     public var workload = Workload()
     public var agents: [AgentTally]
+    /// Answered contacts by topic and by the department of the agent who answered:
+    /// `answeredByDepartment[topic * departments + department]`.
+    public var answeredByDepartment: [Int]
+    /// Answered contacts by topic and by the escalation step at which they were offered:
+    /// `answeredAtStep[topic * ladderSteps + step]`.
+    public var answeredAtStep: [Int]
+    /// The most steps of any topic's ladder (the stride of `answeredAtStep`).
+    public var ladderSteps: Int
     /// Contacts simulated (including the warm-up), for speed figures.
     public var contactsSimulated = 0
     /// Agent cost of the schedule, with the extended-hours premium.
     public var agentCost: Double = 0
     public var noticeCost: Double = 0
 
-    init(topics: Int, departments: Int, intervals: Int, agents: Int) {
+    init(index: Int, topics: Int, departments: Int, intervals: Int, agents: Int, ladderSteps: Int) {
+        self.index = index
         self.topics = Array(repeating: Tally(), count: topics)
         self.departments = Array(repeating: Tally(), count: departments)
         self.intervals = Array(repeating: Tally(), count: intervals * Channel.allCases.count)
         self.intervalWorkload = Array(repeating: Workload(), count: intervals)
         self.agents = Array(repeating: AgentTally(), count: agents)
+        self.answeredByDepartment = Array(repeating: 0, count: topics * departments)
+        self.answeredAtStep = Array(repeating: 0, count: topics * ladderSteps)
+        self.ladderSteps = ladderSteps
     }
 
     public var totalCost: Double { agentCost + noticeCost }

@@ -9,6 +9,8 @@ public struct Scenario: Sendable {
     public var variant: String?
     public var center: CenterConfiguration
     public var agentGroups: [AgentGroup]
+    /// Every agent of the groups, with the names the live router uses (`billing-1`).
+    public var roster: Roster
     public var demand: [DemandStream]
     public var handling: HandlingTimes
     public var patience: Patience
@@ -22,6 +24,8 @@ public struct Scenario: Sendable {
     public var variants: [String]
     /// A fingerprint of the file's text (FNV-1a, hex), stored with results.
     public var sourceHash: String
+    /// The file's text, stored with results so that shards can be merged from it.
+    public var sourceText: String = ""
 }
 
 public enum Weekday: Int, CaseIterable, Sendable, Codable {
@@ -50,12 +54,40 @@ public struct DailyWindow: Sendable, Equatable {
     public func contains(_ timeOfDay: Seconds) -> Bool { timeOfDay >= start && timeOfDay < end }
 }
 
+/// A daily working window. It may run past midnight (`22:00-06:00`): it then starts on its
+/// day and ends on the next.
+public struct Shift: Sendable, Equatable {
+    /// Time of day the shift starts, seconds after midnight.
+    public var start: Seconds
+    /// Seconds, more than 0 and less than a day.
+    public var length: Seconds
+
+    public init(start: Seconds, length: Seconds) {
+        self.start = start
+        self.length = length
+    }
+
+    /// Seconds after the midnight the shift started on; past 86,400 for an overnight shift.
+    public var end: Seconds { start + length }
+    public var isOvernight: Bool { end > 86_400 }
+}
+
 public struct BreakRule: Sendable, Equatable {
     /// When the first member of the group goes (time of day).
     public var at: Seconds
     public var length: Seconds
     /// Members start their breaks spread evenly over this window, so the group is never all away.
     public var stagger: Seconds
+
+    /// When member `member` of a group of `count` takes this break, in seconds after the
+    /// midnight the shift started on (a time of day before the shift's start falls on the next
+    /// day, so breaks of an overnight shift work), or nil when the break falls outside the shift.
+    public func span(member: Int, of count: Int, in shift: Shift) -> (start: Seconds, end: Seconds)? {
+        let base = at < shift.start ? at + 86_400 : at
+        let start = base + Double(member) * stagger / Double(max(1, count))
+        guard start >= shift.start, start + length <= shift.end else { return nil }
+        return (start, start + length)
+    }
 }
 
 /// Identical agents: how many, where, what they can do, when they work.
@@ -66,7 +98,7 @@ public struct AgentGroup: Sendable {
     public var skills: [SkillLevel]
     public var capacity: PerChannel<Int>
     /// nil: logged in whenever the center is open.
-    public var shift: DailyWindow?
+    public var shift: Shift?
     public var days: Set<Weekday>
     public var breaks: [BreakRule]
 }
@@ -171,6 +203,17 @@ public struct Costs: Sendable {
     public var extendedHoursPremium: Double
     public var standardHours: DailyWindow
     public var currency: String
+}
+
+extension Scenario {
+    /// The shift group `group` works on day `day` of the run, in seconds after that day's
+    /// midnight, or nil when it does not work that day. Nobody works on a day the center is
+    /// closed; without a shift of its own a group works the day's opening hours.
+    public func shift(of group: AgentGroup, day: Int) -> Shift? {
+        let weekday = Weekday(rawValue: (run.startDay.rawValue + day) % 7)!
+        guard let open = hours.window(weekday: weekday, day: day), group.days.contains(weekday) else { return nil }
+        return group.shift ?? Shift(start: open.start, length: open.length)
+    }
 }
 
 public struct RunSettings: Sendable {

@@ -39,6 +39,8 @@ extension Array where Element == FieldPathComponent {
 /// `agents[2].skills.billing: proficiency 7 is outside 1–5 (line 31)`
 public struct ScenarioError: Error, Sendable, CustomStringConvertible {
     public var file: String?
+    /// The variant whose overlay holds the mistake (the base file was fine).
+    public var variant: String?
     public var path: FieldPath
     public var line: Int?
     public var message: String
@@ -53,6 +55,7 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         var text = path.isEmpty ? message : "\(path.dotted): \(message)"
         if let line { text += " (line \(line))" }
+        if let variant { text = "variant '\(variant)': " + text }
         if let file { text = "\(file): " + text }
         return text
     }

@@ -71,7 +71,7 @@ struct CenterFile: Decodable {
         ladder = try c.decodeIfPresent(LadderFile.self, forKey: .ladder)
         channels = try c.named(.channels, ChannelFile.self)
         headStart = try c.decodeIfPresent(HeadStartFile.self, forKey: .headStart)
-        offerTimeout = try c.duration(.offerTimeout)
+        offerTimeout = try c.duration(.offerTimeout, in: DomainLimits.offerTimeout)
         if let text = try c.decodeIfPresent(String.self, forKey: .missedOffer) {
             guard let rule = MissedOfferRule(rawValue: text) else {
                 throw c.fail(.missedOffer, "unknown rule '\(text)' (known: notResponding, available)")
@@ -119,7 +119,9 @@ struct LadderFile: Decodable {
             }
             let skills: EscalationStep.Skills
             if let level = try? c.decodeIfPresent(Int.self, forKey: .skill) {
-                guard (1...5).contains(level) else { throw c.fail(.skill, "proficiency \(level) is outside 1–5") }
+                guard DomainLimits.proficiency.contains(level) else {
+                    throw c.fail(.skill, "proficiency \(level) is outside \(DomainLimits.proficiency.lowerBound)–\(DomainLimits.proficiency.upperBound)")
+                }
                 skills = .required(minimumProficiency: level)
             } else if let text = try c.decodeIfPresent(String.self, forKey: .skill) {
                 guard text == "any" || text == "none" else { throw c.fail(.skill, "'\(text)' should be a proficiency 1–5, or any (anyone on the channel)") }
@@ -160,10 +162,9 @@ struct ChannelFile: Decodable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        target = try c.duration(.target)
-        if target == 0 { throw c.fail(.target, "the answer target must be more than zero") }
+        target = try c.duration(.target, in: DomainLimits.answerTarget)
         goal = try c.fraction(.goal)
-        wrapUp = try c.duration(.wrapUp)
+        wrapUp = try c.duration(.wrapUp, in: DomainLimits.wrapUp)
         if let text = try c.decodeIfPresent(String.self, forKey: .breach) {
             guard let action = BreachAction(rawValue: text) else { throw c.fail(.breach, "'\(text)' should be keepWaiting or callback") }
             breach = action
@@ -190,10 +191,10 @@ struct HeadStartFile: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable { case wholesale, regular, new, perPriority }
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        wholesale = try c.duration(.wholesale)
-        regular = try c.duration(.regular)
-        new = try c.duration(.new)
-        perPriority = try c.duration(.perPriority)
+        wholesale = try c.duration(.wholesale, in: DomainLimits.headStart)
+        regular = try c.duration(.regular, in: DomainLimits.headStart)
+        new = try c.duration(.new, in: DomainLimits.headStart)
+        perPriority = try c.duration(.perPriority, in: DomainLimits.headStart)
     }
 }
 
@@ -206,8 +207,10 @@ struct BreakFile: Decodable {
         do { at = try Quantities.clock(try c.decode(String.self, forKey: .at)) } catch let error as Quantities.Invalid {
             throw c.fail(.at, error.description)
         }
-        guard let length = try c.duration(.length), length > 0 else { throw c.fail(.length, "a break needs a length, e.g. 15min") }
-        rule = BreakRule(at: at, length: length, stagger: try c.duration(.stagger) ?? 0)
+        guard let length = try c.duration(.length, in: ScenarioLimits.breakLength), length > 0 else {
+            throw c.fail(.length, "a break needs a length, e.g. 15min")
+        }
+        rule = BreakRule(at: at, length: length, stagger: try c.duration(.stagger, in: ScenarioLimits.breakLength) ?? 0)
     }
 }
 
@@ -217,7 +220,7 @@ struct AgentGroupFile: Decodable {
     var department: String?
     var skills: [(name: String, value: Int, path: FieldPath)]?
     var channels: [(name: String, value: Int, path: FieldPath)]?
-    var shift: DailyWindow??
+    var shift: Shift?
     var days: [String]?
     var breaks: [BreakFile]
 
@@ -226,15 +229,14 @@ struct AgentGroupFile: Decodable {
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name)
-        count = try c.decodeIfPresent(Int.self, forKey: .count) ?? 1
-        guard count >= 0 else { throw c.fail(.count, "the count cannot be negative") }
+        count = try c.wholeNumber(.count, in: DomainLimits.agents) ?? 1
         department = try c.decodeIfPresent(String.self, forKey: .department)
         skills = try c.named(.skills, Int.self)
-        for skill in skills ?? [] where !(1...5).contains(skill.value) {
-            throw FieldError(path: skill.path, "proficiency \(skill.value) is outside 1–5")
+        for skill in skills ?? [] where !DomainLimits.proficiency.contains(skill.value) {
+            throw FieldError(path: skill.path, "proficiency \(skill.value) is outside \(DomainLimits.proficiency.lowerBound)–\(DomainLimits.proficiency.upperBound)")
         }
         channels = try c.named(.channels, Int.self)
-        shift = try c.window(.shift)
+        shift = try c.decodeIfPresent(ShiftValue.self, forKey: .shift)?.shift
         days = try c.decodeIfPresent([String].self, forKey: .days)
         breaks = try c.decodeIfPresent([BreakFile].self, forKey: .breaks) ?? []
     }
@@ -248,7 +250,9 @@ enum ProfileFile: Decodable {
 
     init(from decoder: Decoder) throws {
         if let list = try? decoder.singleValueContainer().decode([Double].self) {
-            guard list.allSatisfy({ $0 >= 0 }) else { throw decoder.fail("profile weights cannot be negative") }
+            if let bad = list.first(where: { !ScenarioLimits.profileWeight.contains($0) }) {
+                throw decoder.fail("a profile weight of \(Bounds.outside(bad, ScenarioLimits.profileWeight, unit: .plain))")
+            }
             self = .list(list)
             return
         }
@@ -258,7 +262,9 @@ enum ProfileFile: Decodable {
             let time: Seconds
             do { time = try Quantities.clock(key.stringValue) } catch { throw FieldError(c.codingPath + [key], error.description) }
             let weight = try c.decode(Double.self, forKey: key)
-            guard weight >= 0 else { throw FieldError(c.codingPath + [key], "profile weights cannot be negative") }
+            guard ScenarioLimits.profileWeight.contains(weight) else {
+                throw FieldError(c.codingPath + [key], "a profile weight of \(Bounds.outside(weight, ScenarioLimits.profileWeight, unit: .plain))")
+            }
             steps.append((time, weight))
         }
         self = .steps(steps.sorted { $0.0 < $1.0 })
@@ -285,8 +291,7 @@ struct DemandFile: Decodable {
         }
         self.channel = channel
         topic = try c.decodeIfPresent(String.self, forKey: .topic)
-        daily = try c.decodeIfPresent(Double.self, forKey: .daily)
-        if let daily, daily < 0 { throw c.fail(.daily, "a daily volume cannot be negative") }
+        daily = try c.number(.daily, in: ScenarioLimits.daily)
         profile = try c.decodeIfPresent(ProfileFile.self, forKey: .profile)
         rate = try c.decodeIfPresent(RateValue.self, forKey: .rate)?.perSecond
         if c.contains(.rates) {
@@ -306,7 +311,9 @@ struct DemandFile: Decodable {
         }
         if profile != nil && daily == nil { throw c.fail(.profile, "a profile shapes a daily volume; add daily") }
         weekdays = try c.named(.weekdays, Double.self)
-        for day in weekdays ?? [] where day.value < 0 { throw FieldError(path: day.path, "a weekday factor cannot be negative") }
+        for day in weekdays ?? [] where !ScenarioLimits.weekdayFactor.contains(day.value) {
+            throw FieldError(path: day.path, "a weekday factor of \(Bounds.outside(day.value, ScenarioLimits.weekdayFactor, unit: .plain))")
+        }
         segments = try c.named(.segments, FractionValue.self)
     }
 }
@@ -318,20 +325,30 @@ struct DistributionFile: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable { case distribution, mean, cv, value, values }
 
     init(from decoder: Decoder) throws {
+        func checkedMean(_ mean: Seconds) throws -> Seconds {
+            guard mean > 0 else { throw decoder.fail("a mean must be more than zero") }
+            guard ScenarioLimits.meanDuration.contains(mean) else {
+                throw decoder.fail("a mean of \(Bounds.outside(mean, ScenarioLimits.meanDuration, unit: .duration))")
+            }
+            return mean
+        }
         if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
             if text == "none" { distribution = nil; return }
-            do { distribution = .exponential(mean: try Quantities.duration(text)) } catch { throw decoder.fail(error.description) }
+            let mean: Seconds
+            do { mean = try Quantities.duration(text) } catch { throw decoder.fail(error.description) }
+            distribution = .exponential(mean: try checkedMean(mean))
             return
         }
         if let single = try? decoder.singleValueContainer(), let number = try? single.decode(Double.self) {
-            guard number > 0 else { throw decoder.fail("a mean must be more than zero") }
-            distribution = .exponential(mean: number)
+            distribution = .exponential(mean: try checkedMean(number))
             return
         }
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let kind = try c.decodeIfPresent(String.self, forKey: .distribution) ?? "exponential"
         func mean() throws -> Seconds {
-            guard let mean = try c.duration(.mean), mean > 0 else { throw c.fail(.mean, "\(kind) needs a mean more than zero, e.g. 300s") }
+            guard let mean = try c.duration(.mean, in: ScenarioLimits.meanDuration), mean > 0 else {
+                throw c.fail(.mean, "\(kind) needs a mean more than zero, e.g. 300s")
+            }
             return mean
         }
         switch kind {
@@ -339,16 +356,24 @@ struct DistributionFile: Decodable {
             distribution = .exponential(mean: try mean())
         case "lognormal":
             let m = try mean()
-            guard let cv = try c.decodeIfPresent(Double.self, forKey: .cv), cv > 0 else {
+            guard let cv = try c.number(.cv, in: ScenarioLimits.coefficientOfVariation) else {
                 throw c.fail(.cv, "lognormal needs cv (standard deviation ÷ mean) more than zero, e.g. 0.6")
             }
             distribution = .lognormal(mean: m, cv: cv)
         case "fixed":
-            guard let value = try c.duration(.value) ?? c.duration(.mean) else { throw c.fail(.value, "fixed needs a value, e.g. 300s") }
+            guard let value = try c.duration(.value, in: ScenarioLimits.meanDuration) ?? c.duration(.mean, in: ScenarioLimits.meanDuration) else {
+                throw c.fail(.value, "fixed needs a value, e.g. 300s")
+            }
             distribution = .fixed(value)
         case "empirical":
             let values = try c.decodeIfPresent([DurationValue].self, forKey: .values)?.map(\.seconds) ?? []
             guard !values.isEmpty else { throw c.fail(.values, "empirical needs a list of observed values") }
+            guard ScenarioLimits.empiricalValues.contains(values.count) else {
+                throw c.fail(.values, "\(values.count) observed values is more than \(ScenarioLimits.empiricalValues.upperBound)")
+            }
+            if let bad = values.first(where: { !ScenarioLimits.meanDuration.contains($0) }) {
+                throw c.fail(.values, "an observed value of \(Bounds.outside(bad, ScenarioLimits.meanDuration, unit: .duration))")
+            }
             distribution = .empirical(values)
         case "none":
             distribution = nil
@@ -426,6 +451,9 @@ struct HoursFile: Decodable {
             if let day = holiday.day { holidays.append(day) }
             if let date = holiday.date { closedDates.append(date) }
         }
+        if let bad = holidays.first(where: { $0 >= ScenarioLimits.days.upperBound }) {
+            throw c.fail(.holidays, "day \(bad) is past the longest run (days count from 0 to \(ScenarioLimits.days.upperBound - 1))")
+        }
         timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
         if let timezone, TimeZone(identifier: timezone) == nil {
             throw c.fail(.timezone, "unknown time zone '\(timezone)' (an IANA name such as Europe/Berlin, or UTC)")
@@ -450,8 +478,7 @@ struct NoticeFile: Decodable {
         deflects = share
         medium = try c.decodeIfPresent(String.self, forKey: .medium) ?? "sms"
         guard ["sms", "email"].contains(medium) else { throw c.fail(.medium, "'\(medium)' should be sms or email") }
-        costPerMessage = try c.decodeIfPresent(Double.self, forKey: .costPerMessage) ?? 0
-        guard costPerMessage >= 0 else { throw c.fail(.costPerMessage, "a cost cannot be negative") }
+        costPerMessage = try c.number(.costPerMessage, in: ScenarioLimits.noticeCost) ?? 0
     }
 }
 
@@ -465,8 +492,7 @@ struct CostsFile: Decodable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        agentHour = try c.decodeIfPresent(Double.self, forKey: .agentHour)
-        if let agentHour, agentHour < 0 { throw c.fail(.agentHour, "a cost cannot be negative") }
+        agentHour = try c.number(.agentHour, in: ScenarioLimits.agentHourCost)
         extendedHoursPremium = try c.fraction(.extendedHoursPremium)
         standardHours = try c.window(.standardHours)
         currency = try c.decodeIfPresent(String.self, forKey: .currency)
@@ -496,8 +522,7 @@ struct RunFile: Decodable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        days = try c.decodeIfPresent(Int.self, forKey: .days)
-        if let days, !(1...3660).contains(days) { throw c.fail(.days, "\(days) days is outside 1–3660") }
+        days = try c.wholeNumber(.days, in: ScenarioLimits.days)
         if let text = try c.decodeIfPresent(String.self, forKey: .startDay) {
             guard let day = Weekday(short: text) else { throw c.fail(.startDay, "'\(text)' should be mon, tue, wed, thu, fri, sat or sun") }
             startDay = day
@@ -505,15 +530,19 @@ struct RunFile: Decodable {
         interval = try c.duration(.interval)
         if let interval, ![900.0, 1800, 3600].contains(interval) { throw c.fail(.interval, "the interval must be 15min, 30min or 1h") }
         warmup = try c.duration(.warmup)
-        replications = try c.decodeIfPresent(Int.self, forKey: .replications)
-        if let replications, !(1...10_000).contains(replications) { throw c.fail(.replications, "\(replications) replications is outside 1–10000") }
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        replications = try c.wholeNumber(.replications, in: ScenarioLimits.replications)
+        if c.contains(.seed) {
+            guard let seed = try? c.decode(UInt64.self, forKey: .seed) else {
+                throw c.fail(.seed, "expected a whole number from 0 to \(UInt64.max)")
+            }
+            self.seed = seed
+        }
         if let text = try c.decodeIfPresent(String.self, forKey: .serviceLevel) {
             guard let definition = ServiceLevelDefinition(rawValue: text), definition != .virtual else {
                 throw c.fail(.serviceLevel, "'\(text)' should be offered, answered or shortAbandonsExcluded")
             }
             serviceLevel = definition
         }
-        ringTime = try c.duration(.ringTime)
+        ringTime = try c.duration(.ringTime, in: ScenarioLimits.ringTime)
     }
 }

@@ -36,7 +36,9 @@ extension ScenarioLoader {
             var targets = PerChannel<Seconds?>(repeating: nil)
             for target in topic.targets ?? [] {
                 guard let channel = Channel(name: target.name) else { throw FieldError(path: target.path, "unknown channel '\(target.name)'" + suggestion(target.name, Channel.allCases.map(\.name))) }
-                guard target.value.seconds > 0 else { throw FieldError(path: target.path, "the answer target must be more than zero") }
+                guard DomainLimits.answerTarget.contains(target.value.seconds) else {
+                    throw FieldError(path: target.path, "an answer target of \(Bounds.outside(target.value.seconds, DomainLimits.answerTarget, unit: .duration))")
+                }
                 targets[channel] = target.value.seconds
             }
             topics.append(Topic(name: topic.name, requiredSkills: required,
@@ -94,6 +96,7 @@ extension ScenarioLoader {
         if run.warmup >= run.duration {
             throw FieldError(path: [.key("run"), .key("warmup")], "the warm-up must be shorter than the run (\(run.days) day(s))")
         }
+        do { try ScenarioLimits.check(run) } catch { throw FieldError(path: error.path, error.message) }
 
         // Agents.
         var groups: [AgentGroup] = []
@@ -114,9 +117,9 @@ extension ScenarioLoader {
                     guard let channel = Channel(name: entry.name) else {
                         throw FieldError(path: entry.path, "unknown channel '\(entry.name)'" + suggestion(entry.name, Channel.allCases.map(\.name)))
                     }
-                    let limit = channel.isVoice ? 1 : 20
-                    guard (0...limit).contains(entry.value) else {
-                        throw FieldError(path: entry.path, "\(channel) capacity \(entry.value) is outside 0–\(limit)")
+                    let limits = DomainLimits.capacity(channel)
+                    guard limits.contains(entry.value) else {
+                        throw FieldError(path: entry.path, "\(channel) capacity \(entry.value) is outside \(limits.lowerBound)–\(limits.upperBound)")
                     }
                     capacity[channel] = entry.value
                 }
@@ -131,15 +134,27 @@ extension ScenarioLoader {
                     days.insert(day)
                 }
             }
-            var shift: DailyWindow? = nil
-            if let given = group.shift {
-                guard let window = given else { throw FieldError(path: base + [.key("shift")], "a shift is a time window such as 08:00-16:00") }
-                shift = window
-            }
+            let name = group.name ?? "group \(index + 1)"
+            try checkBreaks(group.breaks.map(\.rule), group: name, count: group.count, shift: group.shift, path: base + [.key("breaks")])
             groups.append(AgentGroup(
-                name: group.name ?? "group \(index + 1)", count: group.count,
+                name: name, count: group.count,
                 department: try department(group.department, base + [.key("department")]),
-                skills: levels, capacity: capacity, shift: shift, days: days, breaks: group.breaks.map(\.rule)))
+                skills: levels, capacity: capacity, shift: group.shift, days: days, breaks: group.breaks.map(\.rule)))
+        }
+        let roster: Roster
+        do { roster = try Roster(groups: groups.map { ($0.name, $0.count) }) } catch {
+            // Point at the group whose members collide with an earlier one's, or at the list.
+            var path: FieldPath = [.key("agents")]
+            if case let .duplicateName(_, name) = error {
+                var seen = Set<String>()
+                search: for (index, group) in groups.enumerated() {
+                    for member in 0..<group.count {
+                        let candidate = Roster.agentName(group: group.name, member: member, of: group.count)
+                        if !seen.insert(candidate).inserted && candidate == name { path += [.index(index), .key("name")]; break search }
+                    }
+                }
+            }
+            throw FieldError(path: path, error.description)
         }
 
         // Demand.
@@ -153,6 +168,10 @@ extension ScenarioLoader {
                     throw FieldError(path: entry.path, "'\(entry.name)' should be mon, tue, wed, thu, fri, sat or sun")
                 }
                 weekdays[day.rawValue] = entry.value
+            }
+            let busiest = (rates.max() ?? 0) * (weekdays.max() ?? 1)
+            guard ScenarioLimits.ratePerSecond.contains(busiest) else {
+                throw FieldError(path: base, "the busiest interval comes to \(Bounds.show(busiest, .rate)) (with its weekday factor), above the \(Bounds.show(ScenarioLimits.ratePerSecond.upperBound, .rate)) a stream may have")
             }
             var mix = PerSegment<Double>(wholesale: 0, regular: 1, new: 0)
             if let named = demand.segments {
@@ -234,8 +253,37 @@ extension ScenarioLoader {
 
         return Scenario(
             name: file.name ?? "scenario", summary: file.description ?? "", variant: nil, center: center,
-            agentGroups: groups, demand: streams, handling: handling, patience: patience, hours: hours, notices: notices,
+            agentGroups: groups, roster: roster, demand: streams, handling: handling, patience: patience, hours: hours, notices: notices,
             costs: costs, qaSampleRate: file.qa?.sampleRate ?? 0, run: run, variants: [], sourceHash: "")
+    }
+
+    /// Refuses breaks of one agent that overlap: the end of the first would end the second.
+    /// Breaks are compared as each member takes them (with the stagger), against the group's
+    /// shift when it has one (a break before the shift's start then falls on the next day).
+    static func checkBreaks(_ rules: [BreakRule], group: String, count: Int, shift: Shift?, path: FieldPath) throws(FieldError) {
+        guard rules.count > 1 else { return }
+        let window = shift ?? Shift(start: 0, length: 86_400)
+        func span(_ rule: BreakRule, _ member: Int) -> (start: Seconds, end: Seconds) {
+            rule.span(member: member, of: count, in: window)
+                ?? (rule.at + Double(member) * rule.stagger / Double(max(1, count)), rule.at + Double(member) * rule.stagger / Double(max(1, count)) + rule.length)
+        }
+        func clock(_ seconds: Seconds) -> String {
+            let minutes = Int((seconds.truncatingRemainder(dividingBy: 86_400) / 60).rounded())
+            return String(format2: minutes / 60 % 24) + ":" + String(format2: minutes % 60)
+        }
+        for member in 0..<max(1, count) {
+            for later in 1..<rules.count {
+                let b = span(rules[later], member)
+                for earlier in 0..<later {
+                    let a = span(rules[earlier], member)
+                    guard a.start < b.end && b.start < a.end else { continue }
+                    let agent = Roster.agentName(group: group, member: member, of: count)
+                    throw FieldError(path: path + [.index(later)],
+                                     "in group '\(group)', agent \(agent)'s break \(clock(b.start))–\(clock(b.end)) overlaps its break "
+                                     + "\(clock(a.start))–\(clock(a.end)) (breaks[\(earlier)]); an agent's breaks must not overlap")
+                }
+            }
+        }
     }
 
     static func suggestion(_ name: String, _ known: [String]) -> String {

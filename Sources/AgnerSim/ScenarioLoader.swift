@@ -6,11 +6,13 @@ import Yams
 /// where an error is.
 public enum ScenarioLoader {
     /// Loads a scenario file, applying `variant` if given. Every variant of the file is checked.
+    /// - Throws: `ScenarioError` naming the file, and the field and line where known: a file
+    ///   that is missing, unreadable, binary, larger than `ScenarioLimits.fileSize`, not YAML,
+    ///   or whose values are outside their ranges.
     public static func load(path: String, variant: String? = nil) throws(ScenarioError) -> Scenario {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ScenarioError(file: path, path: [], message: FileManager.default.fileExists(atPath: path)
-                                ? "cannot read the file: \(error.localizedDescription)" : "no such file")
+        do { text = try TextFile.read(path, limit: ScenarioLimits.fileSize, kind: "a scenario") } catch {
+            throw ScenarioError(file: path, path: [], message: error.description)
         }
         do { return try load(yaml: text, variant: variant) } catch {
             var located = error
@@ -20,9 +22,18 @@ public enum ScenarioLoader {
     }
 
     public static func load(yaml text: String, variant: String? = nil) throws(ScenarioError) -> Scenario {
+        guard text.utf8.count <= ScenarioLimits.fileSize else {
+            throw ScenarioError(path: [], message: "\(text.utf8.count) bytes is more than a scenario may have (\(ScenarioLimits.fileSize) bytes)")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw ScenarioError(path: [], message: "the file is empty") }
+            // Aliases share their node, so a few lines may stand for billions of nodes; count
+            // them, stopping at the limit, before anything walks the tree.
+            var budget = ScenarioLimits.yamlNodes
+            guard fits(node, budget: &budget) else {
+                throw ScenarioError(path: [], message: "the YAML expands to more than \(ScenarioLimits.yamlNodes) nodes (aliases such as *name repeat what they refer to); write the parts out or use fewer aliases")
+            }
             root = normalizingKeys(node)
         } catch let error as ScenarioError {
             throw error
@@ -55,6 +66,7 @@ public enum ScenarioLoader {
                 scenario.variant = variantName
                 scenario.variants = variantNames
                 scenario.sourceHash = hash
+                scenario.sourceText = text
                 return scenario
             } catch {
                 throw ScenarioError(path: error.path, line: line(of: error.path, in: node), message: error.message)
@@ -73,13 +85,19 @@ public enum ScenarioLoader {
                 }
                 let merged: Node
                 do { merged = try merge(.mapping(document), overlay, path: [.key("variants"), .key(name)]) } catch { throw error }
-                let scenario = try build(merged, variantName: name, pathPrefix: [])
+                let scenario: Scenario
+                do { scenario = try build(merged, variantName: name, pathPrefix: []) } catch {
+                    var named = error
+                    named.variant = name
+                    throw named
+                }
                 if name == variant { chosen = scenario }
             }
         }
         if let variant {
             guard let chosen else {
-                let known = variantNames.isEmpty ? "the file defines none" : "known: \(variantNames.joined(separator: ", "))"
+                var known = variantNames.isEmpty ? "the file defines none" : "known: \(variantNames.joined(separator: ", "))"
+                if let close = closest(variant, in: variantNames) { known = "did you mean '\(close)'? " + known }
                 throw ScenarioError(path: [.key("variants")], message: "no variant named '\(variant)' (\(known))")
             }
             return chosen
@@ -87,10 +105,32 @@ public enum ScenarioLoader {
         return base
     }
 
+    /// Counts the nodes of `node` with its aliases expanded, down from `budget`; false as soon as
+    /// the budget runs out (so the count costs at most `budget` steps).
+    static func fits(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                guard fits(key, budget: &budget), fits(value, budget: &budget) else { return false }
+            }
+        case let .sequence(sequence):
+            for item in sequence { guard fits(item, budget: &budget) else { return false } }
+        default:
+            break
+        }
+        return true
+    }
+
     /// Lays a variant over the base document: mappings merge key by key, anything else is
     /// replaced, and a key ending in `+` appends to a list (`agents+: [...]`).
     static func merge(_ base: Node, _ overlay: Node, path: FieldPath) throws(ScenarioError) -> Node {
-        guard case var .mapping(merged) = base, case let .mapping(changes) = overlay else { return overlay }
+        guard case let .mapping(baseMapping) = base, case let .mapping(changes) = overlay else { return overlay }
+        // Pairs, not the mapping's subscript: a key set through the subscript loses its place in
+        // the file, and errors inside a variant must point at the variant's lines.
+        var pairs = Array(baseMapping)
+        func index(of key: String) -> Int? { pairs.firstIndex { $0.0.string == key } }
         for (keyNode, value) in changes {
             guard let key = keyNode.string else { continue }
             if key.hasSuffix("+") {
@@ -98,22 +138,22 @@ public enum ScenarioLoader {
                 guard case let .sequence(addition) = value else {
                     throw ScenarioError(path: path + [.key(key)], line: value.mark?.line, message: "\(key) appends a list; give a list")
                 }
-                if let existing = merged[target] {
-                    guard case var .sequence(list) = existing else {
+                if let existing = index(of: target) {
+                    guard case var .sequence(list) = pairs[existing].1 else {
                         throw ScenarioError(path: path + [.key(key)], line: value.mark?.line, message: "\(target) is not a list, so nothing can be appended to it")
                     }
                     for item in addition { list.append(item) }
-                    merged[target] = .sequence(list)
+                    pairs[existing].1 = .sequence(list)
                 } else {
-                    merged[target] = value
+                    pairs.append((.scalar(Node.Scalar(target, Tag(.implicit), .plain, keyNode.mark)), value))
                 }
-            } else if let existing = merged[key] {
-                merged[key] = try merge(existing, value, path: path + [.key(key)])
+            } else if let existing = index(of: key) {
+                pairs[existing] = (keyNode, try merge(pairs[existing].1, value, path: path + [.key(key)]))
             } else {
-                merged[key] = value
+                pairs.append((keyNode, value))
             }
         }
-        return .mapping(merged)
+        return .mapping(Node.Mapping(pairs, baseMapping.tag, baseMapping.style, baseMapping.mark))
     }
 
     /// Re-tags every mapping key as an implicit scalar. Yams looks keys up by building an

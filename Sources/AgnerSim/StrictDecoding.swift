@@ -1,4 +1,5 @@
 import AgnerCore
+import Foundation
 
 /// Any key, to see every key a mapping holds.
 struct AnyKey: CodingKey {
@@ -33,6 +34,32 @@ extension KeyedDecodingContainer {
 
     func duration(_ key: Key) throws -> Seconds? {
         try decodeIfPresent(DurationValue.self, forKey: key)?.seconds
+    }
+
+    /// A duration inside `range`, or nil when the key is absent.
+    func duration(_ key: Key, in range: ClosedRange<Seconds>) throws -> Seconds? {
+        guard let seconds = try duration(key) else { return nil }
+        guard range.contains(seconds) else { throw fail(key, Bounds.outside(seconds, range, unit: .duration)) }
+        return seconds
+    }
+
+    /// A number inside `range`, or nil when the key is absent.
+    func number(_ key: Key, in range: ClosedRange<Double>) throws -> Double? {
+        guard let value = try decodeIfPresent(Double.self, forKey: key) else { return nil }
+        guard range.contains(value) else { throw fail(key, Bounds.outside(value, range, unit: .plain)) }
+        return value
+    }
+
+    /// A whole number inside `range`, or nil when the key is absent.
+    func wholeNumber(_ key: Key, in range: ClosedRange<Int>) throws -> Int? {
+        guard contains(key) else { return nil }
+        guard let value = try? decode(Int.self, forKey: key) else {
+            throw fail(key, "expected a whole number from \(Bounds.plain(Double(range.lowerBound))) to \(Bounds.plain(Double(range.upperBound)))")
+        }
+        guard range.contains(value) else {
+            throw fail(key, "\(Bounds.plain(Double(value))) is outside \(Bounds.plain(Double(range.lowerBound)))–\(Bounds.plain(Double(range.upperBound)))")
+        }
+        return value
     }
 
     func fraction(_ key: Key) throws -> Double? {
@@ -112,6 +139,9 @@ struct RateValue: Decodable {
         let single = try decoder.singleValueContainer()
         let text = try single.decode(String.self)
         do { perSecond = try Quantities.rate(text) } catch { throw decoder.fail(error.description) }
+        guard ScenarioLimits.ratePerSecond.contains(perSecond) else {
+            throw decoder.fail("a rate of \(Bounds.outside(perSecond, ScenarioLimits.ratePerSecond, unit: .rate))")
+        }
     }
 }
 
@@ -134,6 +164,64 @@ struct WindowValue: Decodable {
             } catch let error as Quantities.Invalid {
                 throw decoder.fail(error.description)
             }
+        }
+    }
+}
+
+/// Words for a value outside its range, in the units the file uses.
+enum Bounds {
+    enum Unit { case plain, duration, rate }
+
+    static func outside(_ value: Double, _ range: ClosedRange<Double>, unit: Unit) -> String {
+        "\(show(value, unit)) is outside \(show(range.lowerBound, unit))–\(show(range.upperBound, unit))"
+    }
+
+    static func show(_ value: Double, _ unit: Unit) -> String {
+        switch unit {
+        case .plain: plain(value)
+        case .duration: value.isFinite && abs(value) < 1e12 ? Quantities.format(duration: value) : plain(value) + " s"
+        case .rate: plain(value * 3600) + "/h"
+        }
+    }
+
+    /// A number as people write it: whole numbers with thousands separators, others with up to
+    /// four significant digits; huge and non-finite values without a crash.
+    static func plain(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "infinity" : "-infinity") }
+        if abs(value) >= 1e15 { return String(format: "%g", value) }
+        if value == value.rounded() {
+            let digits = String(Int(abs(value)))
+            var grouped = ""
+            for (index, character) in digits.enumerated() {
+                if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
+                grouped.append(character)
+            }
+            return (value < 0 ? "-" : "") + grouped
+        }
+        return String(format: "%.4g", value)
+    }
+}
+
+/// A shift: `08:00-16:00`, or past midnight `22:00-06:00` (ends the next day), or `24h`.
+struct ShiftValue: Decodable {
+    var shift: Shift
+    init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self).trimmingCharacters(in: .whitespaces)
+        if ["24h", "always", "00:00-24:00"].contains(text.lowercased()) {
+            shift = Shift(start: 0, length: 86_400)
+            return
+        }
+        let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 else { throw decoder.fail("'\(text)' is not a shift (write 08:00-16:00, or 22:00-06:00 for one past midnight)") }
+        do {
+            let start = try Quantities.clock(parts[0])
+            var end = try Quantities.clock(parts[1])
+            guard start < 86_400 else { throw decoder.fail("a shift starts before 24:00") }
+            if end <= start { end += 86_400 }  // past midnight
+            guard end - start < 86_400 || (start == 0 && end == 86_400) else { throw decoder.fail("the shift '\(text)' has no length") }
+            shift = Shift(start: start, length: end - start)
+        } catch let error as Quantities.Invalid {
+            throw decoder.fail(error.description)
         }
     }
 }

@@ -8,6 +8,9 @@ public struct Tally: Sendable, Equatable, Codable {
     public var answered = 0
     public var answeredWithinTarget = 0
     public var abandoned = 0
+    /// Offered but neither answered nor abandoned when the run ended: still waiting (in line,
+    /// ringing, or waiting for a callback). offered = answered + abandoned + openAtEnd.
+    public var openAtEnd = 0
     /// Abandoned within 5 s (forgiven by the `shortAbandonsExcluded` definition).
     public var abandonedShort = 0
     /// Contacts that had to wait at all.
@@ -31,6 +34,7 @@ public struct Tally: Sendable, Equatable, Codable {
         answered += other.answered
         answeredWithinTarget += other.answeredWithinTarget
         abandoned += other.abandoned
+        openAtEnd += other.openAtEnd
         abandonedShort += other.abandonedShort
         waited += other.waited
         waitSum += other.waitSum
@@ -103,19 +107,34 @@ public struct BreachCounts: Sendable, Equatable, Codable {
     }
 }
 
-/// Staffed and busy agent-seconds, for occupancy.
+/// Staffed, occupied and slot time, in agent-seconds, for occupancy and slot utilisation.
 public struct Workload: Sendable, Equatable, Codable {
     /// Agent-seconds logged in and not on a break.
     public var staffed: Double = 0
-    /// Agent-seconds of handling and wrap-up; a chat counts 1 ÷ the agent's chat capacity.
-    public var busy: Double = 0
+    /// Agent-seconds handling or wrapping up at least one contact (never more than `staffed`).
+    public var occupied: Double = 0
+    /// Slot-seconds offered per channel: the agent's capacity on the channel × staffed time.
+    public var slotsOffered = PerChannel<Double>(repeating: 0)
+    /// Slot-seconds used per channel: contacts held (handling or wrap-up) × time.
+    public var slotsUsed = PerChannel<Double>(repeating: 0)
 
     public init() {}
 
-    public var occupancy: Double { staffed > 0 ? busy / staffed : .nan }
+    /// Time handling or wrapping up at least one contact ÷ time available (logged in, not on a
+    /// break): 0–1, as contact-center practice defines it. NaN when nobody was staffed.
+    public var occupancy: Double { staffed > 0 ? min(1, occupied / staffed) : .nan }
+
+    /// Used ÷ offered concurrent slots of a channel: 0–1. NaN when no slot was offered.
+    public func slotUtilisation(_ channel: Channel) -> Double {
+        slotsOffered[channel] > 0 ? min(1, slotsUsed[channel] / slotsOffered[channel]) : .nan
+    }
 
     public mutating func add(_ other: Workload) {
         staffed += other.staffed
-        busy += other.busy
+        occupied += other.occupied
+        for channel in Channel.allCases {
+            slotsOffered[channel] += other.slotsOffered[channel]
+            slotsUsed[channel] += other.slotsUsed[channel]
+        }
     }
 }

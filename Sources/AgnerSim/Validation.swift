@@ -87,20 +87,23 @@ public enum Validation {
             """)
     }
 
-    public static func run(_ row: ReferenceRow, scale: Double = 1, replications: Int = 10, seed: UInt64 = 1, threads: Int? = nil) throws(ScenarioError) -> RowResult {
+    /// - Throws: `ScenarioError` for a row that makes no valid scenario, `Simulator.Failure`
+    ///   when the simulation cannot run it.
+    public static func run(_ row: ReferenceRow, scale: Double = 1, replications: Int = 10, seed: UInt64 = 1, threads: Int? = nil) throws -> RowResult {
         let days = days(for: row, scale: scale)
         let scenario = try scenario(for: row, days: days, replications: replications, seed: seed)
-        let outcome = Simulator.run(scenario, options: Simulator.Options(threads: threads))
-        let total = SimulationSummary(outcome).total
+        let outcome = try Simulator.run(scenario, options: Simulator.Options(threads: threads))
+        let summary = SimulationSummary(outcome)
+        let queue = summary.channels[0]
         var checks = [
-            Check(metric: "P(wait)", analytic: row.probabilityOfWaiting, simulated: total.probabilityOfWaiting, allowedHalfWidth: 0.01),
-            Check(metric: "service level", analytic: row.serviceLevel, simulated: total.serviceLevel, allowedHalfWidth: 0.01),
-            Check(metric: "ASA", analytic: row.averageSpeedOfAnswer, simulated: total.averageSpeedOfAnswer,
+            Check(metric: "P(wait)", analytic: row.probabilityOfWaiting, simulated: queue.probabilityOfWaiting ?? Estimate([]), allowedHalfWidth: 0.01),
+            Check(metric: "service level", analytic: row.serviceLevel, simulated: queue.serviceLevel ?? Estimate([]), allowedHalfWidth: 0.01),
+            Check(metric: "ASA", analytic: row.averageSpeedOfAnswer, simulated: queue.averageSpeedOfAnswer ?? Estimate([]),
                   allowedHalfWidth: 0.05 * row.averageSpeedOfAnswer),
-            Check(metric: "occupancy", analytic: row.occupancy, simulated: total.occupancy ?? Estimate([]), allowedHalfWidth: 0.01),
+            Check(metric: "occupancy", analytic: row.occupancy, simulated: summary.occupancy, allowedHalfWidth: 0.01),
         ]
         if row.model.meanPatience != nil {
-            checks.insert(Check(metric: "abandoned", analytic: row.abandonRate, simulated: total.abandonRate, allowedHalfWidth: 0.01), at: 3)
+            checks.insert(Check(metric: "abandoned", analytic: row.abandonRate, simulated: queue.abandonRate ?? Estimate([]), allowedHalfWidth: 0.01), at: 3)
         }
         return RowResult(row: row, days: days, replications: replications, checks: checks, contactsSimulated: outcome.contactsSimulated)
     }

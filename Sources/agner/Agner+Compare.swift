@@ -7,13 +7,21 @@ extension Agner {
         static let configuration = CommandConfiguration(
             abstract: "Compare two variants (or two scenario files) side by side.",
             discussion: """
-                Both sides run with the same seed and replications, so they see the same customers: \
-                differences come from the change, not from chance. Prints service level, ASA, \
-                abandonment, unserved demand, occupancy and cost with deltas, and a verdict per goal.
+                Both sides run with the same seed and replications, so they see the same customers \
+                (common random numbers): differences come from the change, not from chance. Each \
+                difference gets a 95 % interval from the paired replications; it is called better or \
+                worse only when that interval excludes zero, otherwise "no clear difference". Prints \
+                service level and ASA per channel, abandonment, contacts, occupancy and cost, and \
+                who meets each goal.
+
+                Two files whose run settings (replications, days, seed, warm-up, service-level \
+                definition) differ are refused, since their figures would not measure the same \
+                thing; --allow-different-runs compares them anyway (without pairing, and never \
+                calling a change of definition an improvement).
 
                 Examples:
                   agner compare scenarios/extended-hours.yaml --variant standard --variant extended
-                  agner compare today.yaml tomorrow.yaml
+                  agner compare today.yaml tomorrow.yaml --replications 20
                 """)
 
         @Argument(help: "One scenario file with two variants, or two scenario files.")
@@ -23,6 +31,9 @@ extension Agner {
         var variants: [String] = []
 
         @OptionGroup var options: SimulationOptions
+
+        @Flag(help: "Compare two runs whose replications, days, seed, warm-up or service-level definition differ.")
+        var allowDifferentRuns = false
 
         @Option(help: "Output: table or json.")
         var format: StaffFormat = .table
@@ -51,18 +62,40 @@ extension Agner {
 
         func run() throws {
             let chosen = try sides()
-            var summaries: [SimulationSummary] = []
-            var labels: [String] = []
+            var scenarios: [(scenario: Scenario, label: String)] = []
             for side in chosen {
                 let scenario = try loadScenario(side.file, variant: side.variant)
-                let label = side.variant ?? (files.count == 2 ? side.file : "base")
-                let progress = ProgressLine("simulating \(label)")
-                let outcome = Simulator.run(scenario, options: options.simulatorOptions) { progress.update(done: $0, total: $1) }
-                progress.finish()
-                summaries.append(SimulationSummary(outcome))
-                labels.append(label)
+                let prepared: Scenario
+                do { prepared = try Simulator.prepare(scenario, options.simulatorOptions) } catch {
+                    throw CommandFailure(description: "\(side.file): \(error.description)")
+                }
+                scenarios.append((prepared, side.variant ?? (files.count == 2 ? side.file : "base")))
             }
-            let report = ComparisonReport(a: summaries[0], b: summaries[1], labelA: labels[0], labelB: labels[1])
+            let settingsA = ComparisonReport.RunSettingsText(scenarios[0].scenario.run)
+            let settingsB = ComparisonReport.RunSettingsText(scenarios[1].scenario.run)
+            let differences = settingsA.differences(from: settingsB)
+            if !differences.isEmpty && !allowDifferentRuns {
+                let list = differences.map { "  \($0.0): \($0.1) (\(scenarios[0].label)) vs \($0.2) (\(scenarios[1].label))" }.joined(separator: "\n")
+                throw CommandFailure(description: """
+                    the two sides are run differently, so their figures would not measure the same thing:
+                    \(list)
+                    Make them the same (--replications, --seed and --days set both sides), or compare anyway with --allow-different-runs.
+                    """)
+            }
+            var outcomes: [SimulationOutcome] = []
+            for side in scenarios {
+                let progress = ProgressLine("simulating \(side.label)")
+                do {
+                    outcomes.append(try Simulator.run(side.scenario, options: Simulator.Options(threads: options.threads)) {
+                        progress.update(done: $0, total: $1)
+                    })
+                } catch {
+                    progress.finish()
+                    throw CommandFailure(description: "\(side.label): \(error.description)")
+                }
+                progress.finish()
+            }
+            let report = ComparisonReport(a: outcomes[0], b: outcomes[1], labelA: scenarios[0].label, labelB: scenarios[1].label)
             switch format {
             case .table: print(report.table())
             case .json: print(try report.json())

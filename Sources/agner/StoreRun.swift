@@ -2,62 +2,55 @@ import AgnerSim
 import AgnerStore
 import Foundation
 
-/// Stores a simulation in the results database: the run's settings, every figure with its
-/// interval, the per-interval rows and the per-agent rows.
-func storeRun(outcome: SimulationOutcome, summary: SimulationSummary, path: String) throws {
+/// Stores a simulation in the results database: the run's settings and the scenario's text,
+/// every figure with its interval, each replication's counters and figures, the per-interval
+/// rows and the per-agent rows. - Returns: the run's id.
+@discardableResult
+func storeRun(outcome: SimulationOutcome, summary: SimulationSummary, scenarioText: String?, path: String) throws -> Int64 {
     let store: ResultsStore
     do { store = try ResultsStore(path: path) } catch {
         throw CommandFailure(description: "\(path): cannot open the results database: \(error)")
     }
-    let formatter = ISO8601DateFormatter()
     let run = RunRecord(
-        createdAt: formatter.string(from: Date()), scenario: summary.scenario, scenarioHash: summary.scenarioHash,
-        variant: summary.variant, seed: summary.seed, replications: summary.replications, days: summary.days,
+        createdAt: ISO8601DateFormatter().string(from: Date()), scenario: summary.scenario, scenarioHash: summary.scenarioHash,
+        variant: summary.variant, seed: summary.seed, replications: outcome.scenario.run.replications, days: summary.days,
         warmupSeconds: summary.warmupSeconds, serviceLevelDefinition: summary.serviceLevelDefinition,
-        contactsSimulated: summary.contactsSimulated, wallSeconds: summary.wallSeconds)
-    var metrics: [MetricRecord] = []
-    func add(_ scope: String, _ group: SimulationSummary.Group) {
-        func m(_ name: String, _ e: Estimate) {
-            metrics.append(MetricRecord(runId: 0, scope: scope, name: group.name, metric: name,
-                                        mean: e.mean.isFinite ? e.mean : nil, halfWidth: e.halfWidth.flatMap { $0.isFinite ? $0 : nil }))
+        contactsSimulated: summary.contactsSimulated, wallSeconds: summary.wallSeconds,
+        shardIndex: outcome.shard?.index, shardCount: outcome.shard?.count, scenarioText: scenarioText)
+    func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
+
+    // Means and intervals, and the values behind them, from the one table of figures.
+    var contents = RunContents()
+    let figures = outcome.figures()
+    for key in figures.keys.sorted() {
+        let estimate = Estimate(figures[key]!, range: SimulationOutcome.range(ofMetric: key.metric))
+        contents.metrics.append(MetricRecord(runId: 0, scope: key.scope.rawValue, name: key.name, metric: key.metric,
+                                             mean: finite(estimate.mean), halfWidth: finite(estimate.halfWidth)))
+        for (position, value) in figures[key]!.enumerated() {
+            contents.replicationFigures.append(ReplicationFigureRecord(
+                runId: 0, replication: outcome.replications[position].index, scope: key.scope.rawValue, name: key.name,
+                metric: key.metric, value: finite(value)))
         }
-        m("offered", group.offered)
-        m("answered", group.answered)
-        m("abandoned", group.abandoned)
-        m("serviceLevel", group.serviceLevel)
-        m("probabilityOfWaiting", group.probabilityOfWaiting)
-        m("averageSpeedOfAnswer", group.averageSpeedOfAnswer)
-        m("longestWait", group.longestWait)
-        m("averageHandleTime", group.averageHandleTime)
-        m("abandonRate", group.abandonRate)
-        m("callbacks", group.callbacks)
-        m("unserved", group.unserved)
-        m("deflected", group.deflected)
-        m("qaSampled", group.qaSampled)
-        for (cause, estimate) in group.breaches.sorted(by: { $0.key < $1.key }) { m("breaches.\(cause)", estimate) }
-        if let occupancy = group.occupancy { m("occupancy", occupancy) }
     }
-    add("total", summary.total)
-    for group in summary.channels { add("channel", group) }
-    for group in summary.topics { add("topic", group) }
-    for group in summary.departments { add("department", group) }
-    for group in summary.segments { add("segment", group) }
-    for (name, estimate) in [("agents", summary.costs.agents), ("notices", summary.costs.notices), ("total", summary.costs.total),
-                             ("perAnswered", summary.costs.perAnswered)] {
-        metrics.append(MetricRecord(runId: 0, scope: "cost", name: name, metric: "cost",
-                                    mean: estimate.mean.isFinite ? estimate.mean : nil, halfWidth: estimate.halfWidth))
+    contents.replications = outcome.replications.map {
+        ReplicationRecord(runId: 0, replication: $0.index, contactsSimulated: $0.contactsSimulated, result: Data($0.encodedBytes()))
     }
-    func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
-    let intervals = summary.intervals.map {
-        IntervalRecord(runId: 0, day: $0.day, start: $0.start, channel: $0.channel, offered: $0.offered, answered: $0.answered,
-                       abandoned: $0.abandoned, serviceLevel: finite($0.serviceLevel),
-                       averageSpeedOfAnswer: finite($0.averageSpeedOfAnswer), occupancy: finite($0.occupancy))
+    for interval in summary.intervals {
+        contents.intervalStaffing.append(IntervalStaffingRecord(runId: 0, day: interval.day, start: interval.start,
+                                                                staffedAgents: interval.staffedAgents, occupancy: finite(interval.occupancy)))
+        for r in interval.channels {
+            contents.intervalChannels.append(IntervalChannelRecord(
+                runId: 0, day: interval.day, start: interval.start, channel: r.channel, offered: r.offered, answered: r.answered,
+                abandoned: r.abandoned, openAtEnd: r.openAtEnd, unserved: r.unserved, deflected: r.deflected,
+                serviceLevel: finite(r.serviceLevel), averageSpeedOfAnswer: finite(r.averageSpeedOfAnswer), slotUtilisation: finite(r.slotUtilisation)))
+        }
     }
-    let agents = summary.agents.map {
-        AgentResultRecord(runId: 0, agent: $0.agent, groupName: $0.group, answered: $0.answered,
-                          averageHandleTime: finite($0.averageHandleTime), occupancy: finite($0.occupancy), qaSampled: $0.qaSampled)
+    contents.agents = summary.agents.enumerated().map { index, a in
+        AgentResultRecord(runId: 0, agent: index, name: a.agent, groupName: a.group, answered: a.answered,
+                          averageHandleTime: finite(a.averageHandleTime), occupancy: finite(a.occupancy),
+                          slotUtilisation: finite(a.slotUtilisation), qaSampled: a.qaSampled)
     }
-    do { try store.save(run, metrics: metrics, intervals: intervals, agents: agents) } catch {
+    do { return try store.save(run, contents) } catch {
         throw CommandFailure(description: "\(path): cannot store the run: \(error)")
     }
 }

@@ -77,7 +77,7 @@ struct ScenarioLoaderTests {
     @Test("bad values say what was expected", arguments: [
         ("agents: [{count: 5}]\ndemand: [{rate: 9.5 per minute}]", "demand[0].rate: '9.5 per minute' is not a rate (write e.g. 570/h, 9.5/min, 0.2/s) (line 2)"),
         ("agents: [{count: 5}]\ndemand: [{daily: 100, rate: 1/s}]", "demand[0]: give only one of daily, rate and rates (line 2)"),
-        ("agents: [{count: five}]\ndemand: [{rate: 1/s}]", "agents[0].count: expected a whole number (line 1)"),
+        ("agents: [{count: five}]\ndemand: [{rate: 1/s}]", "agents[0].count: expected a whole number from 0 to 100,000 (line 1)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/s, segments: {regular: 50%, new: 30%}}]", "demand[0].segments: the segment shares add up to 80 %, not 100 % (line 2)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/s}]\nrun: {interval: 20min}", "run.interval: the interval must be 15min, 30min or 1h (line 3)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/s}]\nhours: {default: 20:00-08:00}", "hours.default: the window '20:00-08:00' ends before it starts (line 3)"),
@@ -117,12 +117,19 @@ struct ScenarioLoaderTests {
     @Test("an unknown variant lists the known ones")
     func unknownVariant() {
         #expect(Self.error(Self.withVariants, variant: "weekend") == "variants: no variant named 'weekend' (known: standard, extended)")
+        #expect(Self.error(Self.withVariants, variant: "extnded") == "variants: no variant named 'extnded' (did you mean 'extended'? known: standard, extended)")
     }
 
     @Test("a mistake inside a variant is found even when another variant is asked for")
     func variantErrorsFoundEarly() {
         let yaml = Self.withVariants + "\n  broken:\n    agents: [{count: -1}]"
-        #expect(Self.error(yaml).hasPrefix("agents[0].count: the count cannot be negative"))
+        #expect(Self.error(yaml) == "variant 'broken': agents[0].count: -1 is outside 0–100,000 (line 13)")
+    }
+
+    @Test("a typo inside a variant names the variant, the key and the line")
+    func variantTypoNamesVariant() {
+        let yaml = Self.withVariants + "\n  late:\n    hours: {defualt: \"08:00-23:00\"}"
+        #expect(Self.error(yaml, variant: "extended") == "variant 'late': hours.defualt: unknown key 'defualt'; did you mean 'default'? (line 13)")
     }
 
     @Test("a daily volume follows the intra-day profile and the weekday factor")
@@ -144,5 +151,31 @@ struct ScenarioLoaderTests {
     @Test("a missing file says so")
     func missingFile() {
         #expect(throws: ScenarioError.self) { try ScenarioLoader.load(path: "/nonexistent/scenario.yaml") }
+    }
+}
+
+extension ScenarioLoaderTests {
+    @Test("overlapping breaks of one agent are refused, naming the group and the agent")
+    func overlappingBreaks() {
+        let yaml = """
+            agents:
+              - {name: sales, count: 4, shift: "08:00-16:00", breaks: [{at: "12:00", length: 30min}, {at: "12:15", length: 15min}]}
+            demand: [{rate: 1/min}]
+            """
+        #expect(Self.error(yaml) == "agents[0].breaks[1]: in group 'sales', agent sales-1's break 12:15–12:30 overlaps its break 12:00–12:30 (breaks[0]); an agent's breaks must not overlap (line 2)")
+    }
+
+    @Test("breaks that a stagger keeps apart are accepted, and a shift may run past midnight")
+    func staggeredBreaksAndOvernightShift() throws {
+        let scenario = try ScenarioLoader.load(yaml: """
+            agents:
+              - {name: night, count: 2, shift: "22:00-06:00", breaks: [{at: "00:00", length: 15min}, {at: "03:00", length: 15min}]}
+            demand: [{rate: 1/min}]
+            """)
+        let shift = try #require(scenario.agentGroups[0].shift)
+        #expect(shift.start == 22 * 3600 && shift.length == 8 * 3600)
+        let span = try #require(scenario.agentGroups[0].breaks[0].span(member: 0, of: 2, in: shift))
+        #expect(span.start == 86_400.0)  // midnight after the shift began
+        #expect(span.end == 86_400.0 + 900)
     }
 }

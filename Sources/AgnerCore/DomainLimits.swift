@@ -1,0 +1,45 @@
+/// The ranges the domain allows, written once. The engine checks its configuration against
+/// them; scenario files, the live protocol and the simulator use the same numbers, so what one
+/// accepts the others accept too. Every range is documented in docs/scenario-format.md.
+///
+/// The bounds are wide enough for any real center and narrow enough that nothing the engine
+/// or its drivers compute from them overflows: a deadline is arrival + answer target, a timer
+/// is converted to nanoseconds by the live server, a roster is allocated up front.
+public enum DomainLimits {
+    /// Proficiency in a skill: 1 (learning) to 5 (expert).
+    public static let proficiency: ClosedRange<Int> = 1...5
+
+    /// Priority of a contact: 0 (none) to 9; each level moves the contact up the line by the
+    /// center's per-priority head start.
+    public static let priority: ClosedRange<Int> = 0...9
+
+    /// Contacts an agent may hold at once on a channel: phone and click-to-call 0–1 (a voice
+    /// contact is exclusive), chat and e-mail 0–20. 0 means the agent does not serve the channel.
+    public static func capacity(_ channel: Channel) -> ClosedRange<Int> {
+        channel.isVoice ? 0...1 : 0...20
+    }
+
+    /// The answer target of a channel or topic, in seconds: more than 0, at most 30 days.
+    public static let answerTarget: ClosedRange<Seconds> = 0.001...(30 * 86_400)
+
+    /// After-contact work, in seconds: 0 to 4 hours.
+    public static let wrapUp: ClosedRange<Seconds> = 0...(4 * 3600)
+
+    /// How long a live offer may ring, in seconds: more than 0, at most 1 hour.
+    public static let offerTimeout: ClosedRange<Seconds> = 0.001...3600
+
+    /// Head start on a contact's deadline for its segment or per priority level, in seconds:
+    /// 0 to 1 day.
+    public static let headStart: ClosedRange<Seconds> = 0...86_400
+
+    /// Agents in one center (live or simulated), and so in one agent group: 0 to 100,000.
+    public static let agents: ClosedRange<Int> = 0...100_000
+
+    /// Departments, skills and topics of a center: 1–100 departments, 0–200 skills, 1–200 topics.
+    public static let departments: ClosedRange<Int> = 1...100
+    public static let skills: ClosedRange<Int> = 0...200
+    public static let topics: ClosedRange<Int> = 1...200
+
+    /// Longest name of a department, skill, topic or agent group, in characters.
+    public static let nameLength = 100
+}

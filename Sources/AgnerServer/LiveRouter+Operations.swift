@@ -172,6 +172,7 @@ extension LiveRouter {
         }
         if !replaying, !requestJournaled, let journal, let request {
             requestJournaled = true
+            journalSequence += 1
             do {
                 if let currentLine {
                     try journal.append(time: now, origin: origin, line: currentLine)

@@ -133,6 +133,9 @@ public final class LiveRouter {
     /// Open connections per adapter (session) name: contacts belong to the name, and are held
     /// when its last connection closes.
     var connectionsByName: [String: Int] = [:]
+    /// The journal sequence of the last command the state includes: what was recovered, plus
+    /// every command appended since. A snapshot is labelled with it.
+    public var journalSequence: Int64 = 0
     /// Whether the request being handled was journaled already (an operation that applies
     /// several engine commands is journaled once, as its request line).
     var requestJournaled = false

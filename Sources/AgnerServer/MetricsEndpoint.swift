@@ -21,7 +21,7 @@ public final class MetricsEndpoint: @unchecked Sendable {
                     channel.pipeline.addHandler(MetricsHandler(render: render))
                 }
             }
-            .bind(host: host, port: port).wait()
+            .withBoundSocket(try ListeningSocket.make(host: host, port: port)).wait()
         self.channel = channel
         return channel.localAddress?.port ?? port
     }

@@ -63,6 +63,7 @@ public final class RoutingServer: @unchecked Sendable {
         lastCommitted = recoveredThrough
         self.snapshotThrough = snapshotThrough
         self.router = router
+        if recoveredThrough > 0 { router.journalSequence = recoveredThrough }
         self.journal = journal
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -86,7 +87,12 @@ public final class RoutingServer: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self))
                 }
             }
-        let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+        let descriptor = try ListeningSocket.make(host: configuration.host, port: configuration.port)
+        let channel: Channel
+        do { channel = try bootstrap.withBoundSocket(descriptor).wait() } catch {
+            close(descriptor)
+            throw error
+        }
         serverChannel = channel
         return channel.localAddress?.port ?? configuration.port
     }
@@ -100,7 +106,10 @@ public final class RoutingServer: @unchecked Sendable {
     public func start(recoveredThrough: Int64? = nil, snapshotThrough: Int64? = nil) throws -> Int {
         let port = try bind()
         try loop.submit {
-            if let recoveredThrough { self.lastCommitted = recoveredThrough }
+            if let recoveredThrough {
+                self.lastCommitted = recoveredThrough
+                self.router.journalSequence = recoveredThrough
+            }
             if let snapshotThrough { self.snapshotThrough = snapshotThrough }
             // Channels as the hours say now; contacts of adapters not (yet) connected held.
             self.router.prepareToServe()
@@ -127,7 +136,8 @@ public final class RoutingServer: @unchecked Sendable {
         let final = try? loop.submit { () -> (RouterSnapshot, Int64)? in
             self.flushBatch()
             self.timer?.cancel()
-            guard self.journal != nil, self.lastCommitted > self.snapshotThrough else { return nil }
+            guard self.journal != nil, self.lastCommitted > self.snapshotThrough,
+                  self.router.journalSequence == self.lastCommitted else { return nil }
             return (self.router.snapshot(), self.lastCommitted)
         }.wait()
         // On the snapshot queue, after any snapshot still being written: never two at once.
@@ -205,8 +215,14 @@ public final class RoutingServer: @unchecked Sendable {
 
     /// After `snapshotInterval` commands since the last snapshot: the state is copied here (in
     /// constant time, copy-on-write) and encoded and stored on another thread.
+    ///
+    /// Only when the state holds exactly the committed commands: a snapshot labelled with the
+    /// last committed sequence must not contain a command applied but not yet committed (it
+    /// would be replayed a second time after a crash). Between a read and its flush the state
+    /// is ahead of the journal; the flush checks again.
     func snapshotIfDue() {
         guard journal != nil, configuration.snapshotInterval > 0, !snapshotInFlight, !stopping,
+              router.journalSequence == lastCommitted,
               lastCommitted - snapshotThrough >= Int64(configuration.snapshotInterval) else { return }
         snapshotInFlight = true
         let snapshot = router.snapshot()

@@ -59,8 +59,10 @@ extension Agner {
             return (String(text[..<colon]), port)
         }
 
+        /// Whether the address is loopback once resolved (a name that only looks like one, such
+        /// as `127.0.0.1.example.invalid`, is not).
         static func isLoopback(_ host: String) -> Bool {
-            host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+            ListeningSocket.isLoopback(host)
         }
 
         func validate() throws {
@@ -92,6 +94,8 @@ extension Agner {
                 return handler
             }
             let logger = Logger(label: "agner.serve")
+            // A supervisor may close our log pipe: writing to it must fail quietly, not kill the router.
+            signal(SIGPIPE, SIG_IGN)
             // Signals first: a SIGTERM that comes while the journal is replayed still stops the
             // server (once it is up), never kills it half-way or goes unheard.
             let stop = DispatchSemaphore(value: 0)
@@ -147,26 +151,43 @@ extension Agner {
                 endpoint = started
                 metricsNote = " · metrics on http://\(metricsHost):\(metricsBound)/metrics"
             }
-            let log = journal.log!
-            let recovery = try Self.recover(router, from: log, logger: logger)
-            try server.start(recoveredThrough: log.lastSequence, snapshotThrough: recovery.snapshot)
+            var log = journal.log!
+            var recovery = try Self.recover(router, from: log, logger: logger)
+            var recoveredThrough = log.lastSequence
+            if !recovery.refused.isEmpty {
+                // The center must come up: go on from what could be applied, with the journal set
+                // aside for whoever looks into it, and a new one that starts from this state.
+                log = try Self.startOver(router, journal: journal, refused: recovery.refused, logger: logger)
+                recovery.snapshot = 0
+                recoveredThrough = 0
+            }
+            try server.start(recoveredThrough: recoveredThrough, snapshotThrough: recovery.snapshot)
             let fromSnapshot = recovery.snapshot > 0 ? " after a snapshot of the first \(recovery.snapshot)" : ""
-            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n".utf8))
+            writeToStandardError(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n"))
             logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(recovery.replayed)",
                                               "snapshot_through": "\(recovery.snapshot)", "journal": "\(db)"])
             // The sources must live until a signal comes: in a release build a local that is not
             // used again may be released early, and with SIGTERM ignored the server would never stop.
             withExtendedLifetime(sources) { stop.wait() }
-            FileHandle.standardError.write(Data("agner serve: stopping\n".utf8))
+            writeToStandardError("agner serve: stopping\n")
             logger.info("stopping")
             server.shutdown()
             endpoint?.shutdown()
         }
 
+        /// What recovery did: the snapshot it started from, the entries it replayed, and the
+        /// entries (or damaged batches) it could not apply, with why.
+        struct Recovery {
+            var snapshot: Int64
+            var replayed: Int
+            var refused: [String]
+        }
+
         /// Restores the newest usable snapshot, then replays the journal entries after it. A
         /// snapshot that cannot be used (another center, another format, damage) is skipped and
-        /// the whole journal replayed: it only ever saves time.
-        static func recover(_ router: LiveRouter, from log: CommandLog, logger: Logger) throws -> (snapshot: Int64, replayed: Int) {
+        /// the whole journal replayed: it only ever saves time. An entry that cannot be applied
+        /// (or a damaged batch) is skipped and reported; the others are applied.
+        static func recover(_ router: LiveRouter, from log: CommandLog, logger: Logger) throws -> Recovery {
             var start: Int64 = 0
             do {
                 if let snapshot = try log.latestSnapshot() {
@@ -176,17 +197,40 @@ extension Agner {
             } catch {
                 logger.warning("snapshot not used; replaying the whole journal", metadata: ["reason": "\(error)"])
             }
-            let replayed = try log.forEachEntry(after: start) { entry in
+            var refused: [String] = []
+            let replayed = try log.forEachEntry(after: start, damaged: { refused.append($0) }) { entry in
                 do {
                     try router.replay(JournalEntry(time: entry.time, origin: entry.origin, line: entry.line))
                 } catch {
-                    throw CommandFailure(description: """
-                        journal entry \(entry.sequence) cannot be replayed: \(error). Was the journal written \
-                        with another --center file? Start with that file, or with a new --db.
-                        """)
+                    let line = entry.line.count > 120 ? String(entry.line.prefix(120)) + "…" : entry.line
+                    refused.append("entry \(entry.sequence) (\(line)): \(error)")
                 }
             }
-            return (start, replayed)
+            return Recovery(snapshot: start, replayed: replayed - refused.count, refused: refused)
+        }
+
+        /// Some entries could not be replayed: the journal's files are moved aside (never
+        /// deleted), a new journal is created, and the state reached is stored in it as a
+        /// snapshot, so the next start begins from there. Says loudly what happened.
+        /// - Returns: the new journal.
+        static func startOver(_ router: LiveRouter, journal: JournalAdapter, refused: [String], logger: Logger) throws -> CommandLog {
+            guard let old = journal.log else { throw CommandFailure(description: "no journal to set aside") }
+            let path = old.path
+            try old.close()
+            journal.log = nil
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            let aside = try CommandLog.setAside(path: path, suffix: "unreplayable-\(stamp)")
+            let log: CommandLog
+            do { log = try CommandLog(path: path) } catch { throw CommandFailure(description: "\(path): cannot create a new journal: \(error)") }
+            try log.saveSnapshot(try router.snapshot().encoded(), through: 0, at: Date().timeIntervalSince1970)
+            journal.log = log
+            var report = "agner serve: \(refused.count) journal entr\(refused.count == 1 ? "y" : "ies") could not be replayed and were skipped:\n"
+            for reason in refused.prefix(20) { report += "  \(reason)\n" }
+            if refused.count > 20 { report += "  … and \(refused.count - 20) more\n" }
+            report += "agner serve: the journal was set aside as \(aside) (nothing deleted); a new journal starts from the state the other entries gave. Was it written with another --center file?\n"
+            writeToStandardError(report)
+            logger.error("journal entries skipped; journal set aside", metadata: ["skipped": "\(refused.count)", "set_aside_as": "\(aside)"])
+            return log
         }
 
         /// One line for an address that cannot be listened on.

@@ -8,6 +8,8 @@ final class ServeProcess {
     let port: Int
     /// What it printed up to its "listening" line.
     let startup: String
+    /// Its standard error, read up to the "listening" line.
+    let errors = Pipe()
 
     static var binary: URL {
         // The test bundle sits in the build products directory, beside the agner executable.
@@ -21,7 +23,6 @@ final class ServeProcess {
     init(center: String, db: String, options: [String] = []) throws {
         process.executableURL = Self.binary
         process.arguments = ["serve", "--center", center, "--db", db, "--listen", "127.0.0.1:0"] + options
-        let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -119,3 +119,89 @@ struct NewcomerTests {
         #expect(second.startup.contains("· 4 agents ·"), "\(second.startup)")
     }
 }
+
+/// The real binary when things go wrong around it: a journal it cannot replay, a log pipe that
+/// closes, a crash that leaves a child process behind.
+@Suite("agner serve always comes back", .serialized)
+struct ComesBackTests {
+    @Test("a journal with entries that cannot be replayed is set aside, reported, and the router starts from the rest")
+    func unreplayableJournal() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let wide = """
+            center: {departments: [billing], skills: [billing], topics: [{name: invoice, skills: [billing]}, {name: order, skills: [billing]}]}
+            agents: [{name: bea, count: 3}]
+            demand: [{topic: invoice, rate: 1/min}]
+            """
+        let wideFile = workspace.directory.appendingPathComponent("wide.yaml").path
+        try wide.write(toFile: wideFile, atomically: true, encoding: .utf8)
+        let first = try ServeProcess(center: wideFile, db: workspace.db, options: ["--snapshot-every", "0"])
+        let client = try TestClient(port: first.port)
+        #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "contact.arrive", "id": "keep", "channel": "email", "topic": "invoice"], req: 1)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "contact.arrive", "id": "lost", "channel": "email", "topic": "order"], req: 2)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "contact.arrive", "id": "also", "channel": "email", "topic": "invoice"], req: 3)?["ok"] as? Bool == true)
+        first.kill()
+
+        // The same journal with a center that has no topic "order".
+        let second = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        #expect(second.startup.contains("could not be replayed"), "\(second.startup)")
+        #expect(second.startup.contains("unknown topic 'order'"), "\(second.startup)")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: workspace.directory.path).filter { $0.contains("unreplayable") }
+        #expect(aside.contains { $0.hasSuffix("journal.sqlite.unreplayable-" + $0.split(separator: "-").last!) || !$0.isEmpty }, "\(aside)")
+        #expect(!aside.isEmpty)
+        let check = try TestClient(port: second.port)
+        let names = try #require(check.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]]).compactMap { $0["contact"] as? String }
+        #expect(Set(names) == ["keep", "also"])
+        #expect(second.stop())
+
+        // The new journal starts from that state and replays cleanly.
+        let third = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { third.stop() }
+        #expect(!third.startup.contains("could not be replayed"), "\(third.startup)")
+        let last = try TestClient(port: third.port)
+        let again = try #require(last.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]]).compactMap { $0["contact"] as? String }
+        #expect(Set(again) == ["keep", "also"])
+    }
+
+    @Test("with its log pipe closed, the router keeps routing and stops gracefully on SIGTERM")
+    func logPipeClosed() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--log-level", "debug"])
+        try server.errors.fileHandleForReading.close()
+        let client = try TestClient(port: server.port)
+        #expect(client.request(["op": "contact.arrive", "id": "c", "channel": "email", "topic": "invoice"], req: 1)?["ok"] as? Bool == true)
+        #expect(server.stop(), "SIGTERM should stop it gracefully")
+        #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 0,
+                "reason \(server.process.terminationReason.rawValue), status \(server.process.terminationStatus)")
+    }
+
+    @Test("the listening sockets are close-on-exec: no child process can keep the port")
+    func socketsCloseOnExec() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--metrics", "127.0.0.1:0"])
+        defer { server.stop() }
+        let pid = server.process.processIdentifier
+        // The sockets listening on TCP (state 0A), by inode; a socket the test runner left open
+        // may be inherited too, but is not the server's to close.
+        var listening: Set<String> = []
+        for table in ["tcp", "tcp6"] {
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8)) ?? ""
+            for row in text.split(separator: "\n").dropFirst() {
+                let columns = row.split(separator: " ", omittingEmptySubsequences: true)
+                if columns.count > 9, columns[3] == "0A" { listening.insert(String(columns[9])) }
+            }
+        }
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        var sockets = 0
+        for descriptor in descriptors {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)"),
+                  target.hasPrefix("socket:["), listening.contains(String(target.dropFirst(8).dropLast())) else { continue }
+            sockets += 1
+            let info = try String(contentsOfFile: "/proc/\(pid)/fdinfo/\(descriptor)", encoding: .utf8)
+            let flags = info.split(separator: "\n").first { $0.hasPrefix("flags:") }.map { $0.split(separator: "\t").last.map(String.init) ?? "" } ?? ""
+            let value = Int(flags.trimmingCharacters(in: .whitespaces), radix: 8) ?? 0
+            #expect(value & 0o2000000 != 0, "socket descriptor \(descriptor) is not close-on-exec (flags \(flags))")
+        }
+        #expect(sockets >= 2)
+    }
+}

@@ -112,12 +112,13 @@ extension LiveRouter {
             return .object([("events", .array(chosen.sorted().map(WireValue.string)))])
 
         case "stats": return stats()
-        case "agents": return agentList()
-        case "contacts": return contactList(owner: nil)
+        case "agents": return agentList(try Page(request))
+        case "contacts": return contactList(owner: nil, try Page(request))
         case "sync":
+            let page = try Page(request)
             // The adapter has reconciled: its held contacts are routed again.
-            try resumeHeldContacts(of: name, request: request)
-            return .object([("contacts", contactList(owner: name))])
+            if page.after == nil { try resumeHeldContacts(of: name, request: request) }
+            return contactList(owner: name, page)
 
         case "center.open", "center.close":
             let open = op == "center.open"
@@ -443,21 +444,57 @@ extension LiveRouter {
         ])
     }
 
-    func agentList() -> WireValue {
-        .object([("agents", .array(engine.allAgents.compactMap { agent in
-            guard let name = agentNames[agent.profile.id.rawValue] else { return nil }
+    /// A page of a list (`contacts`, `sync`, `agents`): at most `limit` items after the cursor
+    /// `after` (the `next` of the page before). Pages keep every reply well under a connection's
+    /// outbound limit, however many contacts or agents there are.
+    struct Page {
+        /// Items per page when a request does not say.
+        static let standard = 1000
+        /// The most a request may ask for: 2,000 contacts with the longest ids still fit in about a megabyte.
+        static let maximum = 2000
+        var limit: Int
+        var after: UInt64?
+
+        init(_ request: WireObject) throws(ProtocolError) {
+            limit = try request.optionalInt("limit") ?? Self.standard
+            guard (1...Self.maximum).contains(limit) else {
+                throw ProtocolError(.badField, "limit: \(limit) is outside 1–\(Self.maximum)")
+            }
+            if let cursor = try request.optionalString("after") {
+                guard let value = UInt64(cursor) else { throw ProtocolError(.badField, "after: '\(cursor)' is not a cursor from a reply's next") }
+                after = value
+            }
+        }
+
+        /// The page's items among `keys` (internal ids), in order, and the cursor of the next page.
+        func select(_ keys: [UInt64]) -> (items: ArraySlice<UInt64>, next: WireValue) {
+            let sorted = keys.sorted()
+            let start = after.map { cursor in sorted.firstIndex { $0 > cursor } ?? sorted.endIndex } ?? sorted.startIndex
+            let end = min(sorted.endIndex, start + limit)
+            let items = sorted[start..<end]
+            return (items, end < sorted.endIndex ? .string(String(items.last!)) : .null)
+        }
+    }
+
+    func agentList(_ page: Page) -> WireValue {
+        let (ids, next) = page.select(Array(agentNames.keys))
+        return .object([("agents", .array(ids.compactMap { id in
+            guard let agent = engine.agent(AgentID(id)), let name = agentNames[id] else { return nil }
             return .object([
                 ("agent", .string(name)), ("department", .string(settings.center.departments[agent.profile.department.index])),
                 ("state", .string(agent.state.name)),
                 ("in_use", .object(Channel.allCases.map { ($0.name, .int(agent.inUse[$0])) })),
             ])
-        }))])
+        })), ("next", next)])
     }
 
-    func contactList(owner: String?) -> WireValue {
+    /// Open contacts, all or one adapter's, in the order they arrived.
+    func contactList(owner: String?, _ page: Page) -> WireValue {
         let now = currentTime()
-        return .array(engine.openContacts.compactMap { contact in
-            guard let entry = contacts[contact.id.rawValue], owner == nil || entry.owner == owner else { return nil }
+        let keys = owner.map { owner in contacts.filter { $0.value.owner == owner }.map(\.key) } ?? Array(contacts.keys)
+        let (ids, next) = page.select(keys)
+        return .object([("contacts", .array(ids.compactMap { id in
+            guard let entry = contacts[id], let contact = engine.contact(ContactID(id)) else { return nil }
             return .object([
                 ("contact", .string(entry.name)), ("channel", .string(contact.channel.name)),
                 ("topic", .string(settings.center.topics[contact.topic.index].name)), ("state", .string(contact.state.name)),
@@ -465,7 +502,7 @@ extension LiveRouter {
                 ("agent", contact.agent.map { .string(name(of: $0)) } ?? .null), ("adapter", .string(entry.owner)),
                 ("held", .bool(contact.held)),
             ])
-        })
+        })), ("next", next)])
     }
 
     // MARK: - Recovery

@@ -50,6 +50,9 @@ public final class CommandLog: @unchecked Sendable {
     /// Where snapshots go: `<journal>-snapshot`.
     public let snapshotPath: String
     var checkpointTimer: DispatchSourceTimer?
+    /// The background checkpoints' queue and connection (see `startCheckpoints`).
+    let checkpointQueue = DispatchQueue(label: "agner.journal.checkpoint", qos: .utility)
+    var checkpointConnection: DatabaseQueue?
     /// Writes appended entries on a connection of its own.
     let appender: JournalAppender
     /// The sequence number of the last committed entry (0 for an empty journal).
@@ -95,7 +98,8 @@ public final class CommandLog: @unchecked Sendable {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         configuration.busyMode = .timeout(5)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "agner.journal.checkpoint", qos: .utility))
+        checkpointConnection = connection
+        let timer = DispatchSource.makeTimerSource(queue: checkpointQueue)
         timer.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(100))
         let pageSize = try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4096
         let restartAfterFrames = walSizeLimit / pageSize  // a frame is one page
@@ -114,8 +118,13 @@ public final class CommandLog: @unchecked Sendable {
     /// Closes every connection to the journal (before its files are moved, say). Nothing may
     /// be appended or read after.
     public func close() throws {
-        checkpointTimer?.cancel()
-        checkpointTimer = nil
+        // On the checkpoints' queue: no checkpoint is under way while its connection closes.
+        try checkpointQueue.sync {
+            checkpointTimer?.cancel()
+            checkpointTimer = nil
+            try checkpointConnection?.close()
+            checkpointConnection = nil
+        }
         appender.close()
         try writer.close()
     }

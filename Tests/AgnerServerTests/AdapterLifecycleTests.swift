@@ -13,7 +13,7 @@ private func events(_ lines: [(Int, [String: Any])], _ name: String) -> [[String
 }
 
 private func contactList(_ h: Harness, from session: Int) -> [[String: Any]] {
-    h.reply(#"{"op":"contacts","req":"list"}"#, from: session)["result"] as! [[String: Any]]
+    (h.reply(#"{"op":"contacts","req":"list"}"#, from: session)["result"] as! [String: Any])["contacts"] as! [[String: Any]]
 }
 
 private func agentState(_ h: Harness, _ agent: String, from session: Int) -> String? {

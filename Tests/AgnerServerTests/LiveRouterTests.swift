@@ -132,7 +132,7 @@ struct LiveRouterTests {
         #expect(errorCode(reply) == code)
         // Still usable, and nothing accepted was lost.
         let contacts = h.reply(#"{"op":"contacts","req":9}"#, from: 1)
-        #expect((contacts["result"] as? [[String: Any]])?.map { $0["contact"] as? String } == ["queued-one"])
+        #expect(((contacts["result"] as? [String: Any])?["contacts"] as? [[String: Any]])?.map { $0["contact"] as? String } == ["queued-one"])
     }
 
     @Test("with tokens, nothing but hello is accepted first, and roles are enforced")
@@ -173,7 +173,7 @@ struct LiveRouterTests {
         h.clock.now += 15
         let lines = h.router.fireTimers()
         #expect(lines.contains { $0.line.contains(#""event":"offer.expired""#) && $0.session == SessionID(1) })
-        let contacts = h.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [[String: Any]]
+        let contacts = (h.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [String: Any])["contacts"] as! [[String: Any]]
         #expect(contacts.first?["state"] as? String == "queued")
         let agents = h.reply(#"{"op":"agents","req":2}"#, from: 1)["result"] as! [String: Any]
         #expect((agents["agents"] as! [[String: Any]]).first { $0["agent"] as? String == "bea" }?["state"] as? String == "notResponding")
@@ -207,7 +207,7 @@ struct LiveRouterTests {
         h.send(#"{"op":"offer.accept","contact":"a","agent":"bea"}"#, from: 1)
         h.router.connect(SessionID(2))  // no tokens: a supervisor until it says otherwise
         #expect(h.reply(#"{"op":"agent.add","agent":"kim","department":"sales","skills":{"orders":3},"channels":{"chat":2},"req":1}"#, from: 2)["ok"] as? Bool == true)
-        let before = h.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [[String: Any]]
+        let before = (h.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [String: Any])["contacts"] as! [[String: Any]]
 
         let clock = TestClock()
         clock.now = h.clock.now
@@ -217,7 +217,7 @@ struct LiveRouterTests {
         recovered.connect(SessionID(1))
         let after = try JSONSerialization.jsonObject(with: Data(recovered.handle(line: #"{"op":"contacts","req":1}"#, from: SessionID(1))[0].line.utf8)) as! [String: Any]
         func summary(_ list: [[String: Any]]) -> [String] { list.map { "\($0["contact"]!) \($0["state"]!) \($0["agent"]!) \($0["adapter"]!)" } }
-        #expect(summary(after["result"] as! [[String: Any]]) == summary(before))
+        #expect(summary((after["result"] as! [String: Any])["contacts"] as! [[String: Any]]) == summary(before))
         let agents = try JSONSerialization.jsonObject(with: Data(recovered.handle(line: #"{"op":"agents"}"#, from: SessionID(1))[0].line.utf8)) as! [String: Any]
         #expect(((agents["result"] as! [String: Any])["agents"] as! [[String: Any]]).map { $0["agent"] as! String } == ["bea", "sam", "kim"])
     }

@@ -76,4 +76,20 @@ public final class TestClient {
         send(json: json)
         return reply(to: req)
     }
+
+    /// Every open contact, page by page (`contacts` with `after`); nil when a page fails.
+    public func allContacts(limit: Int = 1000) -> [[String: Any]]? {
+        var all: [[String: Any]] = []
+        var after: String? = nil
+        for page in 0..<10_000 {
+            var request: [String: Any] = ["op": "contacts", "limit": limit]
+            if let after { request["after"] = after }
+            guard let result = self.request(request, req: 900_000 + page)?["result"] as? [String: Any],
+                  let contacts = result["contacts"] as? [[String: Any]] else { return nil }
+            all += contacts
+            guard let next = result["next"] as? String else { return all }
+            after = next
+        }
+        return nil
+    }
 }

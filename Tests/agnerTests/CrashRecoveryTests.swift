@@ -2,6 +2,12 @@ import AgnerTestSupport
 import Foundation
 import Testing
 
+/// `agner serve` did not get to "listening"; what it printed says why.
+struct StartFailed: Error, CustomStringConvertible {
+    var output: String
+    var description: String { "agner serve did not start: \(output)" }
+}
+
 /// The real `agner serve` binary, run as a child process.
 final class ServeProcess {
     let process = Process()
@@ -37,7 +43,7 @@ final class ServeProcess {
         guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
               let port = Int(text[range].split(separator: ":").last!) else {
             process.terminate()
-            throw POSIXError(.ECONNREFUSED)
+            throw StartFailed(output: text)
         }
         self.port = port
         startup = text
@@ -112,7 +118,7 @@ struct CrashRecoveryTests {
 
         let second = try ServeProcess(center: centerFile, db: db)
         let check = try TestClient(port: second.port)
-        let contacts = try #require(check.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]])
+        let contacts = try #require(check.allContacts())
         let names = contacts.compactMap { $0["contact"] as? String }
         #expect(Set(names).count == names.count)  // nothing duplicated
         #expect(acknowledged.isSubset(of: Set(names)))  // nothing acknowledged lost
@@ -156,7 +162,7 @@ extension CrashRecoveryTests {
         // 300 arrivals, a log-in, and the hold of the adapter's contacts when its connection closed.
         #expect(afterKill.replayed >= 0 && afterKill.snapshot + afterKill.replayed == 302, "startup: \(second.startup)")
         let check = try TestClient(port: second.port)
-        let contacts = try #require(check.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]])
+        let contacts = try #require(check.allContacts())
         let names = contacts.compactMap { $0["contact"] as? String }
         #expect(Set(names).count == names.count && Set(names) == acknowledged)
         #expect(check.request(["op": "contact.arrive", "id": "late", "channel": "email", "topic": "invoice"], req: 2)?["ok"] as? Bool == true)
@@ -168,7 +174,7 @@ extension CrashRecoveryTests {
         // One more arrival, and the hold of its adapter's contacts when the stop closed its connection.
         #expect(afterStop.replayed == 0 && afterStop.snapshot == 304, "startup: \(third.startup)")
         let last = try TestClient(port: third.port)
-        let finalNames = try #require(last.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]]).compactMap { $0["contact"] as? String }
+        let finalNames = try #require(last.allContacts()).compactMap { $0["contact"] as? String }
         #expect(Set(finalNames) == acknowledged.union(["late"]))
     }
 }

@@ -81,7 +81,7 @@ struct NewcomerTests {
             #expect(!text.contains("errors:"), "\(text)")
         }
         let client = try TestClient(port: server.port)
-        let contacts = try #require(client.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]])
+        let contacts = try #require(client.allContacts())
         #expect(contacts.isEmpty, "left open: \(contacts.prefix(3))")
         let agents = try #require((client.request(["op": "agents"], req: 2)?["result"] as? [String: Any])?["agents"] as? [[String: Any]])
         #expect(!agents.contains { ($0["agent"] as? String)?.hasPrefix("load-") == true && $0["state"] as? String != "offline" })
@@ -150,7 +150,7 @@ struct ComesBackTests {
         #expect(aside.contains { $0.hasSuffix("journal.sqlite.unreplayable-" + $0.split(separator: "-").last!) || !$0.isEmpty }, "\(aside)")
         #expect(!aside.isEmpty)
         let check = try TestClient(port: second.port)
-        let names = try #require(check.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]]).compactMap { $0["contact"] as? String }
+        let names = try #require(check.allContacts()).compactMap { $0["contact"] as? String }
         #expect(Set(names) == ["keep", "also"])
         #expect(second.stop())
 
@@ -159,7 +159,7 @@ struct ComesBackTests {
         defer { third.stop() }
         #expect(!third.startup.contains("could not be replayed"), "\(third.startup)")
         let last = try TestClient(port: third.port)
-        let again = try #require(last.request(["op": "contacts"], req: 1)?["result"] as? [[String: Any]]).compactMap { $0["contact"] as? String }
+        let again = try #require(last.allContacts()).compactMap { $0["contact"] as? String }
         #expect(Set(again) == ["keep", "also"])
     }
 

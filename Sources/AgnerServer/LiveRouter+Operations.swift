@@ -70,6 +70,7 @@ extension LiveRouter {
             default: throw ProtocolError(.badField, "state: '\(stateName)' should be available, onBreak or offline")
             }
             deliver(try apply(.setPresence(agent, presence), request: request, origin: name))
+            if sessions[session]?.role == .adapter { noteManager(of: agent, presence: presence, adapter: name) }
             return .object([("agent", .string(agentName)), ("state", .string(engine.agent(agent)?.state.name ?? "unknown"))])
 
         case "agent.add", "agent.update":
@@ -95,6 +96,7 @@ extension LiveRouter {
             let id = try knownAgent(agentName)
             deliver(try apply(.removeAgent(id), request: request, origin: name) {
                 self.agentIDs[agentName] = nil
+                self.agentManagers[id.rawValue] = nil
             })
             return .object([("agent", .string(agentName)), ("removed", .bool(true))])
 
@@ -148,6 +150,12 @@ extension LiveRouter {
             try holdContacts(of: adapter, grace: grace, request: request)
             return .null
 
+        case Self.agentManagerOp:
+            let agent = try knownAgent(try request.string("agent"))
+            agentManagers[agent.rawValue] = try request.optionalString("adapter")
+            journalRequest(request, origin: name, at: currentTime())
+            return .null
+
         case Self.openingHoursOp:
             let channelName = try request.string("channel")
             guard let channel = Channel(name: channelName) else { throw ProtocolError(.badField, "channel: '\(channelName)'") }
@@ -171,25 +179,30 @@ extension LiveRouter {
             pendingTimerEvents += events
             throw protocolError(error)
         }
-        if !replaying, !requestJournaled, let journal, let request {
-            requestJournaled = true
-            journalSequence += 1
-            do {
-                if let currentLine {
-                    try journal.append(time: now, origin: origin, line: currentLine)
-                } else {
-                    var line = request.lineWithout("req")
-                    try line.withUTF8 { try journal.append(time: now, origin: origin, line: UnsafeRawBufferPointer($0)) }
-                }
-            } catch {
-                // The engine has moved on but the command is not journaled: stopping is the only
-                // honest answer (a restart rebuilds from what the journal holds, and this command
-                // was never acknowledged).
-                fatalError("the journal refused an accepted command: \(error)")
-            }
-        }
+        if let request { journalRequest(request, origin: origin, at: now) }
         prepare()
         return events
+    }
+
+    /// Journals the request being handled, once (an operation applying several engine commands,
+    /// or none, is one entry), unless it is being replayed.
+    func journalRequest(_ request: WireObject, origin: String, at now: Double) {
+        guard !replaying, !requestJournaled, let journal else { return }
+        requestJournaled = true
+        journalSequence += 1
+        do {
+            if let currentLine {
+                try journal.append(time: now, origin: origin, line: currentLine)
+            } else {
+                var line = request.lineWithout("req")
+                try line.withUTF8 { try journal.append(time: now, origin: origin, line: UnsafeRawBufferPointer($0)) }
+            }
+        } catch {
+            // The state has moved on but the command is not journaled: stopping is the only
+            // honest answer (a restart rebuilds from what the journal holds, and this command
+            // was never acknowledged).
+            fatalError("the journal refused an accepted command: \(error)")
+        }
     }
 
     /// The engine's refusal as the adapter sees it: contacts and agents named by their ids on the wire.

@@ -17,6 +17,23 @@ public enum Role: String, Sendable, CaseIterable {
     case observer
 }
 
+/// What a token grants: a role, and for an adapter token the adapter names it may speak for.
+public struct Grant: Sendable, Equatable {
+    public var role: Role
+    /// The names an adapter token may say `hello` with; nil for supervisor and observer tokens.
+    public var adapters: Set<String>?
+
+    public init(role: Role, adapters: Set<String>? = nil) {
+        self.role = role
+        self.adapters = adapters
+    }
+
+    public static let supervisor = Grant(role: .supervisor)
+    public static let observer = Grant(role: .observer)
+    /// An adapter token that speaks for these adapter names.
+    public static func adapter(_ names: String...) -> Grant { Grant(role: .adapter, adapters: Set(names)) }
+}
+
 /// A line for one connection, as a string (see `Outbox` for the lines as the server takes them).
 public struct Outbound: Sendable, Equatable {
     public var session: SessionID
@@ -31,9 +48,13 @@ public final class LiveRouter {
     public struct Agent: Sendable {
         public var name: String
         public var profile: AgentProfile
-        public init(name: String, profile: AgentProfile) {
+        /// The adapter the center assigns the agent to: only it (and supervisors) may set the
+        /// agent's state. nil: the adapter that logs the agent in manages it until it logs out.
+        public var adapter: String?
+        public init(name: String, profile: AgentProfile, adapter: String? = nil) {
             self.name = name
             self.profile = profile
+            self.adapter = adapter
         }
     }
 
@@ -41,8 +62,8 @@ public final class LiveRouter {
         public var center: CenterConfiguration
         /// Agents known at start (offline until their adapter logs them in).
         public var agents: [Agent]
-        /// Token → role. nil: no authentication; a connection may act before `hello`.
-        public var tokens: [String: Role]?
+        /// Token → what it grants. nil: no authentication; a connection may act before `hello`.
+        public var tokens: [String: Grant]?
         /// How long the real-time contacts of an adapter whose last connection closed are held
         /// (seconds) before they end as abandoned (cause `adapterLost`). E-mails stay held.
         public var adapterGrace: Double
@@ -50,7 +71,7 @@ public final class LiveRouter {
         /// closes a channel).
         public var calendar: OpeningCalendar?
 
-        public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Role]? = nil,
+        public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Grant]? = nil,
                     adapterGrace: Double = 120, calendar: OpeningCalendar? = nil) {
             self.center = center
             self.agents = agents
@@ -139,6 +160,11 @@ public final class LiveRouter {
     /// Whether the request being handled was journaled already (an operation that applies
     /// several engine commands is journaled once, as its request line).
     var requestJournaled = false
+    /// The adapter managing each agent (by internal agent id): the one that logged it in, or the
+    /// one the center assigns it to. Only it (and supervisors) may set the agent's state.
+    var agentManagers: [UInt64: String] = [:]
+    /// Agents the center assigns to an adapter (`Agent.adapter`): their manager never changes.
+    var assignedAgents: Set<UInt64> = []
     /// Per channel, a supervisor's override of the calendar.
     var hoursOverrides = PerChannel<HoursOverride?>(repeating: nil)
     /// When opening hours next need a look (a calendar change or an override's end).
@@ -182,6 +208,10 @@ public final class LiveRouter {
             try engine.apply(.addAgent(profile), at: 0, into: &ignored)
             agentIDs[agent.name] = id
             agentNames[id.rawValue] = agent.name
+            if let adapter = agent.adapter {
+                agentManagers[id.rawValue] = adapter
+                assignedAgents.insert(id.rawValue)
+            }
             setAgentState(id.rawValue, .offline)
         }
     }
@@ -341,6 +371,7 @@ public final class LiveRouter {
             guard Self.allows(role, required) else {
                 throw ProtocolError(.forbidden, "op '\(op)' is not allowed for the \(role.rawValue) role")
             }
+            if role == .adapter { try checkOwnership(op, request, adapter: state.name) }
             let result = try perform(op, request, session: session, name: state.name)
             reply(to: session, re: re, result: result, at: mark)
             return true
@@ -378,14 +409,22 @@ public final class LiveRouter {
         if let version = try request.optionalInt("protocol"), version != 1 {
             throw ProtocolError(.badField, "protocol: version \(version) is not spoken here (1 is)")
         }
+        var requestedName = try request.optionalString("name")
         if let tokens = settings.tokens {
             let token = try request.optionalString("token") ?? ""
-            guard let granted = Self.match(token, in: tokens), Self.allows(granted, role == .supervisor ? .supervisor : role == .adapter ? .adapter : .any) else {
+            guard let granted = Self.match(token, in: tokens), Self.allows(granted.role, role == .supervisor ? .supervisor : role == .adapter ? .adapter : .any) else {
                 throw ProtocolError(.notAuthenticated, "the token does not grant the \(roleName) role")
+            }
+            // An adapter token speaks only for the adapters it names.
+            if granted.role == .adapter, let names = granted.adapters {
+                if requestedName == nil || requestedName == "" { requestedName = names.sorted().first }
+                guard let name = requestedName, names.contains(name) else {
+                    throw ProtocolError(.forbidden, "the token does not speak for adapter '\(requestedName ?? "")'")
+                }
             }
         }
         session.role = role
-        if let name = try request.optionalString("name"), !name.isEmpty, name != session.name {
+        if let name = requestedName, !name.isEmpty, name != session.name {
             try Self.checkName(name, field: "name")
             let previous = session.name
             session.name = name
@@ -401,9 +440,12 @@ public final class LiveRouter {
                         ("server", .string("agner")), ("topics", .array(topics))])
     }
 
+    /// What a token grants, if anything (compared in constant time).
+    public static func grant(for token: String, in tokens: [String: Grant]) -> Grant? { match(token, in: tokens) }
+
     /// Compares the token with every configured one in constant time (no early exit).
-    static func match(_ token: String, in tokens: [String: Role]) -> Role? {
-        var found: Role? = nil
+    static func match(_ token: String, in tokens: [String: Grant]) -> Grant? {
+        var found: Grant? = nil
         let given = Array(token.utf8)
         for (candidate, role) in tokens.sorted(by: { $0.key < $1.key }) {
             let expected = Array(candidate.utf8)

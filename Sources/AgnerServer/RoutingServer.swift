@@ -10,6 +10,10 @@ public struct ServerConfiguration: Sendable {
     /// A request line longer than this gets `line_too_long` (the connection stays open).
     public var maximumLineLength: Int
     public var maximumConnections: Int
+    /// With tokens configured: connections that have not said hello yet, counted apart from
+    /// `maximumConnections`. Past it, the oldest of them is closed to make room, so a flood of
+    /// silent connections never locks out a client with a valid token.
+    public var maximumUnauthenticated: Int
     /// With tokens configured, a connection that has not said hello by then is closed.
     public var authenticationTimeout: TimeAmount
     /// Bytes waiting to be sent to one connection before it is cut off as a slow reader.
@@ -19,12 +23,13 @@ public struct ServerConfiguration: Sendable {
     public var snapshotInterval: Int
 
     public init(host: String = "127.0.0.1", port: Int = 7040, maximumLineLength: Int = 64 * 1024, maximumConnections: Int = 1024,
-                authenticationTimeout: TimeAmount = .seconds(10), outboundLimit: Int = 4 * 1024 * 1024,
-                snapshotInterval: Int = 250_000) {
+                maximumUnauthenticated: Int = 64, authenticationTimeout: TimeAmount = .seconds(10),
+                outboundLimit: Int = 4 * 1024 * 1024, snapshotInterval: Int = 250_000) {
         self.host = host
         self.port = port
         self.maximumLineLength = maximumLineLength
         self.maximumConnections = maximumConnections
+        self.maximumUnauthenticated = maximumUnauthenticated
         self.authenticationTimeout = authenticationTimeout
         self.outboundLimit = outboundLimit
         self.snapshotInterval = snapshotInterval
@@ -42,6 +47,11 @@ public final class RoutingServer: @unchecked Sendable {
     let logger: Logger
     var serverChannel: Channel?
     var channels: [SessionID: Channel] = [:]
+    /// With tokens: connections still to say hello, oldest first.
+    var awaitingHello: [SessionID] = []
+    var awaitingHelloSet: Set<SessionID> = []
+    /// Connections to close once the current batch's lines are sent.
+    var closeAfterFlush: [SessionID] = []
     var nextSession = 1
     var timer: Scheduled<Void>?
     var timerDeadline: Double?
@@ -150,11 +160,17 @@ public final class RoutingServer: @unchecked Sendable {
     // MARK: - On the event loop
 
     func connected(_ channel: Channel) -> SessionID? {
-        if channels.count >= configuration.maximumConnections {
-            logger.warning("connection refused: too many connections", metadata: [
-                "remote": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(configuration.maximumConnections)"])
-            let line = router.errorLine(ProtocolError(.overloaded, "too many connections; try again later"))
-            channel.writeAndFlush(channel.allocator.buffer(string: line)).whenComplete { _ in channel.close(promise: nil) }
+        let authenticating = router.settings.tokens != nil
+        if authenticating {
+            // Silent connections have their own room; the oldest makes way for the newest.
+            if awaitingHello.count >= configuration.maximumUnauthenticated, let oldest = awaitingHello.first {
+                logger.notice("connection closed: too many connections waiting for hello", metadata: [
+                    "session": "\(oldest.raw)", "limit": "\(configuration.maximumUnauthenticated)"])
+                forgetAwaitingHello(oldest)
+                channels[oldest]?.close(promise: nil)
+            }
+        } else if channels.count >= configuration.maximumConnections {
+            refuse(channel)
             return nil
         }
         let session = SessionID(nextSession)
@@ -162,7 +178,9 @@ public final class RoutingServer: @unchecked Sendable {
         channels[session] = channel
         router.connect(session)
         logger.debug("connection opened", metadata: ["session": "\(session.raw)", "remote": "\(channel.remoteAddress?.description ?? "?")"])
-        if router.settings.tokens != nil {
+        if authenticating {
+            awaitingHello.append(session)
+            awaitingHelloSet.insert(session)
             loop.scheduleTask(in: configuration.authenticationTimeout) { [self] in
                 if channels[session] != nil && !router.isAuthenticated(session) {
                     logger.notice("connection closed: no hello in time", metadata: [
@@ -174,8 +192,34 @@ public final class RoutingServer: @unchecked Sendable {
         return session
     }
 
+    /// Too many connections: says so and closes.
+    func refuse(_ channel: Channel) {
+        logger.warning("connection refused: too many connections", metadata: [
+            "remote": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(configuration.maximumConnections)"])
+        let line = router.errorLine(ProtocolError(.overloaded, "too many connections; try again later"))
+        channel.writeAndFlush(channel.allocator.buffer(string: line)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func forgetAwaitingHello(_ session: SessionID) {
+        guard awaitingHelloSet.remove(session) != nil else { return }
+        awaitingHello.removeAll { $0 == session }
+    }
+
+    /// A connection that said hello leaves the waiting room and counts against `maximumConnections`.
+    func checkAuthenticated(_ session: SessionID) {
+        guard awaitingHelloSet.contains(session), router.isAuthenticated(session) else { return }
+        forgetAwaitingHello(session)
+        if channels.count - awaitingHello.count > configuration.maximumConnections {
+            // Closed once this batch's lines are out (never before the journal commits them).
+            router.outbox.append(router.errorLine(ProtocolError(.overloaded, "too many connections; try again later")), to: session)
+            closeAfterFlush.append(session)
+            requestFlush()
+        }
+    }
+
     func disconnected(_ session: SessionID) {
         channels[session] = nil
+        forgetAwaitingHello(session)
         router.disconnect(session)
         logger.debug("connection closed", metadata: ["session": "\(session.raw)"])
     }
@@ -186,6 +230,7 @@ public final class RoutingServer: @unchecked Sendable {
             router.outbox.append(router.errorLine(ProtocolError(.lineTooLong, "a line may hold at most \(configuration.maximumLineLength) bytes")), to: session)
         case let .line(bytes):
             router.receive(line: bytes, from: session)
+            if !awaitingHelloSet.isEmpty { checkAuthenticated(session) }
         }
     }
 
@@ -209,6 +254,8 @@ public final class RoutingServer: @unchecked Sendable {
             }
         }
         send()
+        for session in closeAfterFlush { channels[session]?.close(promise: nil) }
+        closeAfterFlush.removeAll()
         rescheduleTimer()
         snapshotIfDue()
     }

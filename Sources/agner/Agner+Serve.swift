@@ -145,7 +145,16 @@ extension Agner {
                 let (metricsHost, metricsPort) = try Self.hostAndPort(metrics, option: "--metrics")
                 let started = MetricsEndpoint()
                 let metricsBound: Int
-                do { metricsBound = try started.start(host: metricsHost, port: metricsPort) { registry.emitToString() } } catch {
+                // With tokens, metrics need a supervisor's or an observer's token as a bearer credential.
+                var authorize: (@Sendable (String?) -> Bool)? = nil
+                if let grants = roles {
+                    authorize = { (header: String?) -> Bool in
+                        guard let header, header.hasPrefix("Bearer "),
+                              let grant = LiveRouter.grant(for: String(header.dropFirst(7)), in: grants) else { return false }
+                        return grant.role != .adapter
+                    }
+                }
+                do { metricsBound = try started.start(host: metricsHost, port: metricsPort, authorize: authorize) { registry.emitToString() } } catch {
                     throw CommandFailure(description: Self.bindFailure(metrics, error))
                 }
                 endpoint = started
@@ -262,22 +271,38 @@ extension Agner {
             }
         }
 
-        func loadTokens(_ path: String) throws -> [String: Role] {
+        /// Reads `{tokens: {SECRET: supervisor | observer | {role: adapter, adapters: [NAME, …]}}}`.
+        /// An adapter token names the adapters it may speak for.
+        func loadTokens(_ path: String) throws -> [String: Grant] {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw CommandFailure(description: "\(path): cannot read the tokens file")
             }
             guard let node = try? Yams.load(yaml: text) as? [String: Any], let tokens = node["tokens"] as? [String: Any] else {
                 throw CommandFailure(description: "\(path): expected {tokens: {SECRET: role, …}}")
             }
-            var roles: [String: Role] = [:]
+            var grants: [String: Grant] = [:]
             for (token, value) in tokens {
-                guard let name = value as? String, let role = Role(rawValue: name) else {
-                    throw CommandFailure(description: "\(path): tokens: the role of a token should be adapter, supervisor or observer")
-                }
                 guard token.count >= 8 else { throw CommandFailure(description: "\(path): tokens: a token needs at least 8 characters") }
-                roles[token] = role
+                if let name = value as? String {
+                    switch Role(rawValue: name) {
+                    case .supervisor: grants[token] = .supervisor
+                    case .observer: grants[token] = .observer
+                    case .adapter:
+                        throw CommandFailure(description: "\(path): tokens: an adapter token names the adapters it speaks for: {role: adapter, adapters: [pbx-1]}")
+                    case nil:
+                        throw CommandFailure(description: "\(path): tokens: the role of a token should be adapter, supervisor or observer")
+                    }
+                } else if let entry = value as? [String: Any], let roleName = entry["role"] as? String, let role = Role(rawValue: roleName) {
+                    let names = (entry["adapters"] as? [Any])?.compactMap { $0 as? String } ?? []
+                    if role == .adapter && names.isEmpty {
+                        throw CommandFailure(description: "\(path): tokens: an adapter token needs adapters: [NAME, …], the adapters it speaks for")
+                    }
+                    grants[token] = Grant(role: role, adapters: role == .adapter ? Set(names) : nil)
+                } else {
+                    throw CommandFailure(description: "\(path): tokens: each token maps to a role, or to {role: adapter, adapters: [NAME, …]}")
+                }
             }
-            return roles
+            return grants
         }
     }
 }

@@ -45,7 +45,7 @@ struct Harness {
             channels: channels)
     }
 
-    init(target: Double = 60, wrapUp: Double = 0, tokens: [String: Role]? = nil, grace: Double = 120,
+    init(target: Double = 60, wrapUp: Double = 0, tokens: [String: Grant]? = nil, grace: Double = 120,
          calendar: OpeningCalendar? = nil, journal: MemoryJournal = MemoryJournal()) {
         self.journal = journal
         let agents = [
@@ -97,7 +97,9 @@ struct LiveRouterTests {
         #expect(h.reply(#"{"op":"offer.accept","contact":"call-1","agent":"bea","req":3}"#, from: 1)["ok"] as? Bool == true)
         let done = h.reply(#"{"op":"contact.complete","id":"call-1","req":4}"#, from: 1)
         #expect((done["result"] as? [String: Any])?["state"] as? String == "ended")
-        #expect(h.journal.pending.count == 4)
+        // The four requests, and that adapter pbx now manages bea.
+        #expect(h.journal.pending.map { try! WireObject(parsing: $0.line).string("op") }
+                == ["agent.state", "internal.agent_manager", "contact.arrive", "offer.accept", "contact.complete"])
     }
 
     @Test("each channel can be announced, offered and completed", arguments: ["phone", "chat", "email", "clickToCall"])
@@ -137,7 +139,7 @@ struct LiveRouterTests {
 
     @Test("with tokens, nothing but hello is accepted first, and roles are enforced")
     func tokensAndRoles() {
-        let h = Harness(tokens: ["s3cret": .supervisor, "pbx-token": .adapter, "wall": .observer])
+        let h = Harness(tokens: ["s3cret": .supervisor, "pbx-token": .adapter("pbx"), "wall": .observer])
         h.router.connect(SessionID(1))
         #expect(errorCode(h.reply(#"{"op":"stats","req":1}"#, from: 1)) == "not_authenticated")
         #expect(errorCode(h.reply(#"{"op":"hello","role":"supervisor","token":"pbx-token","req":1}"#, from: 1)) == "not_authenticated")
@@ -213,7 +215,7 @@ struct LiveRouterTests {
         clock.now = h.clock.now
         let fresh = Harness()
         let recovered = try LiveRouter(settings: h.router.settings, clock: { clock.read() }, journal: fresh.journal)
-        #expect(try recovered.replay(h.journal.pending) == 5)
+        #expect(try recovered.replay(h.journal.pending) == 6)  // five requests and bea's manager
         recovered.connect(SessionID(1))
         let after = try JSONSerialization.jsonObject(with: Data(recovered.handle(line: #"{"op":"contacts","req":1}"#, from: SessionID(1))[0].line.utf8)) as! [String: Any]
         func summary(_ list: [[String: Any]]) -> [String] { list.map { "\($0["contact"]!) \($0["state"]!) \($0["agent"]!) \($0["adapter"]!)" } }

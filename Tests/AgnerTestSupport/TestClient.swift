@@ -92,4 +92,17 @@ public final class TestClient {
         }
         return nil
     }
+
+    /// Everything the peer sends until it closes (or the read times out), as text.
+    public func readRaw() -> String {
+        var bytes = buffer
+        buffer = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(socket, &chunk, chunk.count, 0)
+            if n <= 0 { break }
+            bytes += chunk[..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

@@ -86,6 +86,9 @@ def main():
             print(f"call {call}: {reply['error']['code']}: {reply['error']['message']}")
             continue
         print(f"call {call}: {reply['result']['state']}")
+        if reply["result"]["state"] == "ended":
+            # Refused on arrival: the phone is closed now (the center's opening hours).
+            sys.exit("the phone channel is closed now (opening hours); start agner serve with --ignore-hours to try it anyway")
         if reply["result"]["state"] == "queued":
             print("  waiting for an agent (wrap-up ends, or the ladder widens)…")
         offer = adapter.next_event("offer")

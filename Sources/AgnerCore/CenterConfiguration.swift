@@ -103,6 +103,9 @@ public struct CenterConfiguration: Sendable, Equatable {
             guard RoutingTier.range.contains(settings.routingTier) else {
                 throw .invalidSetting("channel \(channel): the routing tier (priority) \(settings.routingTier) is outside \(RoutingTier.range.lowerBound)–\(RoutingTier.range.upperBound)")
             }
+            if settings.higherTierReserve > 0 && !Channel.allCases.contains(where: { channels[$0].routingTier > settings.routingTier }) {
+                throw .invalidSetting("channel \(channel): a reserve keeps agents free for higher tiers, and no channel's tier (priority) is above \(channel)'s")
+            }
             guard RoutingTier.reserveRange.contains(settings.higherTierReserve) else {
                 throw .invalidSetting("channel \(channel): the reserve for higher tiers \(settings.higherTierReserve) is outside \(RoutingTier.reserveRange.lowerBound)–\(RoutingTier.reserveRange.upperBound)")
             }
@@ -129,6 +132,16 @@ public struct CenterConfiguration: Sendable, Equatable {
         var seen = Set<String>()
         for name in names where !seen.insert(name).inserted {
             throw .duplicateName(kind: kind, name: name)
+        }
+    }
+
+    /// The channels from the highest routing tier down (ties in channel order). Open channels in
+    /// this order at one moment, so that the contacts of a higher tier that waited for the
+    /// opening are offered before those of a lower one.
+    public var channelsByTier: [Channel] {
+        Channel.allCases.sorted {
+            let (a, b) = (channels[$0].routingTier, channels[$1].routingTier)
+            return a != b ? a > b : $0.rawValue < $1.rawValue
         }
     }
 

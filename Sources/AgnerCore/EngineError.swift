@@ -60,7 +60,7 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
             }
         case let .notOffered(id, agent): "contact \(name(id)) is not offered to agent \(agentName(agent))"
         case let .capacityInUse(agent, channel, holding, capacity):
-            "agent \(agentName(agent)) holds \(holding) \(channel) contacts; capacity cannot drop to \(capacity)"
+            "agent \(agentName(agent)) holds \(holding) \(channel) contact\(holding == 1 ? "" : "s"); capacity cannot drop to \(capacity)"
         case let .agentHoldsContacts(agent, holding):
             "agent \(agentName(agent)) still holds \(holding) contact(s); log the agent out and let them finish first"
         case let .invalidValue(why): why

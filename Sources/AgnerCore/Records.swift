@@ -89,6 +89,12 @@ struct ContactRecord: Sendable, Codable {
     var isCallback = false
     /// Held (`Command.hold`): keeps its place and deadline, offered to nobody.
     var held = false
+    /// Arrived while its channel was closed and kept (e-mail held, click-to-call called back):
+    /// offered to nobody until the channel opens.
+    var awaitingOpening = false
+
+    /// Out of every line for now: held, or waiting for its channel to open.
+    var isParked: Bool { held || awaitingOpening }
     var missedOffers: Int32 = 0
     var arrival: Seconds = 0
     var deadline: Seconds = 0
@@ -111,7 +117,8 @@ struct TimerEntry: Comparable, Sendable, Codable {
         case clock
         case offerTimeout
         case wrapUpEnd
-        /// A held contact's hold runs out: it is abandoned (cause `adapterLost`).
+        /// A held contact's hold runs out: a waiting one is abandoned (cause `adapterLost`), one
+        /// in conversation is completed.
         case holdExpiry
     }
 
@@ -128,4 +135,11 @@ struct TimerEntry: Comparable, Sendable, Codable {
     static func == (a: Self, b: Self) -> Bool {
         a.time == b.time && a.sequence == b.sequence
     }
+}
+
+/// A contact waiting for its channel to open: its slot and arrival sequence (stale once the
+/// slot holds another contact, or the contact is no longer waiting for opening).
+struct OpeningWaiter: Sendable, Codable, Equatable {
+    var slot: Int32
+    var sequence: UInt64
 }

@@ -23,6 +23,7 @@ extension RoutingEngine {
         record.priority = Int8(arrival.priority)
         record.isCallback = !isOpen && configuration.channels[channel].outOfHours == .callbackAtOpening
         record.held = false
+        record.awaitingOpening = false
         record.state = record.isCallback ? .callbackScheduled : .queued
         record.step = 0
         record.warned = false
@@ -41,7 +42,12 @@ extension RoutingEngine {
         contactSlots[arrival.id.rawValue] = slot
 
         if record.isCallback { events.append(.callbackScheduled(arrival.id)) }
-        if !routeWaitingContact(slot, into: &events) {
+        if !isOpen {
+            // Kept while closed (e-mail, click-to-call): offered when the channel opens.
+            contacts[Int(slot)].awaitingOpening = true
+            awaitingOpening[channel].append(OpeningWaiter(slot: slot, sequence: record.sequence))
+            events.append(.queued(arrival.id, step: 0))
+        } else if !routeWaitingContact(slot, into: &events) {
             enqueue(slot)
             events.append(.queued(arrival.id, step: 0))
         }
@@ -165,6 +171,12 @@ extension RoutingEngine {
             scheduleClock(slot)
             refreshAgent(agent, into: &events)
             routeAgent(agent, into: &events)
+        case .connected:
+            // The conversation goes on; if the hold runs out, it is taken as ended.
+            if !contact.held {
+                contacts[Int(slot)].held = true
+                events.append(.held(id))
+            }
         default:
             throw .contactNotInState(id, contact.state, .hold)
         }
@@ -183,18 +195,47 @@ extension RoutingEngine {
         contacts[Int(slot)].held = false
         contacts[Int(slot)].linkVersion &+= 1  // the hold's end no longer applies
         events.append(.resumed(id))
+        // In conversation, or still waiting for its channel to open: nothing to route now.
+        guard contacts[Int(slot)].state.isWaiting, !contacts[Int(slot)].awaitingOpening else { return }
+        returnToLine(slot, into: &events)
+    }
+
+    /// A contact out of every line comes back: offered at once if an agent is free, else in line.
+    private mutating func returnToLine(_ slot: Int32, into events: inout [Event]) {
         if !routeWaitingContact(slot, into: &events) {
             enqueue(slot)
-            events.append(.queued(id, step: Int(contacts[Int(slot)].step)))
+            events.append(.queued(contacts[Int(slot)].id, step: Int(contacts[Int(slot)].step)))
         }
         if contacts[Int(slot)].state != .connected { scheduleClock(slot) }
     }
 
-    /// A hold ran out: the contact ends, abandoned because its adapter was gone.
+    /// A hold ran out: a waiting contact ends, abandoned because its adapter was gone; one in
+    /// conversation is taken as ended (the agent goes into wrap-up).
     mutating func expireHold(slot: Int32, into events: inout [Event]) {
         let contact = contacts[Int(slot)]
+        if contact.state == .connected {
+            finish(slot, into: &events)
+            return
+        }
         events.append(.abandoned(contact.id, waited: now - contact.arrival, cause: .adapterLost))
         releaseContact(slot)
+    }
+
+    /// Opens or closes a channel. On opening, the contacts kept while it was closed are
+    /// offered, in the order they arrived.
+    mutating func setChannelOpen(_ channel: Channel, _ open: Bool, into events: inout [Event]) {
+        let wasOpen = channelOpen[channel]
+        channelOpen[channel] = open
+        guard open && !wasOpen else { return }
+        let waiting = awaitingOpening[channel]
+        awaitingOpening[channel] = []
+        for waiter in waiting {
+            let record = contacts[Int(waiter.slot)]
+            guard record.awaitingOpening, record.sequence == waiter.sequence, contactSlots[record.id.rawValue] == waiter.slot else { continue }
+            contacts[Int(waiter.slot)].awaitingOpening = false
+            guard record.state.isWaiting, !record.held else { continue }
+            returnToLine(waiter.slot, into: &events)
+        }
     }
 
     mutating func complete(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
@@ -203,6 +244,14 @@ extension RoutingEngine {
         guard contact.state == .connected else {
             throw .contactNotInState(id, contact.state, .complete)
         }
+        finish(slot, into: &events)
+    }
+
+    /// The conversation ended: the agent goes into wrap-up (or is free at once without one).
+    mutating func finish(_ slot: Int32, into events: inout [Event]) {
+        let contact = contacts[Int(slot)]
+        let id = contact.id
+        contacts[Int(slot)].held = false
         let agent = contact.agent
         agents[Int(agent)].connected -= 1
         agents[Int(agent)].wrappingUp += 1
@@ -258,6 +307,7 @@ extension RoutingEngine {
         contacts[Int(slot)].agent = -1
         contacts[Int(slot)].bucket = -1
         contacts[Int(slot)].held = false
+        contacts[Int(slot)].awaitingOpening = false
         freeContactSlots.append(slot)
     }
 
@@ -354,7 +404,7 @@ extension RoutingEngine {
         contacts[Int(slot)].step += 1
         let contact = contacts[Int(slot)]
         events.append(.escalated(contact.id, step: Int(contact.step)))
-        guard contact.state.isWaiting && !contact.held else { return }
+        guard contact.state.isWaiting && !contact.isParked else { return }
         // Every narrower pool was already searched (no free agent there is eligible for a
         // waiting contact), so only the newly opened pool can hold a free agent.
         let pool = topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step))
@@ -395,7 +445,7 @@ extension RoutingEngine {
             contacts[Int(slot)].isCallback = true
             contacts[Int(slot)].state = .callbackScheduled
             events.append(.callbackScheduled(contact.id))
-        } else if !contact.held {
+        } else if !contact.isParked {
             // Keep waiting ahead of everyone who has not breached.
             leaveBucket(slot)
             enqueue(slot)

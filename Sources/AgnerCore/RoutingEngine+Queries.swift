@@ -16,6 +16,8 @@ public struct ContactSnapshot: Sendable, Equatable {
     public var isCallback: Bool
     /// Held (`Command.hold`): keeps its place, offered to nobody.
     public var held: Bool
+    /// Arrived while its channel was closed; offered once it opens.
+    public var awaitingOpening: Bool
 }
 
 /// An agent as seen from outside the engine.
@@ -66,7 +68,7 @@ extension RoutingEngine {
             priority: Int(record.priority), state: record.state, step: Int(record.step), arrival: record.arrival,
             deadline: record.deadline, agent: record.agent >= 0 ? agents[Int(record.agent)].profile.id : nil,
             breached: record.breached, missedOffers: Int(record.missedOffers), isCallback: record.isCallback,
-            held: record.held)
+            held: record.held, awaitingOpening: record.awaitingOpening)
     }
 
     private func snapshot(ofAgentAt slot: Int32) -> AgentSnapshot {

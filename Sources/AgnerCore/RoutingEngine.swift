@@ -35,6 +35,9 @@ public struct RoutingEngine: Sendable {
     var timerSequence: UInt64 = 0
     var arrivalSequence: UInt64 = 0
     var channelOpen = PerChannel(repeating: true)
+    /// Per channel, the contacts that arrived while it was closed and wait for it to open
+    /// (slot and arrival sequence, in arrival order; an entry whose contact moved on is skipped).
+    var awaitingOpening = PerChannel<[OpeningWaiter]>(repeating: [])
     /// `configuration.channels[c].routingTier`, kept flat for the hot path.
     let channelTiers: PerChannel<Int>
     /// `configuration.channels[c].higherTierReserve`, kept flat for the hot path.
@@ -112,7 +115,7 @@ public struct RoutingEngine: Sendable {
         case let .addAgent(profile): try addAgent(profile, into: &events)
         case let .updateAgent(profile): try updateAgent(profile, into: &events)
         case let .removeAgent(agent): try removeAgent(agent, into: &events)
-        case let .setChannelOpen(channel, open): channelOpen[channel] = open
+        case let .setChannelOpen(channel, open): setChannelOpen(channel, open, into: &events)
         case let .hold(contact, abandonAt): try hold(contact, abandonAt: abandonAt, into: &events)
         case let .resume(contact): try resume(contact, into: &events)
         }
@@ -189,7 +192,7 @@ extension RoutingEngine: Codable {
 
     enum CodingKeys: String, CodingKey {
         case now, contacts, freeContactSlots, contactSlots, agents, freeAgentSlots, agentSlots, pools
-        case timers, timerSequence, arrivalSequence, channelOpen
+        case timers, timerSequence, arrivalSequence, channelOpen, awaitingOpening
     }
 
     public init(from decoder: any Decoder) throws {
@@ -216,6 +219,7 @@ extension RoutingEngine: Codable {
         timerSequence = try container.decode(UInt64.self, forKey: .timerSequence)
         arrivalSequence = try container.decode(UInt64.self, forKey: .arrivalSequence)
         channelOpen = try container.decode(PerChannel<Bool>.self, forKey: .channelOpen)
+        awaitingOpening = try container.decode(PerChannel<[OpeningWaiter]>.self, forKey: .awaitingOpening)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -233,5 +237,6 @@ extension RoutingEngine: Codable {
         try container.encode(timerSequence, forKey: .timerSequence)
         try container.encode(arrivalSequence, forKey: .arrivalSequence)
         try container.encode(channelOpen, forKey: .channelOpen)
+        try container.encode(awaitingOpening, forKey: .awaitingOpening)
     }
 }

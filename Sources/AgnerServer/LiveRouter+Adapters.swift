@@ -33,44 +33,62 @@ extension LiveRouter {
     /// Whether a connection of the adapter is open.
     public func isConnected(adapter name: String) -> Bool { connectionsByName[name] != nil }
 
-    /// The adapter's contacts that wait or ring and are not held yet: waiting ones first (so an
+    /// The adapter's contacts that can be held: waiting, in conversation, then ringing (so an
     /// agent whose offer is withdrawn is not offered another of them), each by arrival order.
-    func holdableContacts(of name: String) -> [ContactID] {
+    /// Those already held only with `includingHeld` (a restart extends their grace).
+    func holdableContacts(of name: String, includingHeld: Bool = false) -> [ContactID] {
         var waiting: [ContactSnapshot] = []
+        var talking: [ContactSnapshot] = []
         var offered: [ContactSnapshot] = []
         for (id, entry) in contacts where entry.owner == name {
-            guard let contact = engine.contact(ContactID(id)), !contact.held else { continue }
-            if contact.state.isWaiting { waiting.append(contact) } else if contact.state == .offered { offered.append(contact) }
+            guard let contact = engine.contact(ContactID(id)), includingHeld || !contact.held else { continue }
+            switch contact.state {
+            case .queued, .callbackScheduled: waiting.append(contact)
+            case .connected: talking.append(contact)
+            case .offered: offered.append(contact)
+            default: break
+            }
         }
         let byArrival: (ContactSnapshot, ContactSnapshot) -> Bool = { ($0.arrival, $0.id) < ($1.arrival, $1.id) }
-        return waiting.sorted(by: byArrival).map(\.id) + offered.sorted(by: byArrival).map(\.id)
+        return (waiting.sorted(by: byArrival) + talking.sorted(by: byArrival) + offered.sorted(by: byArrival)).map(\.id)
     }
 
-    /// The adapter's last connection closed: its offers are withdrawn and its waiting contacts
-    /// held, journaled as one internal command so that a replay does the same.
+    /// The adapter's last connection closed: its offers are withdrawn and its contacts held,
+    /// journaled as one internal command so that a replay does the same. The grace runs from now.
     func adapterLost(_ name: String) {
         guard !replaying else { return }
         advanceEngine(to: currentTime())
         guard !holdableContacts(of: name).isEmpty else { return }
         performInternal(.object([("op", .string(Self.adapterLostOp)), ("adapter", .string(name)),
-                                 ("grace_s", .double(settings.adapterGrace))]), origin: name)
+                                 ("abandon_at", .double(currentTime() + settings.adapterGrace))]), origin: name)
     }
 
-    /// After a restart no adapter is connected: every adapter's contacts are held until it
-    /// says hello and syncs. Call once the journal is replayed, before connections come.
+    /// After a restart no adapter is connected: every adapter's contacts are held until it says
+    /// hello and syncs, with the whole grace from now (the time the service was down does not
+    /// count against it). Applied at the moment the journal ends, before timers that fell due
+    /// while the service was down fire: an offer that was out is withdrawn (its agent is free
+    /// again), not timed out (which would leave its agent not responding). Call once the journal
+    /// is replayed, before connections come.
     public func holdContactsOfAbsentAdapters() {
         let owners = Set(contacts.values.map(\.owner)).filter { connectionsByName[$0] == nil }
-        for owner in owners.sorted() { adapterLost(owner) }
+        let restart = clock()
+        let outer = requestClock
+        requestClock = engine.now
+        defer { requestClock = outer }
+        for owner in owners.sorted() where !holdableContacts(of: owner, includingHeld: true).isEmpty {
+            performInternal(.object([("op", .string(Self.adapterLostOp)), ("adapter", .string(owner)),
+                                     ("abandon_at", .double(max(restart, engine.now) + settings.adapterGrace)),
+                                     ("including_held", .bool(true))]), origin: owner)
+        }
     }
 
-    /// Applies `internal.adapter_lost`: holds the adapter's contacts, real-time ones until the
-    /// grace ends. Never fails once the first hold is applied (only holdable contacts are held).
-    func holdContacts(of name: String, grace: Double, request: WireObject) throws(ProtocolError) {
-        let now = currentTime()
-        for id in holdableContacts(of: name) {
-            let channel = contacts[id.rawValue]?.channel ?? .phone
-            let abandonAt: Double? = channel.isRealTime ? now + grace : nil
-            deliver(try apply(.hold(id, abandonAt: abandonAt), request: request, origin: name))
+    /// Applies `internal.adapter_lost`: holds the adapter's contacts until `abandonAt` (a waiting
+    /// e-mail without end). Never fails once the first hold is applied (only holdable contacts).
+    func holdContacts(of name: String, until abandonAt: Double, includingHeld: Bool, request: WireObject) throws(ProtocolError) {
+        for id in holdableContacts(of: name, includingHeld: includingHeld) {
+            let contact = engine.contact(id)
+            let waitingEmail = contact?.channel == .email && contact?.state != .connected
+            deliver(try apply(.hold(id, abandonAt: waitingEmail ? nil : abandonAt), request: request, origin: name))
         }
     }
 

@@ -1,9 +1,18 @@
+import Foundation
 import AgnerCore
 
 /// Opening hours, live: channels open and close on the calendar, unless a supervisor has
 /// overridden it (`center.close`, `center.open`). Each change is a journaled command, so a
 /// replay needs no calendar: it applies the changes where the journal has them.
 extension LiveRouter {
+    /// Channels from the highest routing tier down: at an opening, the contacts of a higher
+    /// tier that waited for it are offered first (a free agent takes a waiting click-to-call
+    /// before the night's e-mail).
+    var channelsByTier: [Channel] { settings.center.channelsByTier }
+
+    /// How far ahead a supervisor's `until` may reach, in seconds (366 days).
+    static let longestOverride: Double = 366 * 86_400
+
     /// Whether the channel should be open at `time`: a supervisor's override while it lasts,
     /// else the calendar, else open.
     func shouldBeOpen(_ channel: Channel, at time: Double) -> Bool {
@@ -16,7 +25,7 @@ extension LiveRouter {
     func applyOpeningHours() {
         atOneMoment {
             let now = currentTime()
-            for channel in Channel.allCases {
+            for channel in channelsByTier {
                 let open = shouldBeOpen(channel, at: now)
                 if open != engine.isOpen(channel) {
                     performInternal(.object([("op", .string(Self.openingHoursOp)), ("channel", .string(channel.name)),
@@ -37,6 +46,22 @@ extension LiveRouter {
         nextHoursCheck = next
     }
 
+    /// One line on the channels closed now and when they open, for the start banner; nil when
+    /// every channel is open.
+    public func openingHoursSummary() -> String? {
+        let closed = Channel.allCases.filter { !engine.isOpen($0) }
+        guard !closed.isEmpty else { return nil }
+        var text = "closed now: " + closed.map(\.name).joined(separator: ", ")
+        if let next = nextHoursCheck, let calendar = settings.calendar {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: calendar.timeZoneName)
+            formatter.dateFormat = "EEE yyyy-MM-dd HH:mm"
+            text += " (next change \(formatter.string(from: Date(timeIntervalSince1970: next))) \(calendar.timeZoneName))"
+        }
+        return text + "; --ignore-hours keeps every channel open"
+    }
+
     /// Tells subscribers a channel opened or closed.
     func deliverChannelState(_ channel: Channel) {
         guard !replaying else { return }
@@ -51,10 +76,10 @@ extension LiveRouter {
     /// closed as the hours say now, and the contacts of adapters not connected (none are,
     /// after a restart) held. Call before accepting connections.
     public func prepareToServe() {
+        holdContactsOfAbsentAdapters()
         atOneMoment {
             advanceEngine(to: currentTime())
             applyOpeningHours()
-            holdContactsOfAbsentAdapters()
         }
     }
 }

@@ -32,7 +32,8 @@ extension LiveRouter {
                 // Known before the events are delivered, so they can name the contact.
                 self.nextContact += 1
                 self.contactIDs[contactName] = id
-                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel, topic: topic.index)
+                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel, topic: topic.index,
+                                                          arrivalDay: self.dayNumber(at: self.currentTime()))
             }
             rollDay()
             let key = Self.queueKey(channel, topic)
@@ -124,7 +125,7 @@ extension LiveRouter {
 
         case "center.open", "center.close":
             let open = op == "center.open"
-            var chosen = Channel.allCases
+            var chosen = channelsByTier
             if let channelName = try request.optionalString("channel") {
                 guard let channel = Channel(name: channelName) else {
                     throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall (or left out: every channel)")
@@ -132,22 +133,40 @@ extension LiveRouter {
                 chosen = [channel]
             }
             let until = try request.optionalNumber("until")
-            if let until, !(until > currentTime()) || !until.isFinite {
-                throw ProtocolError(.badField, "until: \(until) is not a time in the future (Unix seconds)")
+            if let until, !(until > currentTime()) || !(until <= currentTime() + Self.longestOverride) {
+                throw ProtocolError(.badField, "until: \(until) is not a time in the next 366 days (Unix seconds)")
             }
             for channel in chosen {
+                let was = engine.isOpen(channel)
                 deliver(try apply(.setChannelOpen(channel, open), request: request, origin: name))
-                deliverChannelState(channel)
+                if was != open { deliverChannelState(channel) }
             }
             for channel in chosen { hoursOverrides[channel] = HoursOverride(open: open, until: until) }
             scheduleOpeningHours()
             return .object([("channels", .array(chosen.map { .string($0.name) })), ("open", .bool(open)),
                             ("until", until.map(WireValue.double) ?? .null)])
 
+        case "center.hours":
+            // Back to the opening hours: a supervisor's overrides end now.
+            var chosen = Channel.allCases
+            if let channelName = try request.optionalString("channel") {
+                guard let channel = Channel(name: channelName) else {
+                    throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall (or left out: every channel)")
+                }
+                chosen = [channel]
+            }
+            for channel in chosen { hoursOverrides[channel] = nil }
+            journalRequest(request, origin: name, at: currentTime())
+            if !replaying { applyOpeningHours() }
+            return .object([("channels", .array(chosen.map { channel in
+                .object([("channel", .string(channel.name)), ("open", .bool(engine.isOpen(channel)))])
+            }))])
+
         case Self.adapterLostOp:
             let adapter = try request.string("adapter")
             let grace = try request.optionalNumber("grace_s") ?? settings.adapterGrace
-            try holdContacts(of: adapter, grace: grace, request: request)
+            let abandonAt = try request.optionalNumber("abandon_at") ?? currentTime() + grace
+            try holdContacts(of: adapter, until: abandonAt, includingHeld: request.isTrue("including_held"), request: request)
             return .null
 
         case Self.agentManagerOp:
@@ -159,8 +178,9 @@ extension LiveRouter {
         case Self.openingHoursOp:
             let channelName = try request.string("channel")
             guard let channel = Channel(name: channelName) else { throw ProtocolError(.badField, "channel: '\(channelName)'") }
+            let was = engine.isOpen(channel)
             deliver(try apply(.setChannelOpen(channel, request.isTrue("open")), request: request, origin: name))
-            deliverChannelState(channel)
+            if was != engine.isOpen(channel) { deliverChannelState(channel) }
             return .null
 
         default:
@@ -248,6 +268,10 @@ extension LiveRouter {
             capacity = PerChannel(repeating: 0)
             for (channelName, value) in channels {
                 guard let channel = Channel(name: channelName) else { throw ProtocolError(.badField, "channels.\(channelName): unknown channel") }
+                let range = DomainLimits.capacity(channel)
+                guard range.contains(value) else {
+                    throw ProtocolError(.badField, "channels.\(channelName): capacity \(value) is outside \(range.lowerBound)–\(range.upperBound)")
+                }
                 capacity[channel] = value
             }
         }
@@ -271,7 +295,8 @@ extension LiveRouter {
             let (name, contact) = Self.header(of: event)
             let owner = Self.goesToOwner(event) ? contact.flatMap { contacts[$0.rawValue]?.owner } : nil
             recipients.removeAll(keepingCapacity: true)
-            for (session, state) in ordered where state.name == owner || (!state.subscriptions.isEmpty && state.subscriptions.contains(name)) {
+            for (session, state) in ordered
+            where (state.name == owner && Self.ownsContacts(state.role)) || (!state.subscriptions.isEmpty && state.subscriptions.contains(name)) {
                 recipients.append(session)
             }
             // Most events go to nobody (no subscriber): they are never encoded.
@@ -355,8 +380,14 @@ extension LiveRouter {
 
     // MARK: - Today's figures
 
+    /// The day number (days since 1970-01-01) of a moment, in the center's time zone (the
+    /// calendar's; UTC without one): "today" in `stats` is the center's day.
+    func dayNumber(at time: Double) -> Int {
+        settings.calendar?.dayNumber(at: time) ?? Int((time / 86_400).rounded(.down))
+    }
+
     func rollDay() {
-        let today = Int(currentTime() / 86_400)
+        let today = dayNumber(at: currentTime())
         if today != day {
             day = today
             tallies = [:]
@@ -366,11 +397,16 @@ extension LiveRouter {
     func count(_ event: Event) {
         record(event)
         switch event {
-        case let .abandoned(c, _, _):
-            guard let entry = contacts[c.rawValue] else { return }
-            tallies[Self.queueKey(entry.channel, TopicID(entry.topic)), default: DayTally()].abandoned += 1
+        case let .abandoned(c, _, cause):
+            guard let entry = contacts[c.rawValue], entry.arrivalDay == day else { return }
+            let key = Self.queueKey(entry.channel, TopicID(entry.topic))
+            switch cause {
+            case .customer: tallies[key, default: DayTally()].abandoned += 1
+            case .adapterLost: tallies[key, default: DayTally()].lost += 1
+            }
         case let .connected(c, _, waited):
-            guard let snapshot = engine.contact(c) else { return }
+            // Today's figures are about today's contacts: one that arrived yesterday is not counted.
+            guard let snapshot = engine.contact(c), contacts[c.rawValue]?.arrivalDay == day else { return }
             let key = Self.queueKey(snapshot.channel, snapshot.topic)
             tallies[key, default: DayTally()].answered += 1
             if waited <= snapshot.deadline - snapshot.arrival { tallies[key, default: DayTally()].answeredWithinTarget += 1 }
@@ -383,6 +419,7 @@ extension LiveRouter {
     func record(_ event: Event) {
         switch event {
         case let .queued(c, _), let .callbackScheduled(c): waitingContacts.insert(c.rawValue)
+        case let .held(c): if engine.contact(c)?.state.isWaiting == true { waitingContacts.insert(c.rawValue) }
         case let .offered(c, _, _, _), let .abandoned(c, _, _), let .closed(c): waitingContacts.remove(c.rawValue)
         case let .agentState(a, state): setAgentState(a.rawValue, state)
         case let .agentRemoved(a): setAgentState(a.rawValue, nil)
@@ -392,14 +429,14 @@ extension LiveRouter {
         guard let metrics, !replaying else { return }
         switch event {
         case let .connected(c, _, waited):
-            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "answered") }
+            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, .answered) }
             metrics.waitTime.record(waited)
-        case let .abandoned(c, _, _):
-            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "abandoned") }
+        case let .abandoned(c, _, cause):
+            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, cause == .customer ? .abandoned : .adapterLost) }
         case let .closed(c):
-            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "closed") }
+            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, .closed) }
         case let .completed(c, _):
-            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "completed") }
+            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, .completed) }
         case let .breached(_, cause):
             metrics.breach(cause)
         default:
@@ -427,7 +464,7 @@ extension LiveRouter {
             if contact.held { queues[key, default: Queue()].held += 1 } else { queues[key, default: Queue()].waiting += 1 }
             queues[key, default: Queue()].oldest = max(queues[key]!.oldest, waited)
             if waited >= settings.center.breachWarningAt * target { queues[key, default: Queue()].atRisk += 1 }
-            if waited < target { queues[key, default: Queue()].withinTarget += 1 }
+            if waited < target && contacts[contact.id.rawValue]?.arrivalDay == day { queues[key, default: Queue()].withinTarget += 1 }
         }
         // In order of channel name, then topic name.
         let named = Set(queues.keys).union(tallies.keys).map { key in
@@ -437,12 +474,13 @@ extension LiveRouter {
             let queue = queues[entry.key] ?? Queue()
             let tally = tallies[entry.key] ?? DayTally()
             // Known outcomes: offered today, less those still waiting within their target.
-            let known = tally.offered - queue.withinTarget
+            let known = tally.offered - queue.withinTarget - tally.lost
             return .object([
                 ("channel", .string(entry.channel)), ("topic", .string(entry.topic)), ("waiting", .int(queue.waiting)),
                 ("held", .int(queue.held)), ("oldest_wait_s", .double(queue.oldest)), ("at_risk", .int(queue.atRisk)),
                 ("offered_today", .int(tally.offered)), ("answered_today", .int(tally.answered)),
                 ("answered_within_target_today", .int(tally.answeredWithinTarget)), ("abandoned_today", .int(tally.abandoned)),
+                ("lost_today", .int(tally.lost)),
                 ("unserved_today", .int(tally.unserved)),
                 ("service_level_today", known > 0 ? .double(Double(tally.answeredWithinTarget) / Double(known)) : .null),
             ])
@@ -450,8 +488,9 @@ extension LiveRouter {
         return .object([
             ("service_level_definition", .string(Self.serviceLevelDefinition)),
             ("channels", .array(Channel.allCases.map { channel in
-                .object([("channel", .string(channel.name)), ("open", .bool(engine.isOpen(channel))),
-                         ("until", hoursOverrides[channel].flatMap { $0.until.flatMap { $0 > now ? WireValue.double($0) : nil } } ?? .null)])
+                let override = hoursOverrides[channel].flatMap { $0.until.map { $0 > now } ?? true ? $0 : nil }
+                return .object([("channel", .string(channel.name)), ("open", .bool(engine.isOpen(channel))),
+                                ("override", .bool(override != nil)), ("until", override?.until.map(WireValue.double) ?? .null)])
             })),
             ("queues", .array(queueValues)),
         ])
@@ -513,7 +552,7 @@ extension LiveRouter {
                 ("topic", .string(settings.center.topics[contact.topic.index].name)), ("state", .string(contact.state.name)),
                 ("step", .int(contact.step)), ("waited_s", .double(now - contact.arrival)),
                 ("agent", contact.agent.map { .string(name(of: $0)) } ?? .null), ("adapter", .string(entry.owner)),
-                ("held", .bool(contact.held)),
+                ("held", .bool(contact.held)), ("awaiting_opening", .bool(contact.awaitingOpening)),
             ])
         })), ("next", next)])
     }

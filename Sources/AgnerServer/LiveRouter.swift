@@ -92,6 +92,8 @@ public final class LiveRouter {
         var owner: String
         var channel: Channel
         var topic: Int
+        /// The center's day (`dayNumber`) it arrived on: today's figures count today's contacts.
+        var arrivalDay: Int
     }
 
     /// Per channel and topic, since the start of the (UTC) day.
@@ -100,7 +102,10 @@ public final class LiveRouter {
         var offered = 0
         var answered = 0
         var answeredWithinTarget = 0
+        /// Hung up (the customer).
         var abandoned = 0
+        /// Ended because their adapter was gone past the grace (not the customer's doing).
+        var lost = 0
         /// Arrived while the channel was closed and not kept.
         var unserved = 0
     }
@@ -154,6 +159,8 @@ public final class LiveRouter {
     /// Open connections per adapter (session) name: contacts belong to the name, and are held
     /// when its last connection closes.
     var connectionsByName: [String: Int] = [:]
+    /// Names default connections apart from those of an earlier run (`connection-RUN-N`).
+    let runID = String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 36)
     /// The journal sequence of the last command the state includes: what was recovered, plus
     /// every command appended since. A snapshot is labelled with it.
     public var journalSequence: Int64 = 0
@@ -239,16 +246,21 @@ public final class LiveRouter {
     // MARK: - Connections
 
     public func connect(_ session: SessionID) {
-        let name = "connection-\(session.raw)"
-        sessions[session] = Session(role: settings.tokens == nil ? .supervisor : nil, name: name)
-        connectionsByName[name, default: 0] += 1
+        // Unique to this run: after a restart, a new connection is not taken for an old one.
+        let name = "connection-\(runID)-\(session.raw)"
+        let role: Role? = settings.tokens == nil ? .supervisor : nil
+        sessions[session] = Session(role: role, name: name)
+        if Self.ownsContacts(role) { connectionsByName[name, default: 0] += 1 }
     }
+
+    /// Adapters and supervisors announce contacts and get their offers; observers never do.
+    static func ownsContacts(_ role: Role?) -> Bool { role == .adapter || role == .supervisor }
 
     /// The connection closed. If it was its adapter's last, the adapter's offers are withdrawn
     /// and its contacts held (see `adapterLost`).
     public func disconnect(_ session: SessionID) {
         guard let state = sessions.removeValue(forKey: session) else { return }
-        atOneMoment { leave(name: state.name) }
+        if Self.ownsContacts(state.role) { atOneMoment { leave(name: state.name) } }
     }
 
     public func isAuthenticated(_ session: SessionID) -> Bool {
@@ -306,6 +318,8 @@ public final class LiveRouter {
     /// Handles one request line (without its newline) from a connection: its reply, then the
     /// events it caused, go to the outbox.
     public func receive(line bytes: UnsafeRawBufferPointer, from session: SessionID) {
+        // An empty line (a keep-alive, a stray newline) asks nothing and gets nothing.
+        guard !bytes.isEmpty else { return }
         currentLine = bytes
         defer { currentLine = nil }
         let request: WireObject
@@ -390,7 +404,7 @@ public final class LiveRouter {
         "contact.complete": .adapter, "agent.state": .adapter, "sync": .adapter,
         "stats": .any, "agents": .any, "contacts": .any, "subscribe": .any,
         "agent.add": .supervisor, "agent.update": .supervisor, "agent.remove": .supervisor,
-        "center.open": .supervisor, "center.close": .supervisor,
+        "center.open": .supervisor, "center.close": .supervisor, "center.hours": .supervisor,
     ]
 
     static func allows(_ role: Role, _ required: Required) -> Bool {
@@ -423,14 +437,13 @@ public final class LiveRouter {
                 }
             }
         }
+        if let name = requestedName { try Self.checkName(name, field: "name") }
+        let previous = (role: session.role, name: session.name)
         session.role = role
-        if let name = requestedName, !name.isEmpty, name != session.name {
-            try Self.checkName(name, field: "name")
-            let previous = session.name
-            session.name = name
-            connectionsByName[name, default: 0] += 1
-            leave(name: previous)
-        }
+        if let name = requestedName { session.name = name }
+        // The adapter present under the new name (observers do not count), then gone under the old.
+        if Self.ownsContacts(role) { connectionsByName[session.name, default: 0] += 1 }
+        if Self.ownsContacts(previous.role) { leave(name: previous.name) }
         let center = settings.center
         let topics = center.topics.map { topic in
             WireValue.object([("name", .string(topic.name)), ("department", .string(center.departments[topic.owningDepartment.index])),

@@ -61,14 +61,22 @@ public struct OpeningCalendar: Sendable, Equatable {
         a.weekdays == b.weekdays && a.closedDates == b.closedDates && a.timeZoneName == b.timeZoneName
     }
 
-    /// The local day, its weekday (0 = Monday) and the seconds since its midnight.
+    /// The local day, its weekday (0 = Monday) and the wall-clock time of day in seconds (what
+    /// the clock on the wall shows: on a day the clocks change, 09:00 is 9 × 3600 although more
+    /// or fewer seconds have passed since midnight).
     func local(_ time: Double) -> (day: Day, weekday: Int, seconds: Double) {
         let date = Date(timeIntervalSince1970: time)
-        let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: date)
-        let midnight = calendar.startOfDay(for: date).timeIntervalSince1970
+        let parts = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute, .second], from: date)
+        let whole = Double((parts.hour ?? 0) * 3600 + (parts.minute ?? 0) * 60 + (parts.second ?? 0))
         // Foundation counts weekdays from Sunday = 1.
         let weekday = ((parts.weekday ?? 2) + 5) % 7
-        return (Day(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1), weekday, time - midnight)
+        return (Day(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1), weekday, whole + (time - time.rounded(.down)))
+    }
+
+    /// The local day of `time` as days since 1970-01-01 in the calendar's time zone.
+    public func dayNumber(at time: Double) -> Int {
+        let offset = Double(calendar.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: time)))
+        return Int(((time + offset) / 86_400).rounded(.down))
     }
 
     /// Whether the center is open at `time` (Unix seconds).

@@ -333,9 +333,14 @@ public final class RoutingServer: @unchecked Sendable {
         let deadline = router.nextDeadline()
         if let scheduled = timerDeadline, deadline.map({ scheduled <= $0 }) ?? true { return }
         timer?.cancel()
-        timerDeadline = deadline
-        guard let deadline else { return }
-        let delay = max(0, deadline - Date().timeIntervalSince1970)
+        guard let deadline else {
+            timerDeadline = nil
+            return
+        }
+        // At most an hour ahead: a deadline far away (or absurd) wakes the loop once an hour,
+        // finds nothing due and sets the next; the conversion to nanoseconds never overflows.
+        let delay = min(max(0, deadline - Date().timeIntervalSince1970), 3600)
+        timerDeadline = Date().timeIntervalSince1970 + delay
         timer = loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9) + 1_000)) { [self] in
             timerDeadline = nil
             router.advanceTimers()

@@ -1,10 +1,17 @@
 import AgnerCore
 import CoreMetrics
 
+/// How a contact's part in the metrics ended (the `outcome` label of `agner_contacts_total`).
+public enum ContactOutcome: String, CaseIterable, Sendable {
+    case answered, abandoned, closed, completed
+    /// Ended because its adapter was gone past the grace.
+    case adapterLost = "adapter_lost"
+}
+
 /// The live service's metrics, created once from the factory the application chooses
 /// (Prometheus in `agner serve`, a test factory in tests). Labels are fixed sets.
 public final class ServerMetrics: @unchecked Sendable {
-    /// Contacts by channel and outcome (answered, abandoned, closed, completed).
+    /// Contacts by channel and outcome (`ContactOutcome`).
     var contacts: [String: CoreMetrics.Counter] = [:]
     var breaches: [String: CoreMetrics.Counter] = [:]
     var agents: [String: CoreMetrics.Gauge] = [:]
@@ -21,9 +28,9 @@ public final class ServerMetrics: @unchecked Sendable {
         requests = Counter(label: "agner_requests_total", factory: factory)
         requestErrors = Counter(label: "agner_request_errors_total", factory: factory)
         for channel in Channel.allCases {
-            for outcome in ["answered", "abandoned", "closed", "completed"] {
-                contacts["\(channel.name)/\(outcome)"] = Counter(
-                    label: "agner_contacts_total", dimensions: [("channel", channel.name), ("outcome", outcome)], factory: factory)
+            for outcome in ContactOutcome.allCases {
+                contacts["\(channel.name)/\(outcome.rawValue)"] = Counter(
+                    label: "agner_contacts_total", dimensions: [("channel", channel.name), ("outcome", outcome.rawValue)], factory: factory)
             }
         }
         for cause in BreachCause.allCases {
@@ -34,8 +41,8 @@ public final class ServerMetrics: @unchecked Sendable {
         }
     }
 
-    func contact(_ channel: Channel, _ outcome: String) {
-        contacts["\(channel.name)/\(outcome)"]?.increment()
+    func contact(_ channel: Channel, _ outcome: ContactOutcome) {
+        contacts["\(channel.name)/\(outcome.rawValue)"]?.increment()
     }
 
     func breach(_ cause: BreachCause) {

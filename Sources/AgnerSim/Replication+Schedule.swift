@@ -51,7 +51,7 @@ extension Replication {
     }
 
     mutating func setChannels(open: Bool) {
-        for channel in Channel.allCases { apply(.setChannelOpen(channel, open)) }
+        for channel in scenario.center.channelsByTier { apply(.setChannelOpen(channel, open)) }
     }
 
     /// The cost of one shift after the warm-up, with the premium for time outside standard

@@ -16,7 +16,10 @@ extension Agner {
                 second (open loop). Prints requests per second and latency percentiles (HdrHistogram). \
                 Loopback only; stops by itself after --duration, then cleans up after itself: \
                 contacts still open are abandoned (or completed), and its agents logged out and \
-                removed, so runs can follow each other on one router.
+                removed, so runs can follow each other on one router. Its agents are ordinary \
+                agents of the center: contacts other adapters left waiting for the same topic are \
+                offered to them too (and those offers go to their adapters), so measure on a \
+                router of its own (scenarios/live-load.yaml).
 
                 Example: agner load --connect 127.0.0.1:7040 --connections 16 --duration 10s --pipeline 8
                 """)
@@ -113,6 +116,8 @@ final class LoadStats: @unchecked Sendable {
     var contactsFailed = 0
     /// Contacts still open when the run ended, abandoned (or completed) by the clean-up.
     var contactsEndedByCleanup = 0
+    /// Contacts refused on arrival because their channel was closed (opening hours).
+    var contactsClosed = 0
     var inFlight = 0
     var cleanupPending = 0
     /// Clean-up requests the router refused (an agent still in wrap-up cannot be removed, say).
@@ -120,13 +125,13 @@ final class LoadStats: @unchecked Sendable {
 
     func report(seconds: Double, connections: Int) -> String {
         var summary = "\(requests) requests in \(Format.seconds(seconds)) over \(connections) connections: \(Int(Double(requests) / seconds)) requests/s, \(contactsCompleted) contacts completed"
-        if contactsFailed > 0 { summary += ", \(contactsFailed) failed" }
+        if contactsClosed > 0 { summary += ", \(contactsClosed) closed on arrival (the channel was closed: opening hours)" }
+        if contactsFailed - contactsClosed > 0 { summary += ", \(contactsFailed - contactsClosed) failed" }
         if contactsEndedByCleanup > 0 { summary += ", \(contactsEndedByCleanup) still open at the end (ended by the clean-up)" }
         var lines = [
             summary,
             "latency µs: p50 \(latency.valueAtPercentile(50)) · p90 \(latency.valueAtPercentile(90)) · p99 \(latency.valueAtPercentile(99)) · p99.9 \(latency.valueAtPercentile(99.9)) · max \(latency.max)",
         ]
-        if cleanupRefused > 0 { lines.append("clean-up: \(cleanupRefused) requests refused (agents still wrapping up stay, logged out)") }
         if cleanupRefused > 0 { lines.append("clean-up: \(cleanupRefused) requests refused (agents still wrapping up stay, logged out)") }
         if !errors.isEmpty { lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         return lines.joined(separator: "\n")
@@ -272,7 +277,13 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
             setupLeft -= 1
             if setupLeft == 0 { startRunning() }
         case let .arrive(contact):
-            if !ok { finishContact(contact, completed: false) }
+            if !ok {
+                finishContact(contact, completed: false)
+            } else if Self.says(bytes, Self.endedState) {
+                // Closed on arrival: its channel is closed now (opening hours).
+                stats.contactsClosed += 1
+                finishContact(contact, completed: false)
+            }
         case let .accept(contact):
             if ok {
                 open[contact] = true
@@ -306,6 +317,18 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     var topic = "general"
+
+    static let endedState = Array(#""state":"ended""#.utf8)
+
+    /// Whether a reply's bytes hold `text` (the router writes compact JSON, so an arrival
+    /// closed on arrival reads `"state":"ended"`); no parse on the client's hot path.
+    static func says(_ bytes: UnsafeRawBufferPointer, _ text: [UInt8]) -> Bool {
+        guard bytes.count >= text.count else { return false }
+        for start in 0...(bytes.count - text.count) where bytes[start] == text[0] {
+            if text.indices.allSatisfy({ bytes[start + $0] == text[$0] }) { return true }
+        }
+        return false
+    }
 
     func startRunning() {
         if let rate, rate > 0 {

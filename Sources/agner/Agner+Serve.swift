@@ -18,6 +18,9 @@ extension Agner {
                 The center part of a scenario file (departments, skills, topics, channels and \
                 targets, agent groups, policy) configures the router; agent group "billing" with \
                 count 3 gives agents billing-1, billing-2, billing-3 (offline until logged in). \
+                Its hours (with their timezone and holiday dates) open and close the channels: \
+                while closed, calls and chats are refused as closed, e-mails and click-to-call \
+                requests wait for the opening (--ignore-hours keeps every channel open). \
                 Every accepted command is journaled in the SQLite database before its reply is \
                 sent. On start the newest snapshot (<db>-snapshot) is restored and the journal \
                 replayed after it, so nothing acknowledged is lost and a restart stays quick. \
@@ -47,16 +50,22 @@ extension Agner {
         @Option(help: "HOST:PORT for Prometheus metrics over HTTP (GET /metrics). Loopback unless --tokens.")
         var metrics: String?
 
-        @Option(help: "How long the calls and chats of an adapter whose last connection closed are held before they end as abandoned (adapterLost), e.g. 2min, 90s. E-mails stay held until it comes back.")
+        @Option(help: "How long the calls and chats of an adapter whose last connection closed are held before they end as abandoned (adapterLost), e.g. 2min, 90s, at most 1d; its contacts in conversation are then taken as ended. E-mails stay held until it comes back. After a restart the whole grace runs from the restart.")
         var adapterGrace: String = "2min"
+
+        @Flag(help: "Keep every channel open whatever the center's hours say (to try the router out at night). Supervisors can still close channels.")
+        var ignoreHours = false
 
         func address() throws -> (String, Int) { try Self.hostAndPort(listen, option: "--listen") }
 
         static func hostAndPort(_ text: String, option: String) throws -> (String, Int) {
             guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-                throw ValidationError("\(option) '\(text)' should be HOST:PORT, e.g. 127.0.0.1:7040")
+                throw ValidationError("\(option) '\(text)' should be HOST:PORT, e.g. 127.0.0.1:7040 or [::1]:7040")
             }
-            return (String(text[..<colon]), port)
+            var host = String(text[..<colon])
+            // An IPv6 address is written in brackets: [::1]:7040.
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            return (host, port)
         }
 
         /// Whether the address is loopback once resolved (a name that only looks like one, such
@@ -77,7 +86,10 @@ extension Agner {
                 }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
-            do { _ = try Quantities.duration(adapterGrace) } catch { throw ValidationError("--adapter-grace: \(error)") }
+            do {
+                let grace = try Quantities.duration(adapterGrace)
+                guard grace <= 86_400 else { throw ValidationError("--adapter-grace \(adapterGrace) is longer than a day") }
+            } catch let error as ValidationError { throw error } catch { throw ValidationError("--adapter-grace: \(error)") }
             guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
         }
 
@@ -118,7 +130,7 @@ extension Agner {
                 }
             }
             let grace = try Quantities.duration(adapterGrace)
-            let calendar = try Self.calendar(of: scenario.hours)
+            let calendar = ignoreHours ? nil : try Self.calendar(of: scenario.hours)
             let journal = JournalAdapter()
             let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles,
                                                         adapterGrace: grace, calendar: calendar),
@@ -130,7 +142,6 @@ extension Agner {
             // The address first: a start that cannot listen touches nothing else.
             let bound: Int
             do { bound = try server.bind() } catch { throw CommandFailure(description: Self.bindFailure(listen, error)) }
-            do { journal.log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
             var endpoint: MetricsEndpoint? = nil
             var metricsNote = ""
             if let metrics {
@@ -160,6 +171,8 @@ extension Agner {
                 endpoint = started
                 metricsNote = " · metrics on http://\(metricsHost):\(metricsBound)/metrics"
             }
+            // Every address is ours now: the journal may be opened (or created).
+            do { journal.log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
             var log = journal.log!
             var recovery = try Self.recover(router, from: log, logger: logger)
             var recoveredThrough = log.lastSequence
@@ -173,6 +186,7 @@ extension Agner {
             try server.start(recoveredThrough: recoveredThrough, snapshotThrough: recovery.snapshot)
             let fromSnapshot = recovery.snapshot > 0 ? " after a snapshot of the first \(recovery.snapshot)" : ""
             writeToStandardError(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n"))
+            if let hours = router.openingHoursSummary() { writeToStandardError("agner serve: \(hours)\n") }
             logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(recovery.replayed)",
                                               "snapshot_through": "\(recovery.snapshot)", "journal": "\(db)"])
             // The sources must live until a signal comes: in a release build a local that is not

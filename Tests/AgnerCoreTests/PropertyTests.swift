@@ -25,7 +25,8 @@ struct PropertyTests {
         case 1: channels.chat.routingTier = 2
         default: break
         }
-        channels.email.higherTierReserve = [0, 0, 1, 2].randomElement(using: &rng)!
+        let emailHasHigher = Channel.allCases.contains { channels[$0].routingTier > channels.email.routingTier }
+        channels.email.higherTierReserve = emailHasHigher ? [0, 0, 1, 2].randomElement(using: &rng)! : 0
         channels.phone.higherTierReserve = channels.chat.routingTier > channels.phone.routingTier ? [0, 1].randomElement(using: &rng)! : 0
         return try! CenterConfiguration(
             departments: ["d0", "d1", "d2"], skills: ["s0", "s1", "s2", "s3"], topics: topics,
@@ -84,7 +85,7 @@ struct PropertyTests {
         case 97..<98:
             if let agent = agents.randomElement(using: &rng) { return .removeAgent(agent.profile.id) }
         case 98..<99:
-            if let contact = open.filter({ ($0.state.isWaiting || $0.state == .offered) && !$0.held }).randomElement(using: &rng) {
+            if let contact = open.filter({ ($0.state.isWaiting || $0.state == .offered || $0.state == .connected) && !$0.held }).randomElement(using: &rng) {
                 return .hold(contact.id, abandonAt: Bool.random(using: &rng) ? engine.now + 30 : nil)
             }
         case 99..<100:
@@ -157,7 +158,7 @@ struct PropertyTests {
             // No free agent may be eligible for a waiting contact (but one held back for higher
             // tiers by a reserve): brute force, independent of the pools.
             let configuration = engine.configuration
-            for contact in engine.openContacts where contact.state.isWaiting && !contact.held {
+            for contact in engine.openContacts where contact.state.isWaiting && !contact.held && !contact.awaitingOpening {
                 let topic = configuration.topics[contact.topic.index]
                 let step = configuration.ladder(for: contact.topic).steps[contact.step]
                 for agent in agents where Self.isFree(agent, on: contact.channel) {
@@ -250,7 +251,7 @@ struct PropertyTests {
                             effective, contact.arrival)
                 }
                 let waiting = before.openContacts.filter { contact in
-                    contact.state.isWaiting && !contact.held && Self.isFree(agent, on: contact.channel)
+                    contact.state.isWaiting && !contact.held && !contact.awaitingOpening && Self.isFree(agent, on: contact.channel)
                         && Self.isEligible(agent.profile, for: configuration.topics[contact.topic.index],
                                            at: configuration.ladder(for: contact.topic).steps[contact.step], channel: contact.channel)
                         && Self.keepsReserve(agent, for: contact.channel, agents: others, configuration: configuration)
@@ -260,7 +261,7 @@ struct PropertyTests {
                     fail("freed \(agentID) took \(contactID) \(urgency(chosen)) before the more urgent \(best.id) \(urgency(best))")
                 }
                 if let higher = before.openContacts.first(where: { contact in
-                    contact.state.isWaiting && !contact.held
+                    contact.state.isWaiting && !contact.held && !contact.awaitingOpening
                         && configuration.channels[contact.channel].routingTier > configuration.channels[chosen.channel].routingTier
                         && Self.isFree(agent, on: contact.channel)
                         && Self.isEligible(agent.profile, for: configuration.topics[contact.topic.index],

@@ -93,7 +93,7 @@ struct AdapterLifecycleTests {
         let mail = (stats["queues"] as! [[String: Any]]).first { $0["channel"] as? String == "email" }
         #expect(mail?["held"] as? Int == 1 && mail?["waiting"] as? Int == 0)
         let phone = (stats["queues"] as! [[String: Any]]).first { $0["channel"] as? String == "phone" }
-        #expect(phone?["abandoned_today"] as? Int == 1)
+        #expect(phone?["lost_today"] as? Int == 1 && phone?["abandoned_today"] as? Int == 0)
     }
 
     @Test("a contact id ended by a timer can be announced again, and the journal replays it")
@@ -202,6 +202,17 @@ struct OpeningHoursTests {
         #expect(berlin.isOpen(at: Self.unix("2027-01-15T07:00:00Z")))  // 08:00 in Berlin (UTC+1)
         #expect(berlin.nextChange(after: Self.unix("2027-03-26T20:00:00Z")) == Self.unix("2027-03-27T08:00:00Z"))  // Saturday 09:00 CET
         #expect(berlin.nextChange(after: Self.unix("2027-03-27T16:00:00Z")) == Self.unix("2027-03-29T06:00:00Z"))  // Monday 08:00 CEST
+        // The days the clocks change: 08:00–20:00 on the wall, whatever has elapsed since midnight.
+        let weekdays = OpeningCalendar.Window(start: 8 * 3600, end: 20 * 3600)
+        let everyDay = try! OpeningCalendar(weekdays: Array(repeating: weekdays, count: 7), timeZone: "Europe/Berlin")
+        #expect(everyDay.isOpen(at: Self.unix("2027-03-28T06:00:00Z")))  // Sunday 08:00 CEST, spring forward
+        #expect(!everyDay.isOpen(at: Self.unix("2027-03-28T05:59:59Z")))
+        #expect(everyDay.isOpen(at: Self.unix("2027-03-28T17:59:59Z")) && !everyDay.isOpen(at: Self.unix("2027-03-28T18:00:00Z")))
+        #expect(everyDay.nextChange(after: Self.unix("2027-03-27T19:00:00Z")) == Self.unix("2027-03-28T06:00:00Z"))
+        #expect(everyDay.isOpen(at: Self.unix("2026-10-25T07:00:00Z")))  // Sunday 08:00 CET, fall back
+        #expect(!everyDay.isOpen(at: Self.unix("2026-10-25T06:59:59Z")))
+        #expect(everyDay.nextChange(after: Self.unix("2026-10-25T12:00:00Z")) == Self.unix("2026-10-25T19:00:00Z"))
+        #expect(!everyDay.isOpen(at: Self.unix("2026-10-25T19:00:00Z")))
     }
 
     @Test("on a Sunday calls are closed and counted as unserved; at Monday 08:00 the phone opens on the router's timer")

@@ -162,6 +162,7 @@ extension CrashRecoveryTests {
         // 300 arrivals, a log-in (and who manages the agent), and the hold of the adapter's
         // contacts when its connection closed.
         #expect(afterKill.replayed >= 0 && afterKill.snapshot + afterKill.replayed == 303, "startup: \(second.startup)")
+        #expect(afterKill.replayed < 50, "startup: \(second.startup)")
         let check = try TestClient(port: second.port)
         let contacts = try #require(check.allContacts())
         let names = contacts.compactMap { $0["contact"] as? String }
@@ -172,8 +173,9 @@ extension CrashRecoveryTests {
         let third = try ServeProcess(center: centerFile, db: db)
         defer { third.stop() }
         let afterStop = Self.recovery(third.startup)
-        // One more arrival, and the hold of its adapter's contacts when the stop closed its connection.
-        #expect(afterStop.replayed == 0 && afterStop.snapshot == 305, "startup: \(third.startup)")
+        // Everything the second run journaled (the holds of a restart, one more arrival, the hold
+        // when the stop closed its connection) is in the stop's snapshot: nothing to replay.
+        #expect(afterStop.replayed == 0 && afterStop.snapshot > 303, "startup: \(third.startup)")
         let last = try TestClient(port: third.port)
         let finalNames = try #require(last.allContacts()).compactMap { $0["contact"] as? String }
         #expect(Set(finalNames) == acknowledged.union(["late"]))

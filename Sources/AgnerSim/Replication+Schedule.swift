@@ -124,12 +124,17 @@ extension Replication {
             let boundary = min(to, Double(interval + 1) * intervalLength)
             let span = boundary - from
             if interval < result.intervalWorkload.count {
+                // Field by field: `Channel.allCases` would build an array on every call.
                 result.intervalWorkload[interval].staffed += span * Double(staffedAgents)
                 result.intervalWorkload[interval].occupied += span * Double(occupiedAgents)
-                for channel in Channel.allCases {
-                    result.intervalWorkload[interval].slotsOffered[channel] += span * offeredSlots[channel]
-                    result.intervalWorkload[interval].slotsUsed[channel] += span * usedSlots[channel]
-                }
+                result.intervalWorkload[interval].slotsOffered.phone += span * offeredSlots.phone
+                result.intervalWorkload[interval].slotsOffered.chat += span * offeredSlots.chat
+                result.intervalWorkload[interval].slotsOffered.email += span * offeredSlots.email
+                result.intervalWorkload[interval].slotsOffered.clickToCall += span * offeredSlots.clickToCall
+                result.intervalWorkload[interval].slotsUsed.phone += span * usedSlots.phone
+                result.intervalWorkload[interval].slotsUsed.chat += span * usedSlots.chat
+                result.intervalWorkload[interval].slotsUsed.email += span * usedSlots.email
+                result.intervalWorkload[interval].slotsUsed.clickToCall += span * usedSlots.clickToCall
             }
             from = boundary
         }

@@ -310,21 +310,24 @@ struct Replication {
         scheduleNextArrival(stream: stream, after: now)
         let counted = now >= warmup
         let interval = Int32(min(result.intervals.count / 4 - 1, Int(now / intervalLength)))
-        let u = random[stream].segment.unitOpen()
+        // The stream's generators, taken out once (one uniqueness check instead of one per draw).
+        var draws = random[stream]
+        let u = draws.segment.unitOpen()
         let (wholesale, regular) = segmentThresholds[stream]
         let segment: Segment = u <= wholesale ? .wholesale : (u <= regular ? .regular : .new)
-        let deflected = random[stream].deflection.unitOpen() <= deflection[stream] && deflection[stream] > 0
-        let handle = handleSamplers[stream].draw(&random[stream].handleTimes)
+        let deflected = draws.deflection.unitOpen() <= deflection[stream] && deflection[stream] > 0
+        let handle = handleSamplers[stream].draw(&draws.handleTimes)
         let patience: Seconds
         if let sampler = patienceSamplers[stream][segment] {
-            patience = sampler.draw(&random[stream].patience)
+            patience = sampler.draw(&draws.patience)
         } else {
             // Nobody abandons here; still take the two numbers a draw takes, to stay in step.
-            _ = random[stream].patience.next()
-            _ = random[stream].patience.next()
+            _ = draws.patience.next()
+            _ = draws.patience.next()
             patience = .infinity
         }
-        let sampled = qaSampleRate > 0 && random[stream].sampling.unitOpen() <= qaSampleRate
+        let sampled = qaSampleRate > 0 && draws.sampling.unitOpen() <= qaSampleRate
+        random[stream] = draws
         if deflection[stream] > 0 {
             if counted { tally(stream: stream, segment: segment, interval: interval) { $0.noticesSent += 1 } }
             if deflected {

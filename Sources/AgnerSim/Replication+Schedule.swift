@@ -149,10 +149,6 @@ extension Replication {
             if info.counted && !info.connected {
                 tally(stream: Int(info.stream), segment: info.segment, interval: info.interval) { $0.openAtEnd += 1 }
             }
-            if info.connected && info.agent >= 0 {
-                let channel = streamChannel[Int(info.stream)]
-                result.agents[Int(info.agent)].workload.slotsUsed[channel] += max(0, end - max(info.connectedAt, warmup))
-            }
         }
         aggregateCells()
         for agent in agentStaffed.indices {

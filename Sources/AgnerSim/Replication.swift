@@ -20,7 +20,13 @@ struct Replication {
     var now: Seconds = 0
 
     /// Per demand stream, one generator per purpose (common random numbers: see `RandomPurpose`).
-    var random: [StreamRandom]
+    let random: StreamGenerators
+    /// Per stream: whether its customers' segment, deflection and patience are random at all.
+    /// A draw that cannot change anything is skipped; each purpose has its own generator, so
+    /// skipping one moves no other draw.
+    let drawsSegment: [Bool]
+    let drawsDeflection: [Bool]
+    let drawsPatience: [Bool]
 
     // Per stream
     let handleSamplers: [Distribution.Sampler]
@@ -75,6 +81,27 @@ struct Replication {
     let startWeekday: Int
     let departmentCount: Int
 
+    /// The generators of every demand stream, in one buffer: drawing through a pointer costs
+    /// no copy and no uniqueness check (a replication owns its generators alone).
+    final class StreamGenerators {
+        let pointer: UnsafeMutablePointer<StreamRandom>
+        let count: Int
+
+        init(_ generators: [StreamRandom]) {
+            count = generators.count
+            pointer = UnsafeMutablePointer<StreamRandom>.allocate(capacity: max(1, count))
+            pointer.initialize(from: generators, count: count)
+        }
+
+        deinit {
+            pointer.deinitialize(count: count)
+            pointer.deallocate()
+        }
+
+        @inline(__always)
+        subscript(stream: Int) -> UnsafeMutablePointer<StreamRandom> { pointer + stream }
+    }
+
     /// The generators of one demand stream.
     struct StreamRandom {
         var arrivals: Xoshiro256
@@ -103,7 +130,6 @@ struct Replication {
         var agent: Int32 = -1
         /// Handle time, drawn when the contact arrived.
         var handleTime: Seconds = 0
-        var connectedAt: Seconds = 0
         var generation: UInt32 = 0
         var live = false
         /// Waited in line at some point (not offered on arrival).
@@ -158,14 +184,15 @@ struct Replication {
         engine = RoutingEngine(configuration: configuration)
         let seed = scenario.run.seed
         var occurrences: [String: Int] = [:]
-        random = scenario.demand.map { stream in
+        random = StreamGenerators(scenario.demand.map { stream in
             let topic = scenario.center.topics[stream.topic.index].name
             let identity = "\(stream.channel.name)/\(topic)"
             let occurrence = occurrences[identity, default: 0]
             occurrences[identity] = occurrence + 1
             return StreamRandom(seed: seed, replication: index,
                                 stream: RandomPurpose.streamKey(channel: stream.channel.name, topic: topic, occurrence: occurrence))
-        }
+        })
+        drawsSegment = scenario.demand.map { mix in Segment.allCases.filter { mix.segmentMix[$0] > 0 }.count > 1 }
         handleSamplers = scenario.demand.map { scenario.handling.distribution(channel: $0.channel, topic: $0.topic).sampler }
         patienceSamplers = scenario.demand.map { stream in
             PerSegment(wholesale: scenario.patience.distribution(channel: stream.channel, segment: .wholesale)?.sampler,
@@ -176,6 +203,8 @@ struct Replication {
             // Several campaigns on one topic: each deflects a share of what the others left.
             1 - scenario.notices.filter { $0.topic == stream.topic }.reduce(1.0) { $0 * (1 - $1.deflects) }
         }
+        drawsDeflection = deflection.map { $0 > 0 }
+        drawsPatience = patienceSamplers.map { $0.wholesale != nil || $0.regular != nil || $0.new != nil }
         segmentThresholds = scenario.demand.map { ($0.segmentMix.wholesale, $0.segmentMix.wholesale + $0.segmentMix.regular) }
         definitionTargets = scenario.demand.map { scenario.center.answerTarget(topic: $0.topic, channel: $0.channel) }
         streamChannel = scenario.demand.map(\.channel)
@@ -293,7 +322,7 @@ struct Replication {
             let boundary = rateUntil[stream]
             let rate = currentRate[stream]
             if rate > 0 {
-                let next = time + random[stream].arrivals.exponential(mean: 1 / rate)
+                let next = time + random[stream].pointee.arrivals.exponential(mean: 1 / rate)
                 if next < boundary {
                     arrivals.insert(NextArrival(time: next, stream: stream))
                     return
@@ -310,24 +339,27 @@ struct Replication {
         scheduleNextArrival(stream: stream, after: now)
         let counted = now >= warmup
         let interval = Int32(min(result.intervals.count / 4 - 1, Int(now / intervalLength)))
-        // The stream's generators, taken out once (one uniqueness check instead of one per draw).
-        var draws = random[stream]
-        let u = draws.segment.unitOpen()
+        let draws = random[stream]
         let (wholesale, regular) = segmentThresholds[stream]
-        let segment: Segment = u <= wholesale ? .wholesale : (u <= regular ? .regular : .new)
-        let deflected = draws.deflection.unitOpen() <= deflection[stream] && deflection[stream] > 0
-        let handle = handleSamplers[stream].draw(&draws.handleTimes)
-        let patience: Seconds
-        if let sampler = patienceSamplers[stream][segment] {
-            patience = sampler.draw(&draws.patience)
-        } else {
-            // Nobody abandons here; still take the two numbers a draw takes, to stay in step.
-            _ = draws.patience.next()
-            _ = draws.patience.next()
-            patience = .infinity
+        var segment: Segment = wholesale > 0 ? .wholesale : (regular > wholesale ? .regular : .new)
+        if drawsSegment[stream] {
+            let u = draws.pointee.segment.unitOpen()
+            segment = u <= wholesale ? .wholesale : (u <= regular ? .regular : .new)
         }
-        let sampled = qaSampleRate > 0 && draws.sampling.unitOpen() <= qaSampleRate
-        random[stream] = draws
+        let deflected = drawsDeflection[stream] && draws.pointee.deflection.unitOpen() <= deflection[stream]
+        let handle = handleSamplers[stream].draw(&draws.pointee.handleTimes)
+        var patience = Seconds.infinity
+        if drawsPatience[stream] {
+            if let sampler = patienceSamplers[stream][segment] {
+                patience = sampler.draw(&draws.pointee.patience)
+            } else {
+                // This segment does not abandon; still take the two numbers a draw takes, to
+                // stay in step with the stream's other customers.
+                _ = draws.pointee.patience.next()
+                _ = draws.pointee.patience.next()
+            }
+        }
+        let sampled = qaSampleRate > 0 && draws.pointee.sampling.unitOpen() <= qaSampleRate
         if deflection[stream] > 0 {
             if counted { tally(stream: stream, segment: segment, interval: interval) { $0.noticesSent += 1 } }
             if deflected {
@@ -360,7 +392,7 @@ struct Replication {
         if counted { tally(stream: stream, segment: segment, interval: interval) { $0.offered += 1 } }
         if !info.connected {
             if counted && info.queued { tally(stream: stream, segment: segment, interval: interval) { $0.waited += 1 } }
-            if !info.callback, patienceSamplers[stream][segment] != nil {
+            if !info.callback, patience.isFinite {
                 push(now + patience, .abandon, id.rawValue)
             }
         }
@@ -415,7 +447,6 @@ struct Replication {
                 let channel = streamChannel[Int(info.stream)]
                 integrateWorkload()
                 usedSlots[channel] -= 1
-                result.agents[agent].workload.slotsUsed[channel] += max(0, now - max(info.connectedAt, warmup))
                 let wasOccupied = agentStaffed[agent] && agentHeld[agent] > 0
                 agentHeld[agent] -= 1
                 occupancyChanged(agent, was: wasOccupied)
@@ -438,12 +469,14 @@ struct Replication {
         let channel = streamChannel[stream]
         contacts[slot].agent = Int32(agentIndex)
         contacts[slot].connected = true
-        contacts[slot].connectedAt = now
         integrateWorkload()
         usedSlots[channel] += 1
         let wasOccupied = agentStaffed[agentIndex] && agentHeld[agentIndex] > 0
         agentHeld[agentIndex] += 1
         occupancyChanged(agentIndex, was: wasOccupied)
+        // The contact holds the slot for its handle time and wrap-up (clipped to the statistics' window).
+        let held = max(0, min(now + handle + wrapUp[channel], end) - max(now, warmup))
+        if held > 0 { result.agents[agentIndex].workload.slotsUsed[channel] += held }
         guard info.counted else { return }
         let withinTarget = waited <= definitionTargets[stream]
         let sampled = info.sampled

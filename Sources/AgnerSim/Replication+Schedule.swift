@@ -70,79 +70,72 @@ extension Replication {
         return hourly * (inside + outside * (1 + scenario.costs.extendedHoursPremium))
     }
 
-    /// Presence and load of one agent changed: keeps the staffed and occupied counts, the slots
-    /// offered, and the agent's own staffed and occupied time. An agent is occupied while
-    /// staffed and holding at least one contact (handling or wrap-up).
+    /// An agent's presence changed. Staffed (logged in, not on a break) and occupied (staffed
+    /// and holding at least one contact) time are added as spans when they end: no step
+    /// function is integrated on the hot path.
     mutating func agentChanged(_ agent: Int, state: AgentState) {
         let staffed = state != .offline && state != .onBreak
         guard staffed != agentStaffed[agent] else { return }
-        integrateWorkload()
-        let wasOccupied = agentStaffed[agent] && agentHeld[agent] > 0
         agentStaffed[agent] = staffed
-        let capacity = agentProfiles[agent].capacity
         if staffed {
-            staffedAgents += 1
             agentStaffedSince[agent] = now
-            for channel in Channel.allCases { offeredSlots[channel] += Double(capacity[channel]) }
+            if agentHeld[agent] > 0 { agentOccupiedSince[agent] = now }
         } else {
-            staffedAgents -= 1
-            result.agents[agent].workload.staffed += max(0, now - max(agentStaffedSince[agent], warmup))
-            for channel in Channel.allCases { offeredSlots[channel] -= Double(capacity[channel]) }
-        }
-        occupancyChanged(agent, was: wasOccupied)
-    }
-
-    /// After a change of an agent's presence or held contacts: keeps the occupied count and the
-    /// agent's occupied time. Call after `integrateWorkload()`.
-    @inline(__always)
-    mutating func occupancyChanged(_ agent: Int, was: Bool) {
-        let isOccupied = agentStaffed[agent] && agentHeld[agent] > 0
-        guard isOccupied != was else { return }
-        if isOccupied {
-            occupiedAgents += 1
-            agentOccupiedSince[agent] = now
-        } else {
-            occupiedAgents -= 1
-            result.agents[agent].workload.occupied += max(0, now - max(agentOccupiedSince[agent], warmup))
+            addStaffed(agent, from: agentStaffedSince[agent], to: now)
+            if agentHeld[agent] > 0 { addOccupied(agent, from: agentOccupiedSince[agent], to: now) }
         }
     }
 
-    /// Moves the clock. Staffed, occupied and slot counts are step functions, integrated only
-    /// when they change (`integrateWorkload`), not at every event.
+    /// Moves the clock.
     @inline(__always)
     mutating func advanceClock(to time: Seconds) {
         now = time
     }
 
-    /// Adds staffed, occupied and slot time since the last change to the intervals it falls
-    /// in. Call before changing any of the counts, and at the end.
-    mutating func integrateWorkload() {
-        var from = max(integratedUntil, warmup)
-        let to = min(now, end)
-        while from < to {
-            let interval = Int(from / intervalLength)
-            let boundary = min(to, Double(interval + 1) * intervalLength)
-            let span = boundary - from
-            if interval < result.intervalWorkload.count {
-                // Field by field: `Channel.allCases` would build an array on every call.
-                result.intervalWorkload[interval].staffed += span * Double(staffedAgents)
-                result.intervalWorkload[interval].occupied += span * Double(occupiedAgents)
-                result.intervalWorkload[interval].slotsOffered.phone += span * offeredSlots.phone
-                result.intervalWorkload[interval].slotsOffered.chat += span * offeredSlots.chat
-                result.intervalWorkload[interval].slotsOffered.email += span * offeredSlots.email
-                result.intervalWorkload[interval].slotsOffered.clickToCall += span * offeredSlots.clickToCall
-                result.intervalWorkload[interval].slotsUsed.phone += span * usedSlots.phone
-                result.intervalWorkload[interval].slotsUsed.chat += span * usedSlots.chat
-                result.intervalWorkload[interval].slotsUsed.email += span * usedSlots.email
-                result.intervalWorkload[interval].slotsUsed.clickToCall += span * usedSlots.clickToCall
-            }
-            from = boundary
+    /// Calls `add(interval, seconds)` for each interval that [from, to) overlaps inside the
+    /// statistics' window (after the warm-up, before the end). - Returns: the seconds inside.
+    @inline(__always)
+    mutating func spread(from: Seconds, to: Seconds, _ add: (inout Workload, Seconds) -> Void) -> Seconds {
+        var t = max(from, warmup)
+        let stop = min(to, end)
+        guard stop > t else { return 0 }
+        let inside = stop - t
+        while t < stop {
+            let interval = Int(t / intervalLength)
+            let boundary = min(stop, Double(interval + 1) * intervalLength)
+            if interval < result.intervalWorkload.count { add(&result.intervalWorkload[interval], boundary - t) }
+            t = boundary
         }
-        integratedUntil = max(integratedUntil, now)
+        return inside
+    }
+
+    /// A span of an agent's staffed time: staffed seconds, and slot-seconds offered on each of
+    /// the agent's channels.
+    mutating func addStaffed(_ agent: Int, from: Seconds, to: Seconds) {
+        let capacity = agentProfiles[agent].capacity
+        let seconds = spread(from: from, to: to) { workload, span in
+            workload.staffed += span
+            workload.slotsOffered.phone += span * Double(capacity.phone)
+            workload.slotsOffered.chat += span * Double(capacity.chat)
+            workload.slotsOffered.email += span * Double(capacity.email)
+            workload.slotsOffered.clickToCall += span * Double(capacity.clickToCall)
+        }
+        result.agents[agent].workload.staffed += seconds
+    }
+
+    /// A span of an agent's occupied time.
+    mutating func addOccupied(_ agent: Int, from: Seconds, to: Seconds) {
+        let seconds = spread(from: from, to: to) { workload, span in workload.occupied += span }
+        result.agents[agent].workload.occupied += seconds
+    }
+
+    /// A contact's hold on a slot of `channel`. - Returns: the seconds inside the window.
+    @inline(__always)
+    mutating func addSlotUse(_ channel: Channel, from: Seconds, to: Seconds) -> Seconds {
+        spread(from: from, to: to) { workload, span in workload.slotsUsed[channel] += span }
     }
 
     mutating func finish() {
-        integrateWorkload()
         // Contacts still open at the end: counted once, as open; agents' time up to the end.
         for slot in contacts.indices where contacts[slot].live {
             let info = contacts[slot]
@@ -153,10 +146,8 @@ extension Replication {
         aggregateCells()
         for agent in agentStaffed.indices {
             if agentStaffed[agent] {
-                result.agents[agent].workload.staffed += max(0, end - max(agentStaffedSince[agent], warmup))
-                if agentHeld[agent] > 0 {
-                    result.agents[agent].workload.occupied += max(0, end - max(agentOccupiedSince[agent], warmup))
-                }
+                addStaffed(agent, from: agentStaffedSince[agent], to: end)
+                if agentHeld[agent] > 0 { addOccupied(agent, from: agentOccupiedSince[agent], to: end) }
             }
             let staffed = result.agents[agent].workload.staffed
             for channel in Channel.allCases {

@@ -51,12 +51,6 @@ struct Replication {
     /// Set when more contacts were open at once than `ScenarioLimits.openContacts`.
     var overloadedAt: Seconds? = nil
 
-    // Workload integration: step functions of time.
-    var staffedAgents = 0
-    var occupiedAgents = 0
-    var offeredSlots = PerChannel<Double>(repeating: 0)
-    var usedSlots = PerChannel<Double>(repeating: 0)
-    var integratedUntil: Seconds = 0
 
     var result: ReplicationResult
     /// Tallies per (stream, segment), summed into total, channel, topic, department and
@@ -142,6 +136,12 @@ struct Replication {
         var step: UInt8 = 0
         /// The agent whose offer rings (with ring time).
         var ringingAgent: UInt64 = 0
+
+        @inline(__always)
+        mutating func connect(agent: Int32) {
+            self.agent = agent
+            connected = true
+        }
     }
 
     /// A pending simulator event: 24 bytes, ordered by (time, sequence).
@@ -372,19 +372,17 @@ struct Replication {
             overloadedAt = now
             return
         }
-        let slot = allocateSlot()
-        contacts[Int(slot)].stream = Int32(stream)
-        contacts[Int(slot)].segment = segment
-        contacts[Int(slot)].arrival = now
-        contacts[Int(slot)].interval = interval
-        contacts[Int(slot)].counted = counted
-        contacts[Int(slot)].agent = -1
-        contacts[Int(slot)].handleTime = handle
-        contacts[Int(slot)].sampled = sampled
-        contacts[Int(slot)].queued = false
-        contacts[Int(slot)].connected = false
-        contacts[Int(slot)].callback = false
-        contacts[Int(slot)].step = 0
+        // One write of the whole record: each field written through the array would check
+        // its uniqueness again.
+        var record = ContactInfo()
+        record.stream = Int32(stream)
+        record.segment = segment
+        record.arrival = now
+        record.interval = interval
+        record.counted = counted
+        record.handleTime = handle
+        record.sampled = sampled
+        let slot = allocateSlot(record)
         let id = ContactID(UInt64(contacts[Int(slot)].generation) << 32 | UInt64(slot))
         apply(.arrive(ContactArrival(id: id, channel: streamChannel[stream], topic: TopicID(streamTopic[stream]), segment: segment)))
         guard isCurrent(id) else { return }  // closed: not kept
@@ -444,12 +442,8 @@ struct Replication {
             case let .wrapUpEnded(contact, _):
                 let info = contacts[Int(slot(of: contact))]
                 let agent = Int(info.agent)
-                let channel = streamChannel[Int(info.stream)]
-                integrateWorkload()
-                usedSlots[channel] -= 1
-                let wasOccupied = agentStaffed[agent] && agentHeld[agent] > 0
                 agentHeld[agent] -= 1
-                occupancyChanged(agent, was: wasOccupied)
+                if agentHeld[agent] == 0 && agentStaffed[agent] { addOccupied(agent, from: agentOccupiedSince[agent], to: now) }
                 releaseSlot(contact)
             case let .agentState(agent, state):
                 agentChanged(Int(agent.rawValue), state: state)
@@ -467,17 +461,15 @@ struct Replication {
         push(now + handle, .complete, contact.rawValue)
         let agentIndex = Int(agent.rawValue)
         let channel = streamChannel[stream]
-        contacts[slot].agent = Int32(agentIndex)
-        contacts[slot].connected = true
-        integrateWorkload()
-        usedSlots[channel] += 1
-        let wasOccupied = agentStaffed[agentIndex] && agentHeld[agentIndex] > 0
+        contacts[slot].connect(agent: Int32(agentIndex))
         agentHeld[agentIndex] += 1
-        occupancyChanged(agentIndex, was: wasOccupied)
-        // The contact holds the slot for its handle time and wrap-up (clipped to the statistics' window).
-        let held = max(0, min(now + handle + wrapUp[channel], end) - max(now, warmup))
-        if held > 0 { result.agents[agentIndex].workload.slotsUsed[channel] += held }
-        guard info.counted else { return }
+        if agentHeld[agentIndex] == 1 && agentStaffed[agentIndex] { agentOccupiedSince[agentIndex] = now }
+        // The contact holds its slot for its handle time and wrap-up: known now, so added now.
+        let held = addSlotUse(channel, from: now, to: now + handle + wrapUp[channel])
+        guard info.counted else {
+            if held > 0 { result.agents[agentIndex].workload.slotsUsed[channel] += held }
+            return
+        }
         let withinTarget = waited <= definitionTargets[stream]
         let sampled = info.sampled
         tally(stream: stream, segment: info.segment, interval: info.interval) {
@@ -491,9 +483,7 @@ struct Replication {
         let topic = streamTopic[stream]
         result.answeredByDepartment[topic * departmentCount + agentProfiles[agentIndex].department.index] += 1
         result.answeredAtStep[topic * result.ladderSteps + min(Int(info.step), result.ladderSteps - 1)] += 1
-        result.agents[agentIndex].answered += 1
-        result.agents[agentIndex].handleSum += handle
-        if sampled { result.agents[agentIndex].qaSampled += 1 }
+        result.agents[agentIndex].recordAnswered(handle: handle, held: held, channel: channel, sampled: sampled)
     }
 
     /// Adds to every grouping the contact belongs to.
@@ -529,18 +519,19 @@ struct Replication {
         return info.live && info.generation == UInt32(truncatingIfNeeded: contact.rawValue >> 32)
     }
 
-    mutating func allocateSlot() -> UInt32 {
-        let slot: UInt32
-        if let reused = freeSlots.popLast() {
-            slot = reused
-        } else {
-            contacts.append(ContactInfo())
-            slot = UInt32(contacts.count - 1)
-        }
-        contacts[Int(slot)].generation &+= 1
-        contacts[Int(slot)].live = true
+    /// Stores `record` in a free slot (a new generation of it), live.
+    mutating func allocateSlot(_ record: ContactInfo) -> UInt32 {
+        var record = record
+        record.live = true
         openContacts += 1
-        return slot
+        if let reused = freeSlots.popLast() {
+            record.generation = contacts[Int(reused)].generation &+ 1
+            contacts[Int(reused)] = record
+            return reused
+        }
+        record.generation = 1
+        contacts.append(record)
+        return UInt32(contacts.count - 1)
     }
 
     mutating func releaseSlot(_ contact: ContactID) {

@@ -7,10 +7,7 @@ extension Replication {
             let profile = AgentProfile(id: AgentID(UInt64(number)), department: group.department,
                                        skills: group.skills, capacity: group.capacity)
             agentProfiles.append(profile)
-            agentStaffed.append(false)
-            agentStaffedSince.append(0)
-            agentHeld.append(0)
-            agentOccupiedSince.append(0)
+            agentClocks.append(AgentClock())
             apply(.addAgent(profile))
         }
     }
@@ -75,15 +72,17 @@ extension Replication {
     /// function is integrated on the hot path.
     mutating func agentChanged(_ agent: Int, state: AgentState) {
         let staffed = state != .offline && state != .onBreak
-        guard staffed != agentStaffed[agent] else { return }
-        agentStaffed[agent] = staffed
+        var clock = agentClocks[agent]
+        guard staffed != clock.staffed else { return }
+        clock.staffed = staffed
         if staffed {
-            agentStaffedSince[agent] = now
-            if agentHeld[agent] > 0 { agentOccupiedSince[agent] = now }
+            clock.staffedSince = now
+            if clock.held > 0 { clock.occupiedSince = now }
         } else {
-            addStaffed(agent, from: agentStaffedSince[agent], to: now)
-            if agentHeld[agent] > 0 { addOccupied(agent, from: agentOccupiedSince[agent], to: now) }
+            addStaffed(agent, from: clock.staffedSince, to: now)
+            if clock.held > 0 { addOccupied(agent, from: clock.occupiedSince, to: now) }
         }
+        agentClocks[agent] = clock
     }
 
     /// Moves the clock.
@@ -144,10 +143,11 @@ extension Replication {
             }
         }
         aggregateCells()
-        for agent in agentStaffed.indices {
-            if agentStaffed[agent] {
-                addStaffed(agent, from: agentStaffedSince[agent], to: end)
-                if agentHeld[agent] > 0 { addOccupied(agent, from: agentOccupiedSince[agent], to: end) }
+        for agent in agentClocks.indices {
+            let clock = agentClocks[agent]
+            if clock.staffed {
+                addStaffed(agent, from: clock.staffedSince, to: end)
+                if clock.held > 0 { addOccupied(agent, from: clock.occupiedSince, to: end) }
             }
             let staffed = result.agents[agent].workload.staffed
             for channel in Channel.allCases {

@@ -36,16 +36,15 @@ struct Replication {
 
     // Agents
     var agentProfiles: [AgentProfile] = []
-    var agentStaffed: [Bool] = []
-    var agentStaffedSince: [Seconds] = []
-    /// Contacts each agent holds (handling or wrap-up).
-    var agentHeld: [Int32] = []
-    var agentOccupiedSince: [Seconds] = []
+    /// Per agent: staffed or not, contacts held, since when (one record, one write per change).
+    var agentClocks: [AgentClock] = []
 
     // Contacts in flight: a slab, the slot in the low 32 bits of the contact id.
     var contacts: [ContactInfo] = []
     var freeSlots: [UInt32] = []
     var generation: UInt32 = 0
+    /// The step of the offer just made (the engine's `connected` follows its `offered`).
+    var lastOfferedStep = 0
     var openContacts = 0
     var openContactsLimit = ScenarioLimits.openContacts
     /// Set when more contacts were open at once than `ScenarioLimits.openContacts`.
@@ -387,9 +386,14 @@ struct Replication {
         apply(.arrive(ContactArrival(id: id, channel: streamChannel[stream], topic: TopicID(streamTopic[stream]), segment: segment)))
         guard isCurrent(id) else { return }  // closed: not kept
         let info = contacts[Int(slot)]
-        if counted { tally(stream: stream, segment: segment, interval: interval) { $0.offered += 1 } }
+        if counted {
+            let waited = !info.connected && info.queued
+            tally(stream: stream, segment: segment, interval: interval) {
+                $0.offered += 1
+                if waited { $0.waited += 1 }
+            }
+        }
         if !info.connected {
-            if counted && info.queued { tally(stream: stream, segment: segment, interval: interval) { $0.waited += 1 } }
             if !info.callback, patience.isFinite {
                 push(now + patience, .abandon, id.rawValue)
             }
@@ -405,9 +409,11 @@ struct Replication {
             index += 1
             switch event {
             case let .offered(contact, agent, explanation, _):
-                contacts[Int(slot(of: contact))].step = UInt8(truncatingIfNeeded: explanation.step)
-                // Without ring time the engine connects at once (acceptsOffersAtOnce).
+                // Without ring time the engine connects at once (acceptsOffersAtOnce): the
+                // `connected` event follows this one, so the step is kept here, not in the contact.
+                lastOfferedStep = explanation.step
                 if ringTime > 0 {
+                    contacts[Int(slot(of: contact))].step = UInt8(truncatingIfNeeded: explanation.step)
                     contacts[Int(slot(of: contact))].ringingAgent = agent.rawValue
                     push(now + ringTime, .accept, contact.rawValue)
                 }
@@ -442,8 +448,7 @@ struct Replication {
             case let .wrapUpEnded(contact, _):
                 let info = contacts[Int(slot(of: contact))]
                 let agent = Int(info.agent)
-                agentHeld[agent] -= 1
-                if agentHeld[agent] == 0 && agentStaffed[agent] { addOccupied(agent, from: agentOccupiedSince[agent], to: now) }
+                if let since = agentClocks[agent].release() { addOccupied(agent, from: since, to: now) }
                 releaseSlot(contact)
             case let .agentState(agent, state):
                 agentChanged(Int(agent.rawValue), state: state)
@@ -462,8 +467,7 @@ struct Replication {
         let agentIndex = Int(agent.rawValue)
         let channel = streamChannel[stream]
         contacts[slot].connect(agent: Int32(agentIndex))
-        agentHeld[agentIndex] += 1
-        if agentHeld[agentIndex] == 1 && agentStaffed[agentIndex] { agentOccupiedSince[agentIndex] = now }
+        agentClocks[agentIndex].hold(at: now)
         // The contact holds its slot for its handle time and wrap-up: known now, so added now.
         let held = addSlotUse(channel, from: now, to: now + handle + wrapUp[channel])
         guard info.counted else {
@@ -482,7 +486,8 @@ struct Replication {
         }
         let topic = streamTopic[stream]
         result.answeredByDepartment[topic * departmentCount + agentProfiles[agentIndex].department.index] += 1
-        result.answeredAtStep[topic * result.ladderSteps + min(Int(info.step), result.ladderSteps - 1)] += 1
+        let step = ringTime > 0 ? Int(info.step) : lastOfferedStep
+        result.answeredAtStep[topic * result.ladderSteps + min(step, result.ladderSteps - 1)] += 1
         result.agents[agentIndex].recordAnswered(handle: handle, held: held, channel: channel, sampled: sampled)
     }
 
@@ -539,5 +544,28 @@ struct Replication {
         contacts[Int(slot)].live = false
         openContacts -= 1
         freeSlots.append(slot)
+    }
+}
+
+/// An agent's staffed and occupied state for the workload figures: staffed = logged in and not
+/// on a break; occupied = staffed and holding at least one contact (handling or wrap-up).
+struct AgentClock {
+    var staffed = false
+    var held: Int32 = 0
+    var staffedSince: Seconds = 0
+    var occupiedSince: Seconds = 0
+
+    /// A contact connects.
+    @inline(__always)
+    mutating func hold(at now: Seconds) {
+        held += 1
+        if held == 1 && staffed { occupiedSince = now }
+    }
+
+    /// A contact's wrap-up ends. - Returns: when the occupied span that just ended began, if one did.
+    @inline(__always)
+    mutating func release() -> Seconds? {
+        held -= 1
+        return held == 0 && staffed ? occupiedSince : nil
     }
 }

@@ -102,7 +102,7 @@ extension Replication {
         while t < stop {
             let interval = Int(t / intervalLength)
             let boundary = min(stop, Double(interval + 1) * intervalLength)
-            if interval < result.intervalWorkload.count { add(&result.intervalWorkload[interval], boundary - t) }
+            if interval < intervalWork.count { add(&intervalWork[interval], boundary - t) }
             t = boundary
         }
         return inside
@@ -119,13 +119,13 @@ extension Replication {
             workload.slotsOffered.email += span * Double(capacity.email)
             workload.slotsOffered.clickToCall += span * Double(capacity.clickToCall)
         }
-        result.agents[agent].workload.staffed += seconds
+        agentTallies[agent].workload.staffed += seconds
     }
 
     /// A span of an agent's occupied time.
     mutating func addOccupied(_ agent: Int, from: Seconds, to: Seconds) {
         let seconds = spread(from: from, to: to) { workload, span in workload.occupied += span }
-        result.agents[agent].workload.occupied += seconds
+        agentTallies[agent].workload.occupied += seconds
     }
 
     /// A contact's hold on a slot of `channel`. - Returns: the seconds inside the window.
@@ -136,24 +136,29 @@ extension Replication {
 
     mutating func finish() {
         // Contacts still open at the end: counted once, as open; agents' time up to the end.
-        for slot in contacts.indices where contacts[slot].live {
+        for slot in 0..<contacts.count where contacts[slot].live {
             let info = contacts[slot]
             if info.counted && !info.connected {
                 tally(stream: Int(info.stream), segment: info.segment, interval: info.interval) { $0.openAtEnd += 1 }
             }
         }
         aggregateCells()
-        for agent in agentClocks.indices {
+        result.intervals = intervalCells.elements
+        for agent in 0..<agentClocks.count {
             let clock = agentClocks[agent]
             if clock.staffed {
                 addStaffed(agent, from: clock.staffedSince, to: end)
                 if clock.held > 0 { addOccupied(agent, from: clock.occupiedSince, to: end) }
             }
-            let staffed = result.agents[agent].workload.staffed
+            let staffed = agentTallies[agent].workload.staffed
             for channel in Channel.allCases {
-                result.agents[agent].workload.slotsOffered[channel] = staffed * Double(agentProfiles[agent].capacity[channel])
+                agentTallies[agent].workload.slotsOffered[channel] = staffed * Double(agentProfiles[agent].capacity[channel])
             }
         }
+        result.intervalWorkload = intervalWork.elements
+        result.agents = agentTallies.elements
+        result.answeredByDepartment = answeredByDepartment.elements
+        result.answeredAtStep = answeredAtStep.elements
         for workload in result.intervalWorkload { result.workload.add(workload) }
         for notice in scenario.notices {
             result.noticeCost += Double(result.topics[notice.topic.index].noticesSent) * notice.costPerMessage

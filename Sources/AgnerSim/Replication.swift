@@ -37,10 +37,10 @@ struct Replication {
     // Agents
     var agentProfiles: [AgentProfile] = []
     /// Per agent: staffed or not, contacts held, since when (one record, one write per change).
-    var agentClocks: [AgentClock] = []
+    let agentClocks = Slab(reserving: 64, placeholder: AgentClock())
 
     // Contacts in flight: a slab, the slot in the low 32 bits of the contact id.
-    var contacts: [ContactInfo] = []
+    let contacts = Slab(reserving: 1024, placeholder: ContactInfo())
     var freeSlots: [UInt32] = []
     var generation: UInt32 = 0
     /// The step of the offer just made (the engine's `connected` follows its `offered`).
@@ -54,7 +54,14 @@ struct Replication {
     var result: ReplicationResult
     /// Tallies per (stream, segment), summed into total, channel, topic, department and
     /// segment when the replication ends: one update on the hot path instead of five.
-    var streamCells: [Tally]
+    let streamCells: Slab<Tally>
+    /// `intervalCells[interval * 4 + channel]`, copied into the result when the replication ends,
+    /// as are the slabs below (the hot path writes them in place).
+    let intervalCells: Slab<Tally>
+    let intervalWork: Slab<Workload>
+    let agentTallies: Slab<AgentTally>
+    let answeredByDepartment: Slab<Int>
+    let answeredAtStep: Slab<Int>
     let intervalsPerDay: Int
     let intervalLength: Seconds
     let warmup: Seconds
@@ -222,7 +229,12 @@ struct Replication {
         end = scenario.run.duration
         departmentCount = scenario.center.departments.count
         let ladderSteps = scenario.center.topics.indices.map { scenario.center.ladder(for: TopicID($0)).steps.count }.max() ?? 1
-        streamCells = Array(repeating: Tally(), count: scenario.demand.count * Segment.allCases.count)
+        streamCells = Slab(repeating: Tally(), count: scenario.demand.count * Segment.allCases.count)
+        intervalCells = Slab(repeating: Tally(), count: scenario.run.days * scenario.run.intervalsPerDay * Channel.allCases.count)
+        intervalWork = Slab(repeating: Workload(), count: scenario.run.days * scenario.run.intervalsPerDay)
+        agentTallies = Slab(repeating: AgentTally(), count: scenario.roster.members.count)
+        answeredByDepartment = Slab(repeating: 0, count: scenario.center.topics.count * departmentCount)
+        answeredAtStep = Slab(repeating: 0, count: scenario.center.topics.count * ladderSteps)
         result = ReplicationResult(index: index, topics: scenario.center.topics.count, departments: departmentCount,
                                    intervals: scenario.run.days * scenario.run.intervalsPerDay,
                                    agents: scenario.roster.members.count, ladderSteps: ladderSteps)
@@ -337,7 +349,7 @@ struct Replication {
     mutating func arrive(stream: Int) {
         scheduleNextArrival(stream: stream, after: now)
         let counted = now >= warmup
-        let interval = Int32(min(result.intervals.count / 4 - 1, Int(now / intervalLength)))
+        let interval = Int32(min(intervalCells.count / 4 - 1, Int(now / intervalLength)))
         let draws = random[stream]
         let (wholesale, regular) = segmentThresholds[stream]
         var segment: Segment = wholesale > 0 ? .wholesale : (regular > wholesale ? .regular : .new)
@@ -471,7 +483,7 @@ struct Replication {
         // The contact holds its slot for its handle time and wrap-up: known now, so added now.
         let held = addSlotUse(channel, from: now, to: now + handle + wrapUp[channel])
         guard info.counted else {
-            if held > 0 { result.agents[agentIndex].workload.slotsUsed[channel] += held }
+            if held > 0 { agentTallies[agentIndex].workload.slotsUsed[channel] += held }
             return
         }
         let withinTarget = waited <= definitionTargets[stream]
@@ -485,17 +497,17 @@ struct Replication {
             if sampled { $0.qaSampled += 1 }
         }
         let topic = streamTopic[stream]
-        result.answeredByDepartment[topic * departmentCount + agentProfiles[agentIndex].department.index] += 1
+        answeredByDepartment[topic * departmentCount + agentProfiles[agentIndex].department.index] += 1
         let step = ringTime > 0 ? Int(info.step) : lastOfferedStep
-        result.answeredAtStep[topic * result.ladderSteps + min(step, result.ladderSteps - 1)] += 1
-        result.agents[agentIndex].recordAnswered(handle: handle, held: held, channel: channel, sampled: sampled)
+        answeredAtStep[topic * result.ladderSteps + min(step, result.ladderSteps - 1)] += 1
+        agentTallies[agentIndex].recordAnswered(handle: handle, held: held, channel: channel, sampled: sampled)
     }
 
     /// Adds to every grouping the contact belongs to.
     @inline(__always)
     mutating func tally(stream: Int, segment: Segment, interval: Int32, _ change: (inout Tally) -> Void) {
         change(&streamCells[stream * 3 + segment.rawValue])
-        change(&result.intervals[Int(interval) * 4 + streamChannel[stream].rawValue])
+        change(&intervalCells[Int(interval) * 4 + streamChannel[stream].rawValue])
     }
 
     /// Sums the (stream, segment) cells into every grouping.

@@ -34,13 +34,14 @@ public struct AgentProfile: Sendable, Equatable, Codable {
     }
 }
 
-/// The states an agent can be asked to take; the engine derives the rest (reserved, busy,
-/// wrapUp) from the contacts the agent holds, and sets notResponding after a missed offer.
+/// What an agent asked to be: the presence a command sets. The engine never overwrites it; it
+/// derives the rest of the agent's state (reserved, busy, wrapUp, notResponding) from the
+/// contacts the agent holds and the offers it missed. A request made while the agent holds
+/// contacts takes effect as soon as it holds none; nothing new is offered after it.
 public enum Presence: Int, Sendable, Codable, Equatable, CaseIterable {
     case offline = 0
     case available = 1
     case onBreak = 2
-    case notResponding = 3
 }
 
 /// An agent's state as adapters and supervisors see it.

@@ -100,6 +100,12 @@ public struct CenterConfiguration: Sendable, Equatable {
             guard DomainLimits.wrapUp.contains(settings.wrapUp) else {
                 throw .invalidSetting("channel \(channel): wrap-up \(settings.wrapUp) s is outside 0–\(DomainLimits.wrapUp.upperBound) s")
             }
+            guard RoutingTier.range.contains(settings.routingTier) else {
+                throw .invalidSetting("channel \(channel): the routing tier (priority) \(settings.routingTier) is outside \(RoutingTier.range.lowerBound)–\(RoutingTier.range.upperBound)")
+            }
+            guard RoutingTier.reserveRange.contains(settings.higherTierReserve) else {
+                throw .invalidSetting("channel \(channel): the reserve for higher tiers \(settings.higherTierReserve) is outside \(RoutingTier.reserveRange.lowerBound)–\(RoutingTier.reserveRange.upperBound)")
+            }
         }
         if let offerTimeout, !DomainLimits.offerTimeout.contains(offerTimeout) {
             throw .invalidSetting("the offer timeout \(offerTimeout) s is outside \(DomainLimits.offerTimeout.lowerBound)–\(DomainLimits.offerTimeout.upperBound) s")

@@ -99,29 +99,57 @@ public struct ChannelSettings: Sendable, Equatable {
     /// Time an agent spends after a contact before that capacity is offered again.
     public var wrapUp: Seconds
     public var outOfHours: OutOfHoursRule
+    /// The channel's routing tier (`priority` in a center file), in `RoutingTier.range`: a free
+    /// agent takes the most urgent contact of the highest tier it can take, and a contact of a
+    /// lower tier never takes an agent while one of a higher tier that the agent could take is
+    /// waiting. Urgency (deadline, breach, segment, priority) orders contacts within a tier.
+    public var routingTier: Int
+    /// Agents kept free for higher tiers (`reserve` in a center file), 0 or more: a contact of
+    /// this channel is offered to an agent only while, in every pool the agent belongs to on a
+    /// channel of a higher tier, at least this many other agents stay free. It keeps deferred
+    /// work from taking every agent in a quiet moment (at opening, say) just before callers
+    /// arrive. 0: no reserve (tiers alone decide).
+    public var higherTierReserve: Int
 
     public init(
         answerTarget: Seconds,
         serviceLevelGoal: Double = 0.8,
         breachAction: BreachAction = .keepWaiting,
         wrapUp: Seconds = 0,
-        outOfHours: OutOfHoursRule = .close
+        outOfHours: OutOfHoursRule = .close,
+        routingTier: Int = RoutingTier.realTime,
+        higherTierReserve: Int = 0
     ) {
         self.answerTarget = answerTarget
         self.serviceLevelGoal = serviceLevelGoal
         self.breachAction = breachAction
         self.wrapUp = wrapUp
         self.outOfHours = outOfHours
+        self.routingTier = routingTier
+        self.higherTierReserve = higherTierReserve
     }
 
     /// Defaults: 60 s for the real-time channels, 4 h for e-mail; click-to-call breaches
-    /// turn into callbacks; e-mail waits for opening, click-to-call is called back at opening.
+    /// turn into callbacks; e-mail waits for opening, click-to-call is called back at opening;
+    /// phone, chat and click-to-call share the real-time tier, ahead of e-mail's deferred tier.
     public static func standard(for channel: Channel) -> ChannelSettings {
         switch channel {
         case .phone: ChannelSettings(answerTarget: 60)
         case .chat: ChannelSettings(answerTarget: 60)
-        case .email: ChannelSettings(answerTarget: 4 * 3600, outOfHours: .hold)
+        case .email: ChannelSettings(answerTarget: 4 * 3600, outOfHours: .hold, routingTier: RoutingTier.deferred)
         case .clickToCall: ChannelSettings(answerTarget: 60, breachAction: .callback, outOfHours: .callbackAtOpening)
         }
     }
+}
+
+/// Routing tiers of channels (channel blending): higher is served first.
+public enum RoutingTier {
+    /// The tiers a center may give its channels.
+    public static let range = 0...9
+    /// The default of phone, chat and click-to-call: customers waiting on the line.
+    public static let realTime = 1
+    /// The default of e-mail: work that can wait for a free moment.
+    public static let deferred = 0
+    /// The agents a channel may keep free for higher tiers (`ChannelSettings.higherTierReserve`).
+    public static let reserveRange = 0...1000
 }

@@ -37,4 +37,13 @@ public enum Command: Sendable, Equatable {
     case removeAgent(AgentID)
     /// Open or close a channel (opening hours).
     case setChannelOpen(Channel, Bool)
+    /// The contact cannot be delivered for now (the adapter that announced it is gone): an
+    /// offer out for it is withdrawn (the agent keeps the state it had, not `notResponding`),
+    /// and it keeps its place in line and its deadline but is offered to nobody until
+    /// `resume`. With `abandonAt`, it ends as abandoned (cause `adapterLost`) at that time
+    /// (seconds, the engine's clock) unless resumed first. Holding a held contact again only
+    /// sets the new `abandonAt`. Only waiting or offered contacts can be held.
+    case hold(ContactID, abandonAt: Seconds?)
+    /// A held contact goes back in line and is routed at once if an agent is free.
+    case resume(ContactID)
 }

@@ -54,6 +54,19 @@ public enum BreachCause: String, Sendable, Codable, Equatable, CaseIterable {
     case outOfHours
     /// An offer was ringing at the deadline.
     case ringing
+    /// Eligible agents were logged in, and every one of them was not responding (missed an
+    /// offer and not made available again).
+    case allEligibleNotResponding
+    /// The contact was held at the deadline: the adapter that announced it was gone.
+    case adapterLost
+}
+
+/// Why a waiting contact ended without an answer.
+public enum AbandonCause: String, Sendable, Codable, Equatable, CaseIterable {
+    /// The customer hung up or closed the chat (the `abandon` command).
+    case customer
+    /// The contact was held because its adapter was gone, and the hold ran out.
+    case adapterLost
 }
 
 /// What the engine tells the world. Every command and timer returns events in a fixed order.
@@ -64,6 +77,8 @@ public enum Event: Sendable, Equatable {
     case offered(ContactID, AgentID, OfferExplanation, expiresAt: Seconds?)
     case offerRejected(ContactID, AgentID)
     case offerExpired(ContactID, AgentID)
+    /// The offer was taken back because the contact was held; the agent keeps the state it had.
+    case offerWithdrawn(ContactID, AgentID)
     /// The agent took the contact after it waited `waited` seconds.
     case connected(ContactID, AgentID, waited: Seconds)
     /// The contact's pool widened to this step.
@@ -72,7 +87,11 @@ public enum Event: Sendable, Equatable {
     case breached(ContactID, BreachCause)
     /// The customer will be called back; the contact keeps its place in line.
     case callbackScheduled(ContactID)
-    case abandoned(ContactID, waited: Seconds)
+    case abandoned(ContactID, waited: Seconds, cause: AbandonCause)
+    /// The contact is held: it keeps its place and deadline but is offered to nobody.
+    case held(ContactID)
+    /// A held contact is back in line.
+    case resumed(ContactID)
     /// The conversation ended; the agent is in wrap-up for the channel's wrap-up time.
     case completed(ContactID, AgentID)
     /// The contact arrived while its channel was closed and was not kept.

@@ -46,22 +46,25 @@ struct FreeAgentEntry: Comparable, Sendable, Codable {
 }
 
 /// A waiting contact in a pool's heap, ordered by urgency: breached contacts that keep
-/// waiting first, then the earliest effective deadline, then arrival order.
+/// waiting first, then the earliest effective deadline, then arrival order. (A pool holds one
+/// channel, so every entry in it shares the channel's routing tier; tiers are compared across
+/// pools, in `routeAgent`.)
 struct WaitingEntry: Comparable, Sendable, Codable {
-    var tier: UInt8
+    /// 0: breached and kept waiting at top urgency; 1: every other contact.
+    var breachRank: UInt8
     var effectiveDeadline: Seconds
     var sequence: UInt64
     var contact: Int32
     var version: UInt32
 
     static func < (a: Self, b: Self) -> Bool {
-        if a.tier != b.tier { return a.tier < b.tier }
+        if a.breachRank != b.breachRank { return a.breachRank < b.breachRank }
         if a.effectiveDeadline != b.effectiveDeadline { return a.effectiveDeadline < b.effectiveDeadline }
         return a.sequence < b.sequence
     }
 
     static func == (a: Self, b: Self) -> Bool {
-        a.tier == b.tier && a.effectiveDeadline == b.effectiveDeadline && a.sequence == b.sequence && a.version == b.version
+        a.breachRank == b.breachRank && a.effectiveDeadline == b.effectiveDeadline && a.sequence == b.sequence && a.version == b.version
     }
 }
 
@@ -82,12 +85,18 @@ struct Pool: Sendable, Codable {
     var freeCount = 0
     /// Agents of the pool who are logged in (any presence but offline).
     var loggedInCount = 0
+    /// Logged-in agents of the pool who are not responding (missed an offer).
+    var notRespondingCount = 0
     var waiting = BinaryHeap<WaitingEntry>()
     /// Contacts waiting in this pool right now.
     var waitingCount = 0
     /// Free agents are indexed only once someone has looked for one here: a pool that is never
     /// searched (a channel without demand, say) costs nothing when agents come and go.
     var isIndexed = false
+    /// Free agents who were kept from a contact of a lower tier because this pool (of a higher
+    /// tier) had too few other free agents (`ChannelSettings.higherTierReserve`). When the pool
+    /// gains a free agent they are routed again: one of them may now keep the reserve.
+    var heldBack: [Int32] = []
 
     init(criterion: PoolCriterion) {
         self.criterion = criterion

@@ -11,7 +11,11 @@ struct AgentRecord: Sendable, Codable {
     }
     /// `profile.capacity`, kept beside the counters so the hot path reads no arrays.
     var capacity: PerChannel<Int>
+    /// What the agent asked for; only commands set it.
     var presence: Presence = .offline
+    /// Missed an offer and not made available again (under `MissedOfferRule.notResponding`).
+    /// Derived by the engine; cleared by any presence command.
+    var notResponding = false
     /// Capacity in use per channel: offers out, contacts connected, contacts in wrap-up.
     var used = PerChannel(repeating: 0)
     var usedTotal = 0
@@ -28,6 +32,7 @@ struct AgentRecord: Sendable, Codable {
     var memberships = PerChannel<[Membership]>(repeating: [])
     /// What the pools' counters currently include for this agent.
     var countedLoggedIn = false
+    var countedNotResponding = false
     var countedFree: UInt8 = 0
     var reported: AgentState = .offline
     var live = true
@@ -40,8 +45,8 @@ struct AgentRecord: Sendable, Codable {
     /// The channels with free capacity, one bit per channel. Static over plain values, so the
     /// engine can call it on an element of its agent array without copying the record.
     @inline(__always)
-    static func freeMask(presence: Presence, capacity: PerChannel<Int>, used: PerChannel<Int>, usedTotal: Int) -> UInt8 {
-        guard presence == .available else { return 0 }
+    static func freeMask(presence: Presence, notResponding: Bool, capacity: PerChannel<Int>, used: PerChannel<Int>, usedTotal: Int) -> UInt8 {
+        guard presence == .available && !notResponding else { return 0 }
         let voiceInUse = used.phone + used.clickToCall > 0
         var mask: UInt8 = 0
         if capacity.phone > 0 && usedTotal == 0 { mask |= 1 << 0 }
@@ -52,19 +57,20 @@ struct AgentRecord: Sendable, Codable {
     }
 
     @inline(__always)
-    static func state(presence: Presence, offers: Int, connected: Int, wrappingUp: Int) -> AgentState {
+    static func state(presence: Presence, notResponding: Bool, offers: Int, connected: Int, wrappingUp: Int) -> AgentState {
         if connected > 0 { return .busy }
         if offers > 0 { return .reserved }
         if wrappingUp > 0 { return .wrapUp }
         switch presence {
         case .offline: return .offline
-        case .available: return .available
+        case .available: return notResponding ? .notResponding : .available
         case .onBreak: return .onBreak
-        case .notResponding: return .notResponding
         }
     }
 
-    var state: AgentState { Self.state(presence: presence, offers: offers, connected: connected, wrappingUp: wrappingUp) }
+    var state: AgentState {
+        Self.state(presence: presence, notResponding: notResponding, offers: offers, connected: connected, wrappingUp: wrappingUp)
+    }
 }
 
 /// What the engine keeps per contact while it is alive (until it reaches a terminal state).
@@ -81,6 +87,8 @@ struct ContactRecord: Sendable, Codable {
     var arrivedOutOfHours = false
     /// Waiting for a callback rather than holding the line.
     var isCallback = false
+    /// Held (`Command.hold`): keeps its place and deadline, offered to nobody.
+    var held = false
     var missedOffers: Int32 = 0
     var arrival: Seconds = 0
     var deadline: Seconds = 0
@@ -103,6 +111,8 @@ struct TimerEntry: Comparable, Sendable, Codable {
         case clock
         case offerTimeout
         case wrapUpEnd
+        /// A held contact's hold runs out: it is abandoned (cause `adapterLost`).
+        case holdExpiry
     }
 
     var time: Seconds

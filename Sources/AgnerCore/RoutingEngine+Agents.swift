@@ -1,12 +1,11 @@
 extension RoutingEngine {
     mutating func setPresence(_ id: AgentID, _ presence: Presence, into events: inout [Event]) throws(EngineError) {
         guard let agent = agentSlots[id.rawValue] else { throw .unknownAgent(id) }
-        guard presence != .notResponding else {
-            throw .invalidValue("notResponding is set by the engine after a missed offer, not by a command")
-        }
         let previous = agents[Int(agent)].presence
-        guard previous != presence else { return }
+        // Any request shows the agent is responding again.
+        guard previous != presence || agents[Int(agent)].notResponding else { return }
         agents[Int(agent)].presence = presence
+        agents[Int(agent)].notResponding = false
         if presence == .available { agents[Int(agent)].idleSince = now }
         refreshAgent(agent, into: &events)
         routeAgent(agent, into: &events)
@@ -36,7 +35,7 @@ extension RoutingEngine {
         try validate(profile)
         let record = agents[Int(agent)]
         for channel in Channel.allCases where record.used[channel] > profile.capacity[channel] {
-            throw .invalidState("agent \(profile.id) holds \(record.used[channel]) \(channel) contacts; capacity cannot drop to \(profile.capacity[channel])")
+            throw .capacityInUse(profile.id, channel, holding: record.used[channel], capacity: profile.capacity[channel])
         }
         // Leave every pool under the old profile, then join the new ones.
         agents[Int(agent)].live = false
@@ -52,7 +51,7 @@ extension RoutingEngine {
         guard let agent = agentSlots[id.rawValue] else { throw .unknownAgent(id) }
         let record = agents[Int(agent)]
         guard record.usedTotal == 0 else {
-            throw .invalidState("agent \(id) still holds \(record.usedTotal) contact(s); log the agent out and let them finish first")
+            throw .agentHoldsContacts(id, holding: record.usedTotal)
         }
         agents[Int(agent)].live = false
         refreshAgent(agent, into: &events)

@@ -22,6 +22,7 @@ extension RoutingEngine {
         record.segment = arrival.segment
         record.priority = Int8(arrival.priority)
         record.isCallback = !isOpen && configuration.channels[channel].outOfHours == .callbackAtOpening
+        record.held = false
         record.state = record.isCallback ? .callbackScheduled : .queued
         record.step = 0
         record.warned = false
@@ -79,20 +80,31 @@ extension RoutingEngine {
 
     /// A rejected or expired offer: the contact goes back in line with its original arrival
     /// and deadline, and is tried on other agents before the one who missed it.
+    ///
+    /// The agent's own request is kept: one who asked for a break or to log out while the offer
+    /// rang goes there; one still available becomes `notResponding` (or, under
+    /// `MissedOfferRule.available`, stays available and may get the next contact).
     private mutating func missOffer(slot: Int32, agent: Int32, into events: inout [Event]) {
         releaseOffer(slot: slot, agent: agent)
         contacts[Int(slot)].missedOffers += 1
         contacts[Int(slot)].state = contacts[Int(slot)].isCallback ? .callbackScheduled : .queued
         catchUpEscalation(slot, into: &events)
-        agents[Int(agent)].presence = .notResponding
-        refreshAgent(agent, into: &events)
+        let staysAvailable = configuration.missedOffer == .available
+        if !staysAvailable && agents[Int(agent)].presence == .available { agents[Int(agent)].notResponding = true }
+        if staysAvailable {
+            // Not free for this routing: the contact is tried on other agents first.
+            agents[Int(agent)].notResponding = true
+            refreshAgent(agent, into: &events)
+            agents[Int(agent)].notResponding = false
+        } else {
+            refreshAgent(agent, into: &events)
+        }
         if !routeWaitingContact(slot, into: &events) {
             enqueue(slot)
             events.append(.queued(contacts[Int(slot)].id, step: Int(contacts[Int(slot)].step)))
         }
         scheduleClock(slot)
-        if configuration.missedOffer == .available {
-            agents[Int(agent)].presence = .available
+        if staysAvailable {
             refreshAgent(agent, into: &events)
             routeAgent(agent, into: &events)
         }
@@ -114,25 +126,82 @@ extension RoutingEngine {
         switch contact.state {
         case .queued, .callbackScheduled:
             leaveBucket(slot)
-            events.append(.abandoned(id, waited: now - contact.arrival))
+            events.append(.abandoned(id, waited: now - contact.arrival, cause: .customer))
             releaseContact(slot)
         case .offered:
             let agent = contact.agent
             releaseOffer(slot: slot, agent: agent)
-            events.append(.abandoned(id, waited: now - contact.arrival))
+            events.append(.abandoned(id, waited: now - contact.arrival, cause: .customer))
             releaseContact(slot)
             refreshAgent(agent, into: &events)
             routeAgent(agent, into: &events)
         default:
-            throw .invalidState("contact \(id) is \(contact.state), not waiting: it cannot be abandoned")
+            throw .contactNotInState(id, contact.state, .abandon)
         }
+    }
+
+    mutating func hold(_ id: ContactID, abandonAt: Seconds?, into events: inout [Event]) throws(EngineError) {
+        guard let slot = contactSlots[id.rawValue] else { throw .unknownContact(id) }
+        let contact = contacts[Int(slot)]
+        if let abandonAt, !abandonAt.isFinite {
+            throw .invalidValue("a hold must end at a finite time, not \(abandonAt)")
+        }
+        switch contact.state {
+        case .queued, .callbackScheduled:
+            if !contact.held {
+                leaveBucket(slot)
+                contacts[Int(slot)].held = true
+                events.append(.held(id))
+            }
+        case .offered:
+            let agent = contact.agent
+            releaseOffer(slot: slot, agent: agent)
+            contacts[Int(slot)].state = contact.isCallback ? .callbackScheduled : .queued
+            contacts[Int(slot)].held = true
+            events.append(.offerWithdrawn(id, agents[Int(agent)].profile.id))
+            events.append(.held(id))
+            // The pool did not widen while the offer rang; the contact's clock catches up.
+            catchUpEscalation(slot, into: &events)
+            scheduleClock(slot)
+            refreshAgent(agent, into: &events)
+            routeAgent(agent, into: &events)
+        default:
+            throw .contactNotInState(id, contact.state, .hold)
+        }
+        // A new hold replaces the last one's end.
+        contacts[Int(slot)].linkVersion &+= 1
+        if let abandonAt {
+            schedule(.holdExpiry, at: max(abandonAt, now), contact: slot, version: contacts[Int(slot)].linkVersion)
+        }
+    }
+
+    mutating func resume(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
+        guard let slot = contactSlots[id.rawValue] else { throw .unknownContact(id) }
+        guard contacts[Int(slot)].held else {
+            throw .contactNotInState(id, contacts[Int(slot)].state, .resume)
+        }
+        contacts[Int(slot)].held = false
+        contacts[Int(slot)].linkVersion &+= 1  // the hold's end no longer applies
+        events.append(.resumed(id))
+        if !routeWaitingContact(slot, into: &events) {
+            enqueue(slot)
+            events.append(.queued(id, step: Int(contacts[Int(slot)].step)))
+        }
+        if contacts[Int(slot)].state != .connected { scheduleClock(slot) }
+    }
+
+    /// A hold ran out: the contact ends, abandoned because its adapter was gone.
+    mutating func expireHold(slot: Int32, into events: inout [Event]) {
+        let contact = contacts[Int(slot)]
+        events.append(.abandoned(contact.id, waited: now - contact.arrival, cause: .adapterLost))
+        releaseContact(slot)
     }
 
     mutating func complete(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
         guard let slot = contactSlots[id.rawValue] else { throw .unknownContact(id) }
         let contact = contacts[Int(slot)]
         guard contact.state == .connected else {
-            throw .invalidState("contact \(id) is \(contact.state), not connected: it cannot be completed")
+            throw .contactNotInState(id, contact.state, .complete)
         }
         let agent = contact.agent
         agents[Int(agent)].connected -= 1
@@ -167,7 +236,7 @@ extension RoutingEngine {
         guard let agent = agentSlots[agentID.rawValue] else { throw .unknownAgent(agentID) }
         let contact = contacts[Int(slot)]
         guard contact.state == .offered, contact.agent == agent else {
-            throw .invalidState("contact \(id) is not offered to agent \(agentID)")
+            throw .notOffered(id, to: agentID)
         }
         return (slot, agent)
     }
@@ -188,6 +257,7 @@ extension RoutingEngine {
         contacts[Int(slot)].linkVersion &+= 1
         contacts[Int(slot)].agent = -1
         contacts[Int(slot)].bucket = -1
+        contacts[Int(slot)].held = false
         freeContactSlots.append(slot)
     }
 
@@ -201,7 +271,7 @@ extension RoutingEngine {
         contacts[Int(slot)].bucket = pool
         let keepsTopUrgency = contact.breached && !contact.isCallback
         pools[Int(pool)].waiting.insert(WaitingEntry(
-            tier: keepsTopUrgency ? 0 : 1, effectiveDeadline: contact.effectiveDeadline,
+            breachRank: keepsTopUrgency ? 0 : 1, effectiveDeadline: contact.effectiveDeadline,
             sequence: contact.sequence, contact: slot, version: contacts[Int(slot)].queueVersion))
         pools[Int(pool)].waitingCount += 1
         if Pool.needsCompaction(heapCount: pools[Int(pool)].waiting.count, live: pools[Int(pool)].waitingCount) {
@@ -284,14 +354,14 @@ extension RoutingEngine {
         contacts[Int(slot)].step += 1
         let contact = contacts[Int(slot)]
         events.append(.escalated(contact.id, step: Int(contact.step)))
-        guard contact.state.isWaiting else { return }
+        guard contact.state.isWaiting && !contact.held else { return }
         // Every narrower pool was already searched (no free agent there is eligible for a
         // waiting contact), so only the newly opened pool can hold a free agent.
         let pool = topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step))
         // The same agents as before (the step widened nothing here): the contact keeps its entry.
         if pool == contact.bucket { return }
         leaveBucket(slot)
-        if let agent = bestFreeAgent(in: pool) {
+        if let agent = bestFreeAgent(in: pool, for: contact.channel) {
             offer(slot, to: agent, poolStep: Int(contact.step), pool: pool, into: &events)
         } else {
             enqueue(slot)
@@ -303,7 +373,9 @@ extension RoutingEngine {
         let contact = contacts[Int(slot)]
         let widest = topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step))
         let cause: BreachCause
-        if contact.arrivedOutOfHours {
+        if contact.held {
+            cause = .adapterLost
+        } else if contact.arrivedOutOfHours {
             cause = .outOfHours
         } else if contact.state == .offered {
             cause = .ringing
@@ -311,6 +383,8 @@ extension RoutingEngine {
             cause = .offersRejectedOrTimedOut
         } else if pools[Int(widest)].loggedInCount == 0 {
             cause = .nobodyEligibleLoggedIn
+        } else if pools[Int(widest)].notRespondingCount == pools[Int(widest)].loggedInCount {
+            cause = .allEligibleNotResponding
         } else {
             cause = .allEligibleBusy
         }
@@ -321,7 +395,7 @@ extension RoutingEngine {
             contacts[Int(slot)].isCallback = true
             contacts[Int(slot)].state = .callbackScheduled
             events.append(.callbackScheduled(contact.id))
-        } else {
+        } else if !contact.held {
             // Keep waiting ahead of everyone who has not breached.
             leaveBucket(slot)
             enqueue(slot)

@@ -7,12 +7,111 @@ extension RoutingEngine {
         let contact = contacts[Int(slot)]
         for step in 0...Int(contact.step) {
             let pool = topicPool(topic: contact.topic, channel: contact.channel, step: step)
-            if let agent = bestFreeAgent(in: pool) {
+            if let agent = bestFreeAgent(in: pool, for: contact.channel) {
                 offer(slot, to: agent, poolStep: step, pool: pool, into: &events)
                 return true
             }
         }
         return false
+    }
+
+    /// The pool's best free agent under the selection policy who may take a contact of the
+    /// channel: with a reserve for higher tiers (`ChannelSettings.higherTierReserve`), the best
+    /// one who keeps it.
+    /// - Complexity: O(log n) amortised without a reserve; with one, O(k · log n), where k is
+    ///   the number of free agents ranked ahead who are held back for higher tiers (about the
+    ///   reserve per pool).
+    mutating func bestFreeAgent(in pool: Int32, for channel: Channel) -> Int32? {
+        guard let best = bestFreeAgent(in: pool) else { return nil }
+        let reserve = channelReserves[channel]
+        guard reserve > 0 else { return best }
+        let tier = channelTiers[channel]
+        if holdsBack(best, below: tier, reserve: reserve) == false { return best }
+        // Walk the free agents in rank order: the in-order line by index, the heap by popping
+        // (live entries popped are put back afterwards).
+        let bit = UInt8(1) << UInt8(channel.rawValue)
+        var popped: [FreeAgentEntry] = []
+        defer { for entry in popped { pools[Int(pool)].freeAgents.insert(entry) } }
+        var index = 0
+        var found: Int32? = nil
+        while found == nil {
+            var inOrder: FreeAgentEntry? = nil
+            while index < pools[Int(pool)].freeInOrder.count {
+                let entry = pools[Int(pool)].freeInOrder[index]
+                if isCurrent(entry, channel: channel, bit: bit) { inOrder = entry; break }
+                index += 1
+            }
+            var outOfOrder: FreeAgentEntry? = nil
+            while let top = pools[Int(pool)].freeAgents.min {
+                if isCurrent(top, channel: channel, bit: bit) { outOfOrder = top; break }
+                pools[Int(pool)].freeAgents.popMin()
+            }
+            let next: FreeAgentEntry
+            switch (inOrder, outOfOrder) {
+            case let (a?, b?) where b < a:
+                next = b
+                popped.append(pools[Int(pool)].freeAgents.popMin()!)
+            case let (a?, _):
+                next = a
+                index += 1
+            case let (nil, b?):
+                next = b
+                popped.append(pools[Int(pool)].freeAgents.popMin()!)
+            case (nil, nil):
+                return nil
+            }
+            if holdsBack(next.agent, below: tier, reserve: reserve) == false { found = next.agent }
+        }
+        return found
+    }
+
+    /// Whether the agent may take a contact of a tier below others while keeping the reserve:
+    /// in every pool the agent belongs to on a channel of a higher tier, at least `reserve`
+    /// other agents stay free (a threshold reservation for call blending, as in Bhulai & Koole,
+    /// "A queueing model for call blending in call centers", IEEE Trans. Automatic Control
+    /// 48(8), 2003, and Gans & Zhou, "A call-routing problem with service-level constraints",
+    /// Operations Research 51(2), 2003).
+    /// - Complexity: O(memberships on higher-tier channels).
+    func keepsReserve(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
+        let record = agents[Int(agent)]
+        for channel in Channel.allCases where channelTiers[channel] > tier {
+            let own = record.countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
+            for membership in record.memberships[channel] where pools[Int(membership.pool)].freeCount - own < reserve {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Whether the reserve keeps the agent from a contact of a tier below others; if so, the
+    /// agent is noted in each pool that lacks free agents, to be routed again when it gains one.
+    mutating func holdsBack(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
+        if keepsReserve(agent, below: tier, reserve: reserve) { return false }
+        for channel in Channel.allCases where channelTiers[channel] > tier {
+            let own = agents[Int(agent)].countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
+            for membership in agents[Int(agent)].memberships[channel] {
+                let pool = Int(membership.pool)
+                guard pools[pool].freeCount - own < reserve, pools[pool].heldBack.last != agent else { continue }
+                pools[pool].heldBack.append(agent)
+                if pools[pool].heldBack.count > 4 * pools[pool].freeCount + 64 {
+                    // Keep each agent once, and only those still free.
+                    var seen = Set<Int32>()
+                    pools[pool].heldBack.removeAll { agents[Int($0)].countedFree == 0 || !seen.insert($0).inserted }
+                }
+            }
+        }
+        return true
+    }
+
+    /// Routes again the agents held back in pools that gained a free agent (see `Pool.heldBack`).
+    mutating func recheckHeldBack(into events: inout [Event]) {
+        while let pool = poolsToRecheck.popLast() {
+            let waiting = pools[Int(pool)].heldBack
+            pools[Int(pool)].heldBack = []
+            for agent in waiting where agents[Int(agent)].live && agents[Int(agent)].countedFree != 0 {
+                routeAgent(agent, into: &events)
+            }
+        }
     }
 
     /// The pool's best free agent under the selection policy, dropping stale entries.
@@ -86,16 +185,27 @@ extension RoutingEngine {
         refreshAgent(agent, into: &events)
     }
 
-    /// Offers the agent the most urgent contacts it is eligible for, while it has free capacity.
+    /// Offers the agent the most urgent contacts it is eligible for, while it has free capacity:
+    /// the most urgent of the highest routing tier among the channels where it is free (channel
+    /// blending: a free moment goes to a waiting customer before deferred work).
     mutating func routeAgent(_ agent: Int32, into events: inout [Event]) {
         while agents[Int(agent)].countedFree != 0 {
             var best: WaitingEntry? = nil
+            var bestTier = Int.min
             let free = agents[Int(agent)].countedFree
             for channel in Channel.allCases where free & (1 << UInt8(channel.rawValue)) != 0 {
+                let tier = channelTiers[channel]
+                if tier < bestTier { continue }  // a contact of a higher tier is already found
+                var channelBest: WaitingEntry? = nil
                 for membership in agents[Int(agent)].memberships[channel] {
                     guard let candidate = mostUrgentWaiting(in: membership.pool) else { continue }
-                    if best.map({ candidate < $0 }) ?? true { best = candidate }
+                    if channelBest.map({ candidate < $0 }) ?? true { channelBest = candidate }
                 }
+                guard let candidate = channelBest, tier > bestTier || best.map({ candidate < $0 }) ?? true else { continue }
+                let reserve = channelReserves[channel]
+                if reserve > 0 && holdsBack(agent, below: tier, reserve: reserve) { continue }
+                best = candidate
+                bestTier = tier
             }
             guard let chosen = best else { return }
             let contact = contacts[Int(chosen.contact)]
@@ -123,8 +233,10 @@ extension RoutingEngine {
         let slot = Int(agent)
         let live = agents[slot].live
         let presence = agents[slot].presence
+        let notResponding = agents[slot].notResponding
         let loggedIn = live && presence != .offline
-        let free = live ? AgentRecord.freeMask(presence: presence, capacity: agents[slot].capacity,
+        let countsNotResponding = loggedIn && presence == .available && notResponding
+        let free = live ? AgentRecord.freeMask(presence: presence, notResponding: notResponding, capacity: agents[slot].capacity,
                                                used: agents[slot].used, usedTotal: agents[slot].usedTotal) : 0
         let counted = agents[slot].countedFree
         if loggedIn != agents[slot].countedLoggedIn {
@@ -133,6 +245,13 @@ extension RoutingEngine {
                 for membership in agents[slot].memberships[channel] { pools[Int(membership.pool)].loggedInCount += delta }
             }
             agents[slot].countedLoggedIn = loggedIn
+        }
+        if countsNotResponding != agents[slot].countedNotResponding {
+            let delta = countsNotResponding ? 1 : -1
+            for channel in Channel.allCases {
+                for membership in agents[slot].memberships[channel] { pools[Int(membership.pool)].notRespondingCount += delta }
+            }
+            agents[slot].countedNotResponding = countsNotResponding
         }
         if free != 0 || counted != 0 {
             // The mask first: compaction below must already see the agent as free.
@@ -147,7 +266,11 @@ extension RoutingEngine {
                 let isFree = free & bit != 0
                 if wasFree != isFree {
                     let delta = isFree ? 1 : -1
-                    for membership in agents[slot].memberships[channel] { pools[Int(membership.pool)].freeCount += delta }
+                    for membership in agents[slot].memberships[channel] {
+                        let pool = Int(membership.pool)
+                        pools[pool].freeCount += delta
+                        if isFree && !pools[pool].heldBack.isEmpty { poolsToRecheck.append(membership.pool) }
+                    }
                 }
                 guard isFree else { continue }
                 let since = agents[slot].idleSince
@@ -173,8 +296,8 @@ extension RoutingEngine {
                 }
             }
         }
-        let state = AgentRecord.state(presence: presence, offers: agents[slot].offers, connected: agents[slot].connected,
-                                      wrappingUp: agents[slot].wrappingUp)
+        let state = AgentRecord.state(presence: presence, notResponding: notResponding, offers: agents[slot].offers,
+                                      connected: agents[slot].connected, wrappingUp: agents[slot].wrappingUp)
         if live && state != agents[slot].reported {
             agents[slot].reported = state
             events.append(.agentState(agents[slot].profile.id, state))

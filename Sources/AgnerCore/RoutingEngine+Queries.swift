@@ -14,13 +14,18 @@ public struct ContactSnapshot: Sendable, Equatable {
     public var missedOffers: Int
     /// The contact waits for a callback rather than holding the line.
     public var isCallback: Bool
+    /// Held (`Command.hold`): keeps its place, offered to nobody.
+    public var held: Bool
 }
 
 /// An agent as seen from outside the engine.
 public struct AgentSnapshot: Sendable, Equatable {
     public var profile: AgentProfile
     public var state: AgentState
+    /// What the agent last asked for (the state shows what routing made of it).
     public var presence: Presence
+    /// Missed an offer and not made available again since.
+    public var notResponding: Bool
     /// Capacity in use per channel (offers, conversations and wrap-ups).
     public var inUse: PerChannel<Int>
     /// When the agent last became free (logged in, came back, or finished a contact).
@@ -60,11 +65,13 @@ extension RoutingEngine {
             id: record.id, channel: record.channel, topic: TopicID(Int(record.topic)), segment: record.segment,
             priority: Int(record.priority), state: record.state, step: Int(record.step), arrival: record.arrival,
             deadline: record.deadline, agent: record.agent >= 0 ? agents[Int(record.agent)].profile.id : nil,
-            breached: record.breached, missedOffers: Int(record.missedOffers), isCallback: record.isCallback)
+            breached: record.breached, missedOffers: Int(record.missedOffers), isCallback: record.isCallback,
+            held: record.held)
     }
 
     private func snapshot(ofAgentAt slot: Int32) -> AgentSnapshot {
         let record = agents[Int(slot)]
-        return AgentSnapshot(profile: record.profile, state: record.state, presence: record.presence, inUse: record.used, idleSince: record.idleSince)
+        return AgentSnapshot(profile: record.profile, state: record.state, presence: record.presence,
+                             notResponding: record.notResponding, inUse: record.used, idleSince: record.idleSince)
     }
 }

@@ -35,9 +35,23 @@ public struct RoutingEngine: Sendable {
     var timerSequence: UInt64 = 0
     var arrivalSequence: UInt64 = 0
     var channelOpen = PerChannel(repeating: true)
+    /// `configuration.channels[c].routingTier`, kept flat for the hot path.
+    let channelTiers: PerChannel<Int>
+    /// `configuration.channels[c].higherTierReserve`, kept flat for the hot path.
+    let channelReserves: PerChannel<Int>
+    /// Pools that gained a free agent while they had agents held back (`Pool.heldBack`): those
+    /// agents are routed again at the end of the command or timer. Empty between commands.
+    var poolsToRecheck: [Int32] = []
 
     public init(configuration: CenterConfiguration) {
         self.configuration = configuration
+        channelTiers = PerChannel(phone: configuration.channels.phone.routingTier, chat: configuration.channels.chat.routingTier,
+                                  email: configuration.channels.email.routingTier,
+                                  clickToCall: configuration.channels.clickToCall.routingTier)
+        channelReserves = PerChannel(phone: configuration.channels.phone.higherTierReserve,
+                                     chat: configuration.channels.chat.higherTierReserve,
+                                     email: configuration.channels.email.higherTierReserve,
+                                     clickToCall: configuration.channels.clickToCall.higherTierReserve)
         for (topicIndex, topic) in configuration.topics.enumerated() {
             let ladder = configuration.ladder(for: TopicID(topicIndex))
             stepStarts.append(ladder.steps.map(\.from))
@@ -99,7 +113,10 @@ public struct RoutingEngine: Sendable {
         case let .updateAgent(profile): try updateAgent(profile, into: &events)
         case let .removeAgent(agent): try removeAgent(agent, into: &events)
         case let .setChannelOpen(channel, open): channelOpen[channel] = open
+        case let .hold(contact, abandonAt): try hold(contact, abandonAt: abandonAt, into: &events)
+        case let .resume(contact): try resume(contact, into: &events)
         }
+        recheckHeldBack(into: &events)
     }
 
     /// Convenience for callers that want the events as a new array. Timer events that fire
@@ -132,7 +149,9 @@ public struct RoutingEngine: Sendable {
             case .clock: runClock(slot: top.contact, into: &events)
             case .offerTimeout: expireOffer(slot: top.contact, into: &events)
             case .wrapUpEnd: endWrapUp(slot: top.contact, into: &events)
+            case .holdExpiry: expireHold(slot: top.contact, into: &events)
             }
+            recheckHeldBack(into: &events)
         }
         if time > now { now = time }
     }
@@ -147,7 +166,7 @@ public struct RoutingEngine: Sendable {
     func isCurrent(_ timer: TimerEntry) -> Bool {
         switch timer.kind {
         case .clock: return contacts[Int(timer.contact)].clockVersion == timer.version
-        case .offerTimeout, .wrapUpEnd: return contacts[Int(timer.contact)].linkVersion == timer.version
+        case .offerTimeout, .wrapUpEnd, .holdExpiry: return contacts[Int(timer.contact)].linkVersion == timer.version
         }
     }
 

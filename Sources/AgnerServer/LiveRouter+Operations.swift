@@ -7,6 +7,7 @@ extension LiveRouter {
         switch op {
         case "contact.arrive":
             let contactName = try request.string("id")
+            try Self.checkName(contactName, field: "id")
             let channelName = try request.string("channel")
             guard let channel = Channel(name: channelName) else {
                 throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall")
@@ -31,7 +32,14 @@ extension LiveRouter {
                 // Known before the events are delivered, so they can name the contact.
                 self.nextContact += 1
                 self.contactIDs[contactName] = id
-                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel)
+                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel, topic: topic.index)
+            }
+            rollDay()
+            let key = Self.queueKey(channel, topic)
+            if engine.state(of: id) == nil && events.contains(.closed(id)) {
+                tallies[key, default: DayTally()].unserved += 1
+            } else {
+                tallies[key, default: DayTally()].offered += 1
             }
             deliver(events)
             return .object([("contact", .string(contactName)), ("state", .string(contactState(id)))])
@@ -62,10 +70,12 @@ extension LiveRouter {
             default: throw ProtocolError(.badField, "state: '\(stateName)' should be available, onBreak or offline")
             }
             deliver(try apply(.setPresence(agent, presence), request: request, origin: name))
+            if sessions[session]?.role == .adapter { noteManager(of: agent, presence: presence, adapter: name) }
             return .object([("agent", .string(agentName)), ("state", .string(engine.agent(agent)?.state.name ?? "unknown"))])
 
         case "agent.add", "agent.update":
             let agentName = try request.string("agent")
+            try Self.checkName(agentName, field: "agent")
             let existing = agentIDs[agentName]
             if op == "agent.add", existing != nil { throw ProtocolError(.invalidState, "agent '\(agentName)' already exists") }
             if op == "agent.update", existing == nil { throw ProtocolError(.unknownAgent, "unknown agent '\(agentName)'") }
@@ -86,6 +96,7 @@ extension LiveRouter {
             let id = try knownAgent(agentName)
             deliver(try apply(.removeAgent(id), request: request, origin: name) {
                 self.agentIDs[agentName] = nil
+                self.agentManagers[id.rawValue] = nil
             })
             return .object([("agent", .string(agentName)), ("removed", .bool(true))])
 
@@ -103,9 +114,55 @@ extension LiveRouter {
             return .object([("events", .array(chosen.sorted().map(WireValue.string)))])
 
         case "stats": return stats()
-        case "agents": return agentList()
-        case "contacts": return contactList(owner: nil)
-        case "sync": return .object([("contacts", contactList(owner: name))])
+        case "agents": return agentList(try Page(request))
+        case "contacts": return contactList(owner: nil, try Page(request))
+        case "sync":
+            let page = try Page(request)
+            // The adapter has reconciled: its held contacts are routed again.
+            if page.after == nil { try resumeHeldContacts(of: name, request: request) }
+            return contactList(owner: name, page)
+
+        case "center.open", "center.close":
+            let open = op == "center.open"
+            var chosen = Channel.allCases
+            if let channelName = try request.optionalString("channel") {
+                guard let channel = Channel(name: channelName) else {
+                    throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall (or left out: every channel)")
+                }
+                chosen = [channel]
+            }
+            let until = try request.optionalNumber("until")
+            if let until, !(until > currentTime()) || !until.isFinite {
+                throw ProtocolError(.badField, "until: \(until) is not a time in the future (Unix seconds)")
+            }
+            for channel in chosen {
+                deliver(try apply(.setChannelOpen(channel, open), request: request, origin: name))
+                deliverChannelState(channel)
+            }
+            for channel in chosen { hoursOverrides[channel] = HoursOverride(open: open, until: until) }
+            scheduleOpeningHours()
+            return .object([("channels", .array(chosen.map { .string($0.name) })), ("open", .bool(open)),
+                            ("until", until.map(WireValue.double) ?? .null)])
+
+        case Self.adapterLostOp:
+            let adapter = try request.string("adapter")
+            let grace = try request.optionalNumber("grace_s") ?? settings.adapterGrace
+            try holdContacts(of: adapter, grace: grace, request: request)
+            return .null
+
+        case Self.agentManagerOp:
+            let agent = try knownAgent(try request.string("agent"))
+            agentManagers[agent.rawValue] = try request.optionalString("adapter")
+            journalRequest(request, origin: name, at: currentTime())
+            return .null
+
+        case Self.openingHoursOp:
+            let channelName = try request.string("channel")
+            guard let channel = Channel(name: channelName) else { throw ProtocolError(.badField, "channel: '\(channelName)'") }
+            deliver(try apply(.setChannelOpen(channel, request.isTrue("open")), request: request, origin: name))
+            deliverChannelState(channel)
+            return .null
+
         default:
             throw ProtocolError(.unknownOp, "unknown op '\(op)'")
         }
@@ -120,34 +177,43 @@ extension LiveRouter {
         // A refused command changes nothing in the engine (its contract), so it is applied in place.
         do { try engine.apply(command, at: now, into: &events) } catch {
             pendingTimerEvents += events
-            throw Self.protocolError(error)
+            throw protocolError(error)
         }
-        if !replaying, let journal, let request {
-            do {
-                if let currentLine {
-                    try journal.append(time: now, origin: origin, line: currentLine)
-                } else {
-                    var line = request.lineWithout("req")
-                    try line.withUTF8 { try journal.append(time: now, origin: origin, line: UnsafeRawBufferPointer($0)) }
-                }
-            } catch {
-                // The engine has moved on but the command is not journaled: stopping is the only
-                // honest answer (a restart rebuilds from what the journal holds, and this command
-                // was never acknowledged).
-                fatalError("the journal refused an accepted command: \(error)")
-            }
-        }
+        if let request { journalRequest(request, origin: origin, at: now) }
         prepare()
         return events
     }
 
-    static func protocolError(_ error: EngineError) -> ProtocolError {
+    /// Journals the request being handled, once (an operation applying several engine commands,
+    /// or none, is one entry), unless it is being replayed.
+    func journalRequest(_ request: WireObject, origin: String, at now: Double) {
+        guard !replaying, !requestJournaled, let journal else { return }
+        requestJournaled = true
+        journalSequence += 1
+        do {
+            if let currentLine {
+                try journal.append(time: now, origin: origin, line: currentLine)
+            } else {
+                var line = request.lineWithout("req")
+                try line.withUTF8 { try journal.append(time: now, origin: origin, line: UnsafeRawBufferPointer($0)) }
+            }
+        } catch {
+            // The state has moved on but the command is not journaled: stopping is the only
+            // honest answer (a restart rebuilds from what the journal holds, and this command
+            // was never acknowledged).
+            fatalError("the journal refused an accepted command: \(error)")
+        }
+    }
+
+    /// The engine's refusal as the adapter sees it: contacts and agents named by their ids on the wire.
+    func protocolError(_ error: EngineError) -> ProtocolError {
+        let message = error.description(contact: { "'\(self.name(of: $0))'" }, agent: { "'\(self.name(of: $0))'" })
         switch error {
-        case let .unknownAgent(id): ProtocolError(.unknownAgent, "unknown agent \(id)")
-        case let .unknownContact(id): ProtocolError(.unknownContact, "unknown contact \(id)")
-        case .duplicateContact: ProtocolError(.duplicateContact, error.description)
-        case .invalidState, .timeWentBackwards, .duplicateAgent: ProtocolError(.invalidState, error.description)
-        case .invalidValue, .unknownTopic, .unknownSkill, .unknownDepartment: ProtocolError(.badField, error.description)
+        case .unknownAgent: return ProtocolError(.unknownAgent, message)
+        case .unknownContact: return ProtocolError(.unknownContact, message)
+        case .duplicateContact: return ProtocolError(.duplicateContact, message)
+        case .invalidValue, .unknownTopic, .unknownSkill, .unknownDepartment: return ProtocolError(.badField, message)
+        default: return ProtocolError(.invalidState, message)
         }
     }
 
@@ -222,7 +288,7 @@ extension LiveRouter {
     /// Offers and what the adapter must act on go to the adapter that announced the contact.
     static func goesToOwner(_ event: Event) -> Bool {
         switch event {
-        case .offered, .offerExpired, .callbackScheduled, .closed: true
+        case .offered, .offerExpired, .offerWithdrawn, .callbackScheduled, .closed: true
         default: false
         }
     }
@@ -243,7 +309,10 @@ extension LiveRouter {
         case let .breachWarning(c): ("contact.breach_warning", c)
         case let .breached(c, _): ("contact.breached", c)
         case let .callbackScheduled(c): ("contact.callback", c)
-        case let .abandoned(c, _): ("contact.abandoned", c)
+        case let .abandoned(c, _, _): ("contact.abandoned", c)
+        case let .offerWithdrawn(c, _): ("offer.withdrawn", c)
+        case let .held(c): ("contact.held", c)
+        case let .resumed(c): ("contact.resumed", c)
         case let .completed(c, _): ("contact.completed", c)
         case let .closed(c): ("contact.closed", c)
         case let .wrapUpEnded(c, _): ("contact.wrapped_up", c)
@@ -258,13 +327,15 @@ extension LiveRouter {
         case let .offered(c, a, why, expiresAt):
             [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("step", .int(why.step)), ("why", .string(why.summary)),
              ("expires_at", expiresAt.map(WireValue.double) ?? .null)]
-        case let .offerExpired(c, a), let .offerRejected(c, a), let .completed(c, a), let .wrapUpEnded(c, a):
+        case let .offerExpired(c, a), let .offerRejected(c, a), let .offerWithdrawn(c, a), let .completed(c, a), let .wrapUpEnded(c, a):
             [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))]
         case let .queued(c, step), let .escalated(c, step): [("contact", .string(name(of: c))), ("step", .int(step))]
         case let .connected(c, a, waited): [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("waited_s", .double(waited))]
-        case let .breachWarning(c), let .callbackScheduled(c), let .closed(c): [("contact", .string(name(of: c)))]
+        case let .breachWarning(c), let .callbackScheduled(c), let .closed(c), let .held(c), let .resumed(c):
+            [("contact", .string(name(of: c)))]
         case let .breached(c, cause): [("contact", .string(name(of: c))), ("cause", .string(cause.rawValue))]
-        case let .abandoned(c, waited): [("contact", .string(name(of: c))), ("waited_s", .double(waited))]
+        case let .abandoned(c, waited, cause):
+            [("contact", .string(name(of: c))), ("waited_s", .double(waited)), ("cause", .string(cause.rawValue))]
         case let .agentState(a, state): [("agent", .string(name(of: a))), ("state", .string(state.name))]
         case let .agentRemoved(a): [("agent", .string(name(of: a)))]
         }
@@ -273,7 +344,7 @@ extension LiveRouter {
     /// Forgets the names of contacts that reached their end.
     func forget(_ event: Event) {
         switch event {
-        case let .abandoned(c, _), let .closed(c), let .wrapUpEnded(c, _):
+        case let .abandoned(c, _, _), let .closed(c), let .wrapUpEnded(c, _):
             if let entry = contacts.removeValue(forKey: c.rawValue) { contactIDs[entry.name] = nil }
         case let .agentRemoved(a):
             agentNames[a.rawValue] = nil
@@ -295,6 +366,9 @@ extension LiveRouter {
     func count(_ event: Event) {
         record(event)
         switch event {
+        case let .abandoned(c, _, _):
+            guard let entry = contacts[c.rawValue] else { return }
+            tallies[Self.queueKey(entry.channel, TopicID(entry.topic)), default: DayTally()].abandoned += 1
         case let .connected(c, _, waited):
             guard let snapshot = engine.contact(c) else { return }
             let key = Self.queueKey(snapshot.channel, snapshot.topic)
@@ -309,7 +383,7 @@ extension LiveRouter {
     func record(_ event: Event) {
         switch event {
         case let .queued(c, _), let .callbackScheduled(c): waitingContacts.insert(c.rawValue)
-        case let .offered(c, _, _, _), let .abandoned(c, _), let .closed(c): waitingContacts.remove(c.rawValue)
+        case let .offered(c, _, _, _), let .abandoned(c, _, _), let .closed(c): waitingContacts.remove(c.rawValue)
         case let .agentState(a, state): setAgentState(a.rawValue, state)
         case let .agentRemoved(a): setAgentState(a.rawValue, nil)
         default: break
@@ -320,7 +394,7 @@ extension LiveRouter {
         case let .connected(c, _, waited):
             if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "answered") }
             metrics.waitTime.record(waited)
-        case let .abandoned(c, _):
+        case let .abandoned(c, _, _):
             if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "abandoned") }
         case let .closed(c):
             if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, "closed") }
@@ -336,56 +410,112 @@ extension LiveRouter {
     /// A channel and topic as one number (the per-queue tables are keyed by it).
     static func queueKey(_ channel: Channel, _ topic: TopicID) -> Int { topic.index * 4 + channel.rawValue }
 
+    /// How `stats` computes service level: the simulator's default definition, "answered
+    /// within target ÷ offered", over the contacts whose outcome is known (a contact still
+    /// waiting within its target counts once it is answered, abandoned, or past its target).
+    public static let serviceLevelDefinition = "answered within target ÷ offered (those still waiting within their target left out until they end)"
+
     func stats() -> WireValue {
         rollDay()
         let now = currentTime()
-        struct Queue { var waiting = 0; var oldest = 0.0; var atRisk = 0 }
+        struct Queue { var waiting = 0; var held = 0; var oldest = 0.0; var atRisk = 0; var withinTarget = 0 }
         var queues: [Int: Queue] = [:]
         for contact in engine.openContacts where contact.state.isWaiting || contact.state == .offered {
             let key = Self.queueKey(contact.channel, contact.topic)
             let waited = now - contact.arrival
-            queues[key, default: Queue()].waiting += 1
+            let target = contact.deadline - contact.arrival
+            if contact.held { queues[key, default: Queue()].held += 1 } else { queues[key, default: Queue()].waiting += 1 }
             queues[key, default: Queue()].oldest = max(queues[key]!.oldest, waited)
-            if waited >= settings.center.breachWarningAt * (contact.deadline - contact.arrival) { queues[key, default: Queue()].atRisk += 1 }
+            if waited >= settings.center.breachWarningAt * target { queues[key, default: Queue()].atRisk += 1 }
+            if waited < target { queues[key, default: Queue()].withinTarget += 1 }
         }
         // In order of channel name, then topic name.
         let named = Set(queues.keys).union(tallies.keys).map { key in
             (key: key, channel: Channel(rawValue: key % 4)!.name, topic: settings.center.topics[key / 4].name)
         }.sorted { ($0.channel, $0.topic) < ($1.channel, $1.topic) }
-        return .object([("queues", .array(named.map { entry in
+        let queueValues: [WireValue] = named.map { entry in
             let queue = queues[entry.key] ?? Queue()
             let tally = tallies[entry.key] ?? DayTally()
+            // Known outcomes: offered today, less those still waiting within their target.
+            let known = tally.offered - queue.withinTarget
             return .object([
                 ("channel", .string(entry.channel)), ("topic", .string(entry.topic)), ("waiting", .int(queue.waiting)),
-                ("oldest_wait_s", .double(queue.oldest)), ("at_risk", .int(queue.atRisk)),
-                ("answered_today", .int(tally.answered)),
-                ("service_level_today", tally.answered > 0 ? .double(Double(tally.answeredWithinTarget) / Double(tally.answered)) : .null),
+                ("held", .int(queue.held)), ("oldest_wait_s", .double(queue.oldest)), ("at_risk", .int(queue.atRisk)),
+                ("offered_today", .int(tally.offered)), ("answered_today", .int(tally.answered)),
+                ("answered_within_target_today", .int(tally.answeredWithinTarget)), ("abandoned_today", .int(tally.abandoned)),
+                ("unserved_today", .int(tally.unserved)),
+                ("service_level_today", known > 0 ? .double(Double(tally.answeredWithinTarget) / Double(known)) : .null),
             ])
-        }))])
+        }
+        return .object([
+            ("service_level_definition", .string(Self.serviceLevelDefinition)),
+            ("channels", .array(Channel.allCases.map { channel in
+                .object([("channel", .string(channel.name)), ("open", .bool(engine.isOpen(channel))),
+                         ("until", hoursOverrides[channel].flatMap { $0.until.flatMap { $0 > now ? WireValue.double($0) : nil } } ?? .null)])
+            })),
+            ("queues", .array(queueValues)),
+        ])
     }
 
-    func agentList() -> WireValue {
-        .object([("agents", .array(engine.allAgents.compactMap { agent in
-            guard let name = agentNames[agent.profile.id.rawValue] else { return nil }
+    /// A page of a list (`contacts`, `sync`, `agents`): at most `limit` items after the cursor
+    /// `after` (the `next` of the page before). Pages keep every reply well under a connection's
+    /// outbound limit, however many contacts or agents there are.
+    struct Page {
+        /// Items per page when a request does not say.
+        static let standard = 1000
+        /// The most a request may ask for: 2,000 contacts with the longest ids still fit in about a megabyte.
+        static let maximum = 2000
+        var limit: Int
+        var after: UInt64?
+
+        init(_ request: WireObject) throws(ProtocolError) {
+            limit = try request.optionalInt("limit") ?? Self.standard
+            guard (1...Self.maximum).contains(limit) else {
+                throw ProtocolError(.badField, "limit: \(limit) is outside 1–\(Self.maximum)")
+            }
+            if let cursor = try request.optionalString("after") {
+                guard let value = UInt64(cursor) else { throw ProtocolError(.badField, "after: '\(cursor)' is not a cursor from a reply's next") }
+                after = value
+            }
+        }
+
+        /// The page's items among `keys` (internal ids), in order, and the cursor of the next page.
+        func select(_ keys: [UInt64]) -> (items: ArraySlice<UInt64>, next: WireValue) {
+            let sorted = keys.sorted()
+            let start = after.map { cursor in sorted.firstIndex { $0 > cursor } ?? sorted.endIndex } ?? sorted.startIndex
+            let end = min(sorted.endIndex, start + limit)
+            let items = sorted[start..<end]
+            return (items, end < sorted.endIndex ? .string(String(items.last!)) : .null)
+        }
+    }
+
+    func agentList(_ page: Page) -> WireValue {
+        let (ids, next) = page.select(Array(agentNames.keys))
+        return .object([("agents", .array(ids.compactMap { id in
+            guard let agent = engine.agent(AgentID(id)), let name = agentNames[id] else { return nil }
             return .object([
                 ("agent", .string(name)), ("department", .string(settings.center.departments[agent.profile.department.index])),
                 ("state", .string(agent.state.name)),
                 ("in_use", .object(Channel.allCases.map { ($0.name, .int(agent.inUse[$0])) })),
             ])
-        }))])
+        })), ("next", next)])
     }
 
-    func contactList(owner: String?) -> WireValue {
+    /// Open contacts, all or one adapter's, in the order they arrived.
+    func contactList(owner: String?, _ page: Page) -> WireValue {
         let now = currentTime()
-        return .array(engine.openContacts.compactMap { contact in
-            guard let entry = contacts[contact.id.rawValue], owner == nil || entry.owner == owner else { return nil }
+        let keys = owner.map { owner in contacts.filter { $0.value.owner == owner }.map(\.key) } ?? Array(contacts.keys)
+        let (ids, next) = page.select(keys)
+        return .object([("contacts", .array(ids.compactMap { id in
+            guard let entry = contacts[id], let contact = engine.contact(ContactID(id)) else { return nil }
             return .object([
                 ("contact", .string(entry.name)), ("channel", .string(contact.channel.name)),
                 ("topic", .string(settings.center.topics[contact.topic.index].name)), ("state", .string(contact.state.name)),
                 ("step", .int(contact.step)), ("waited_s", .double(now - contact.arrival)),
                 ("agent", contact.agent.map { .string(name(of: $0)) } ?? .null), ("adapter", .string(entry.owner)),
+                ("held", .bool(contact.held)),
             ])
-        })
+        })), ("next", next)])
     }
 
     // MARK: - Recovery
@@ -409,6 +539,9 @@ extension LiveRouter {
         let request = try WireObject(parsing: entry.line)
         let op = try request.string("op")
         replayClock = entry.time
+        // As live: what fell due before the command happens first (see `handleRequest`).
+        advanceEngine(to: currentTime())
+        requestJournaled = false
         _ = try perform(op, request, session: SessionID(-1), name: entry.origin)
     }
 }

@@ -19,7 +19,7 @@ public struct RouterSnapshot: Sendable {
     static let magic = "AGNS"
     /// Raised whenever what a snapshot holds changes shape; an older snapshot is then ignored
     /// and the journal replayed from its start.
-    static let format: UInt32 = 2
+    static let format: UInt32 = 4
 }
 
 /// Why a stored snapshot cannot be used (recovery then replays the whole journal).
@@ -39,9 +39,12 @@ struct RouterState: Sendable, Codable {
     var nextAgent: UInt64
     var day: Int
     var tallies: [Int: LiveRouter.DayTally]
+    var hoursOverrides: PerChannel<LiveRouter.HoursOverride?>
+    var agentManagers: [UInt64: String]
 
     enum CodingKeys: CodingKey {
         case engine, contacts, agentIDs, agentNames, agentStates, waitingContacts, nextContact, nextAgent, day, tallies
+        case hoursOverrides, agentManagers
     }
 
     struct Pair<Key: Codable & Comparable, Value: Codable>: Codable {
@@ -71,6 +74,8 @@ struct RouterState: Sendable, Codable {
         try container.encode(nextAgent, forKey: .nextAgent)
         try container.encode(day, forKey: .day)
         try container.encode(Self.pairs(tallies), forKey: .tallies)
+        try container.encode(hoursOverrides, forKey: .hoursOverrides)
+        try container.encode(Self.pairs(agentManagers), forKey: .agentManagers)
     }
 }
 
@@ -88,6 +93,8 @@ extension RouterState {
         nextAgent = try container.decode(UInt64.self, forKey: .nextAgent)
         day = try container.decode(Int.self, forKey: .day)
         tallies = Self.map(try container.decode([Pair<Int, LiveRouter.DayTally>].self, forKey: .tallies))
+        hoursOverrides = try container.decode(PerChannel<LiveRouter.HoursOverride?>.self, forKey: .hoursOverrides)
+        agentManagers = Self.map(try container.decode([Pair<UInt64, String>].self, forKey: .agentManagers))
     }
 }
 
@@ -108,7 +115,8 @@ extension LiveRouter {
     public func snapshot() -> RouterSnapshot {
         RouterSnapshot(state: RouterState(engine: engine, contacts: contacts, agentIDs: agentIDs, agentNames: agentNames,
                                           agentStates: agentStates, waitingContacts: waitingContacts, nextContact: nextContact,
-                                          nextAgent: nextAgent, day: day, tallies: tallies),
+                                          nextAgent: nextAgent, day: day, tallies: tallies, hoursOverrides: hoursOverrides,
+                                          agentManagers: agentManagers),
                        fingerprint: configurationFingerprint)
     }
 
@@ -143,6 +151,8 @@ extension LiveRouter {
         nextAgent = state.nextAgent
         day = state.day
         tallies = state.tallies
+        hoursOverrides = state.hoursOverrides
+        agentManagers = state.agentManagers
         recountAgents()
     }
 }

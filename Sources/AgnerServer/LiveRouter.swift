@@ -17,6 +17,23 @@ public enum Role: String, Sendable, CaseIterable {
     case observer
 }
 
+/// What a token grants: a role, and for an adapter token the adapter names it may speak for.
+public struct Grant: Sendable, Equatable {
+    public var role: Role
+    /// The names an adapter token may say `hello` with; nil for supervisor and observer tokens.
+    public var adapters: Set<String>?
+
+    public init(role: Role, adapters: Set<String>? = nil) {
+        self.role = role
+        self.adapters = adapters
+    }
+
+    public static let supervisor = Grant(role: .supervisor)
+    public static let observer = Grant(role: .observer)
+    /// An adapter token that speaks for these adapter names.
+    public static func adapter(_ names: String...) -> Grant { Grant(role: .adapter, adapters: Set(names)) }
+}
+
 /// A line for one connection, as a string (see `Outbox` for the lines as the server takes them).
 public struct Outbound: Sendable, Equatable {
     public var session: SessionID
@@ -31,9 +48,13 @@ public final class LiveRouter {
     public struct Agent: Sendable {
         public var name: String
         public var profile: AgentProfile
-        public init(name: String, profile: AgentProfile) {
+        /// The adapter the center assigns the agent to: only it (and supervisors) may set the
+        /// agent's state. nil: the adapter that logs the agent in manages it until it logs out.
+        public var adapter: String?
+        public init(name: String, profile: AgentProfile, adapter: String? = nil) {
             self.name = name
             self.profile = profile
+            self.adapter = adapter
         }
     }
 
@@ -41,13 +62,22 @@ public final class LiveRouter {
         public var center: CenterConfiguration
         /// Agents known at start (offline until their adapter logs them in).
         public var agents: [Agent]
-        /// Token → role. nil: no authentication; a connection may act before `hello`.
-        public var tokens: [String: Role]?
+        /// Token → what it grants. nil: no authentication; a connection may act before `hello`.
+        public var tokens: [String: Grant]?
+        /// How long the real-time contacts of an adapter whose last connection closed are held
+        /// (seconds) before they end as abandoned (cause `adapterLost`). E-mails stay held.
+        public var adapterGrace: Double
+        /// Opening hours: channels open and close on it. nil: always open (until a supervisor
+        /// closes a channel).
+        public var calendar: OpeningCalendar?
 
-        public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Role]? = nil) {
+        public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Grant]? = nil,
+                    adapterGrace: Double = 120, calendar: OpeningCalendar? = nil) {
             self.center = center
             self.agents = agents
             self.tokens = tokens
+            self.adapterGrace = adapterGrace
+            self.calendar = calendar
         }
     }
 
@@ -61,12 +91,25 @@ public final class LiveRouter {
         var name: String
         var owner: String
         var channel: Channel
+        var topic: Int
     }
 
     /// Per channel and topic, since the start of the (UTC) day.
     struct DayTally: Codable {
+        /// Contacts that arrived and were kept (not closed).
+        var offered = 0
         var answered = 0
         var answeredWithinTarget = 0
+        var abandoned = 0
+        /// Arrived while the channel was closed and not kept.
+        var unserved = 0
+    }
+
+    /// A supervisor's `center.close` or `center.open`: the channel stays so until `until`
+    /// (Unix seconds; nil: until the next override), whatever the calendar says.
+    struct HoursOverride: Codable, Equatable {
+        var open: Bool
+        var until: Double?
     }
 
     public let settings: Settings
@@ -108,16 +151,47 @@ public final class LiveRouter {
     var currentLine: UnsafeRawBufferPointer?
     /// Lines produced and not yet taken (`takeLines`).
     public internal(set) var outbox = Outbox()
+    /// Open connections per adapter (session) name: contacts belong to the name, and are held
+    /// when its last connection closes.
+    var connectionsByName: [String: Int] = [:]
+    /// The journal sequence of the last command the state includes: what was recovered, plus
+    /// every command appended since. A snapshot is labelled with it.
+    public var journalSequence: Int64 = 0
+    /// Whether the request being handled was journaled already (an operation that applies
+    /// several engine commands is journaled once, as its request line).
+    var requestJournaled = false
+    /// The adapter managing each agent (by internal agent id): the one that logged it in, or the
+    /// one the center assigns it to. Only it (and supervisors) may set the agent's state.
+    var agentManagers: [UInt64: String] = [:]
+    /// Agents the center assigns to an adapter (`Agent.adapter`): their manager never changes.
+    var assignedAgents: Set<UInt64> = []
+    /// Per channel, a supervisor's override of the calendar.
+    var hoursOverrides = PerChannel<HoursOverride?>(repeating: nil)
+    /// When opening hours next need a look (a calendar change or an override's end).
+    var nextHoursCheck: Double? = nil
+
+    /// The time of the request being handled: read once, so every command of one request
+    /// happens at the same moment, as it will on replay.
+    var requestClock: Double? = nil
 
     /// The engine's time: the wall clock (or the journal's during replay), never backwards.
     func currentTime() -> Double {
-        max(replayClock ?? clock(), engine.now)
+        max(replayClock ?? requestClock ?? clock(), engine.now)
+    }
+
+    /// Runs `body` with the clock read once (unless it already is).
+    func atOneMoment<T>(_ body: () throws -> T) rethrows -> T {
+        guard requestClock == nil, replayClock == nil else { return try body() }
+        requestClock = clock()
+        defer { requestClock = nil }
+        return try body()
     }
 
     public static let eventNames: Set<String> = [
         "offer", "offer.expired", "offer.rejected", "contact.queued", "contact.connected", "contact.escalated",
         "contact.breach_warning", "contact.breached", "contact.callback", "contact.abandoned", "contact.completed",
-        "contact.closed", "contact.wrapped_up", "agent.state", "agent.removed",
+        "contact.closed", "contact.wrapped_up", "agent.state", "agent.removed", "offer.withdrawn", "contact.held",
+        "contact.resumed", "channel.state",
     ]
 
     public init(settings: Settings, clock: @escaping () -> Double, journal: CommandJournal? = nil) throws(EngineError) {
@@ -134,6 +208,10 @@ public final class LiveRouter {
             try engine.apply(.addAgent(profile), at: 0, into: &ignored)
             agentIDs[agent.name] = id
             agentNames[id.rawValue] = agent.name
+            if let adapter = agent.adapter {
+                agentManagers[id.rawValue] = adapter
+                assignedAgents.insert(id.rawValue)
+            }
             setAgentState(id.rawValue, .offline)
         }
     }
@@ -161,25 +239,48 @@ public final class LiveRouter {
     // MARK: - Connections
 
     public func connect(_ session: SessionID) {
-        sessions[session] = Session(role: settings.tokens == nil ? .supervisor : nil, name: "connection-\(session.raw)")
+        let name = "connection-\(session.raw)"
+        sessions[session] = Session(role: settings.tokens == nil ? .supervisor : nil, name: name)
+        connectionsByName[name, default: 0] += 1
     }
 
+    /// The connection closed. If it was its adapter's last, the adapter's offers are withdrawn
+    /// and its contacts held (see `adapterLost`).
     public func disconnect(_ session: SessionID) {
-        sessions[session] = nil
+        guard let state = sessions.removeValue(forKey: session) else { return }
+        atOneMoment { leave(name: state.name) }
     }
 
     public func isAuthenticated(_ session: SessionID) -> Bool {
         sessions[session]?.role != nil
     }
 
-    /// The earliest pending engine timer (Unix seconds).
-    public func nextDeadline() -> Double? { engine.nextDeadline() }
+    /// Agents the router knows (those at start, plus added, minus removed).
+    public var agentCount: Int { engine.agentCount }
 
-    /// Fires the engine's timers that are due by now; their events go to the outbox.
+    /// The earliest pending timer (Unix seconds): the engine's, or a change of opening hours.
+    public func nextDeadline() -> Double? {
+        switch (engine.nextDeadline(), nextHoursCheck) {
+        case let (a?, b?): min(a, b)
+        case let (a, b): a ?? b
+        }
+    }
+
+    /// Fires the engine's timers that are due by now, and opens or closes channels the
+    /// opening hours say should change; what happens goes to the outbox.
     public func advanceTimers() {
+        atOneMoment {
+            let now = currentTime()
+            advanceEngine(to: now)
+            if !replaying, let check = nextHoursCheck, check <= now { applyOpeningHours() }
+        }
+    }
+
+    /// Fires the engine's timers due by `time` (only those: a replay gets opening hours from the journal).
+    func advanceEngine(to time: Double) {
         var events: [Event] = []
-        engine.advance(to: currentTime(), into: &events)
-        deliver(events)
+        engine.advance(to: time, into: &events)
+        if !events.isEmpty { deliver(events) }
     }
 
     /// Fires the timers due by now and returns the lines in the outbox (emptying it).
@@ -229,6 +330,8 @@ public final class LiveRouter {
     }
 
     func handle(_ request: WireObject, from session: SessionID) {
+        requestClock = clock()
+        defer { requestClock = nil }
         guard let metrics else {
             handleRequest(request, from: session)
             return
@@ -244,6 +347,10 @@ public final class LiveRouter {
     @discardableResult
     func handleRequest(_ request: WireObject, from session: SessionID) -> Bool {
         let re = request.received("req")
+        // Whatever fell due before this request happens first, exactly as a replay of the
+        // journal will do it: a contact whose wrap-up ended is forgotten before its id is reused.
+        advanceTimers()
+        requestJournaled = false
         // The reply's place: before the events the operation produces.
         let mark = outbox.mark
         do throws(ProtocolError) {
@@ -264,6 +371,7 @@ public final class LiveRouter {
             guard Self.allows(role, required) else {
                 throw ProtocolError(.forbidden, "op '\(op)' is not allowed for the \(role.rawValue) role")
             }
+            if role == .adapter { try checkOwnership(op, request, adapter: state.name) }
             let result = try perform(op, request, session: session, name: state.name)
             reply(to: session, re: re, result: result, at: mark)
             return true
@@ -282,6 +390,7 @@ public final class LiveRouter {
         "contact.complete": .adapter, "agent.state": .adapter, "sync": .adapter,
         "stats": .any, "agents": .any, "contacts": .any, "subscribe": .any,
         "agent.add": .supervisor, "agent.update": .supervisor, "agent.remove": .supervisor,
+        "center.open": .supervisor, "center.close": .supervisor,
     ]
 
     static func allows(_ role: Role, _ required: Required) -> Bool {
@@ -300,14 +409,28 @@ public final class LiveRouter {
         if let version = try request.optionalInt("protocol"), version != 1 {
             throw ProtocolError(.badField, "protocol: version \(version) is not spoken here (1 is)")
         }
+        var requestedName = try request.optionalString("name")
         if let tokens = settings.tokens {
             let token = try request.optionalString("token") ?? ""
-            guard let granted = Self.match(token, in: tokens), Self.allows(granted, role == .supervisor ? .supervisor : role == .adapter ? .adapter : .any) else {
+            guard let granted = Self.match(token, in: tokens), Self.allows(granted.role, role == .supervisor ? .supervisor : role == .adapter ? .adapter : .any) else {
                 throw ProtocolError(.notAuthenticated, "the token does not grant the \(roleName) role")
+            }
+            // An adapter token speaks only for the adapters it names.
+            if granted.role == .adapter, let names = granted.adapters {
+                if requestedName == nil || requestedName == "" { requestedName = names.sorted().first }
+                guard let name = requestedName, names.contains(name) else {
+                    throw ProtocolError(.forbidden, "the token does not speak for adapter '\(requestedName ?? "")'")
+                }
             }
         }
         session.role = role
-        if let name = try request.optionalString("name"), !name.isEmpty { session.name = name }
+        if let name = requestedName, !name.isEmpty, name != session.name {
+            try Self.checkName(name, field: "name")
+            let previous = session.name
+            session.name = name
+            connectionsByName[name, default: 0] += 1
+            leave(name: previous)
+        }
         let center = settings.center
         let topics = center.topics.map { topic in
             WireValue.object([("name", .string(topic.name)), ("department", .string(center.departments[topic.owningDepartment.index])),
@@ -317,9 +440,12 @@ public final class LiveRouter {
                         ("server", .string("agner")), ("topics", .array(topics))])
     }
 
+    /// What a token grants, if anything (compared in constant time).
+    public static func grant(for token: String, in tokens: [String: Grant]) -> Grant? { match(token, in: tokens) }
+
     /// Compares the token with every configured one in constant time (no early exit).
-    static func match(_ token: String, in tokens: [String: Role]) -> Role? {
-        var found: Role? = nil
+    static func match(_ token: String, in tokens: [String: Grant]) -> Grant? {
+        var found: Grant? = nil
         let given = Array(token.utf8)
         for (candidate, role) in tokens.sorted(by: { $0.key < $1.key }) {
             let expected = Array(candidate.utf8)

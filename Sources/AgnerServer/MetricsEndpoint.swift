@@ -3,7 +3,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// A minimal HTTP endpoint: `GET /metrics` answers with whatever `render` returns (the
-/// Prometheus text format in `agner serve`); anything else is 404.
+/// Prometheus text format in `agner serve`); anything else is 404. With `authorize`, a request
+/// must carry a credential it accepts (`Authorization: Bearer TOKEN`), else it gets 401.
 public final class MetricsEndpoint: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     var channel: Channel?
@@ -13,15 +14,16 @@ public final class MetricsEndpoint: @unchecked Sendable {
     }
 
     @discardableResult
-    public func start(host: String, port: Int, render: @escaping @Sendable () -> String) throws -> Int {
+    public func start(host: String, port: Int, authorize: (@Sendable (String?) -> Bool)? = nil,
+                      render: @escaping @Sendable () -> String) throws -> Int {
         let channel = try ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(MetricsHandler(render: render))
+                    channel.pipeline.addHandler(MetricsHandler(authorize: authorize, render: render))
                 }
             }
-            .bind(host: host, port: port).wait()
+            .withBoundSocket(try ListeningSocket.make(host: host, port: port)).wait()
         self.channel = channel
         return channel.localAddress?.port ?? port
     }
@@ -37,22 +39,32 @@ final class MetricsHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     let render: @Sendable () -> String
+    let authorize: (@Sendable (String?) -> Bool)?
     var path = ""
+    var authorization: String?
 
-    init(render: @escaping @Sendable () -> String) { self.render = render }
+    init(authorize: (@Sendable (String?) -> Bool)?, render: @escaping @Sendable () -> String) {
+        self.authorize = authorize
+        self.render = render
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case let .head(head): path = head.uri
+        case let .head(head):
+            path = head.uri
+            authorization = head.headers.first(name: "Authorization")
         case .body: break
         case .end:
+            let allowed = authorize?(authorization) ?? true
             let found = path == "/metrics" || path.hasPrefix("/metrics?")
-            let body = found ? render() : "not found: try /metrics\n"
+            let status: HTTPResponseStatus = !allowed ? .unauthorized : found ? .ok : .notFound
+            let body = !allowed ? "a token is needed: Authorization: Bearer TOKEN\n" : found ? render() : "not found: try /metrics\n"
             var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
+            headers.add(name: "Content-Type", value: status == .ok ? "text/plain; version=0.0.4" : "text/plain")
             headers.add(name: "Content-Length", value: String(body.utf8.count))
             headers.add(name: "Connection", value: "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: found ? .ok : .notFound, headers: headers))), promise: nil)
+            if !allowed { headers.add(name: "WWW-Authenticate", value: "Bearer") }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
         }

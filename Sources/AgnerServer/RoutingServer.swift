@@ -10,6 +10,10 @@ public struct ServerConfiguration: Sendable {
     /// A request line longer than this gets `line_too_long` (the connection stays open).
     public var maximumLineLength: Int
     public var maximumConnections: Int
+    /// With tokens configured: connections that have not said hello yet, counted apart from
+    /// `maximumConnections`. Past it, the oldest of them is closed to make room, so a flood of
+    /// silent connections never locks out a client with a valid token.
+    public var maximumUnauthenticated: Int
     /// With tokens configured, a connection that has not said hello by then is closed.
     public var authenticationTimeout: TimeAmount
     /// Bytes waiting to be sent to one connection before it is cut off as a slow reader.
@@ -19,12 +23,13 @@ public struct ServerConfiguration: Sendable {
     public var snapshotInterval: Int
 
     public init(host: String = "127.0.0.1", port: Int = 7040, maximumLineLength: Int = 64 * 1024, maximumConnections: Int = 1024,
-                authenticationTimeout: TimeAmount = .seconds(10), outboundLimit: Int = 4 * 1024 * 1024,
-                snapshotInterval: Int = 250_000) {
+                maximumUnauthenticated: Int = 64, authenticationTimeout: TimeAmount = .seconds(10),
+                outboundLimit: Int = 4 * 1024 * 1024, snapshotInterval: Int = 250_000) {
         self.host = host
         self.port = port
         self.maximumLineLength = maximumLineLength
         self.maximumConnections = maximumConnections
+        self.maximumUnauthenticated = maximumUnauthenticated
         self.authenticationTimeout = authenticationTimeout
         self.outboundLimit = outboundLimit
         self.snapshotInterval = snapshotInterval
@@ -42,6 +47,11 @@ public final class RoutingServer: @unchecked Sendable {
     let logger: Logger
     var serverChannel: Channel?
     var channels: [SessionID: Channel] = [:]
+    /// With tokens: connections still to say hello, oldest first.
+    var awaitingHello: [SessionID] = []
+    var awaitingHelloSet: Set<SessionID> = []
+    /// Connections to close once the current batch's lines are sent.
+    var closeAfterFlush: [SessionID] = []
     var nextSession = 1
     var timer: Scheduled<Void>?
     var timerDeadline: Double?
@@ -63,17 +73,22 @@ public final class RoutingServer: @unchecked Sendable {
         lastCommitted = recoveredThrough
         self.snapshotThrough = snapshotThrough
         self.router = router
+        if recoveredThrough > 0 { router.journalSequence = recoveredThrough }
         self.journal = journal
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
     }
 
-    /// Starts listening. - Returns: the port (useful with port 0).
+    /// Binds the listening socket without accepting connections yet: a start that cannot have
+    /// its address fails here, before anything else is touched (the journal, say); connections
+    /// wait in the backlog until `start()`. - Returns: the port (useful with port 0).
     @discardableResult
-    public func start() throws -> Int {
+    public func bind() throws -> Int {
+        if let serverChannel { return serverChannel.localAddress?.port ?? configuration.port }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.autoRead, value: false)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: configuration.outboundLimit / 2, high: configuration.outboundLimit))
@@ -82,25 +97,57 @@ public final class RoutingServer: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self))
                 }
             }
-        let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+        let descriptor = try ListeningSocket.make(host: configuration.host, port: configuration.port)
+        let channel: Channel
+        do { channel = try bootstrap.withBoundSocket(descriptor).wait() } catch {
+            close(descriptor)
+            throw error
+        }
         serverChannel = channel
-        try loop.submit {
-            self.rescheduleTimer()
-            self.snapshotIfDue()  // a long replay at start is worth a snapshot straight away
-        }.wait()
         return channel.localAddress?.port ?? configuration.port
+    }
+
+    /// Binds if not yet bound, brings the router up to date (opening hours, adapters absent
+    /// after a restart), and accepts connections. - Returns: the port.
+    /// - Parameters:
+    ///   - recoveredThrough: the last journal entry the router's state includes (0 for a new journal).
+    ///   - snapshotThrough: the last journal entry the newest stored snapshot covers.
+    @discardableResult
+    public func start(recoveredThrough: Int64? = nil, snapshotThrough: Int64? = nil) throws -> Int {
+        let port = try bind()
+        try loop.submit {
+            if let recoveredThrough {
+                self.lastCommitted = recoveredThrough
+                self.router.journalSequence = recoveredThrough
+            }
+            if let snapshotThrough { self.snapshotThrough = snapshotThrough }
+            // Channels as the hours say now; contacts of adapters not (yet) connected held.
+            self.router.prepareToServe()
+            self.flushBatch()  // commits what that changed; a long replay is worth a snapshot straight away
+        }.wait()
+        try serverChannel?.setOption(.autoRead, value: true).wait()
+        return port
     }
 
     /// Stops accepting, lets in-flight requests finish, commits the journal, stores a snapshot
     /// (so the next start replays nothing), closes connections.
     public func shutdown() {
         try? serverChannel?.close().wait()
-        let final = try? loop.submit { () -> (RouterSnapshot, Int64)? in
+        // Close the connections first: what their going changes (an adapter's contacts held)
+        // is journaled before the last snapshot, so the next start has nothing to replay.
+        let closed = try? loop.submit { () -> EventLoopFuture<Void> in
             self.stopping = true  // no new background snapshot from here on
             self.flushBatch()
             self.timer?.cancel()
-            for channel in self.channels.values { channel.close(promise: nil) }
-            guard self.journal != nil, self.lastCommitted > self.snapshotThrough else { return nil }
+            let closing = self.channels.values.map { $0.close() }
+            return EventLoopFuture.andAllComplete(closing, on: self.loop)
+        }.wait()
+        try? closed?.wait()
+        let final = try? loop.submit { () -> (RouterSnapshot, Int64)? in
+            self.flushBatch()
+            self.timer?.cancel()
+            guard self.journal != nil, self.lastCommitted > self.snapshotThrough,
+                  self.router.journalSequence == self.lastCommitted else { return nil }
             return (self.router.snapshot(), self.lastCommitted)
         }.wait()
         // On the snapshot queue, after any snapshot still being written: never two at once.
@@ -113,11 +160,17 @@ public final class RoutingServer: @unchecked Sendable {
     // MARK: - On the event loop
 
     func connected(_ channel: Channel) -> SessionID? {
-        if channels.count >= configuration.maximumConnections {
-            logger.warning("connection refused: too many connections", metadata: [
-                "remote": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(configuration.maximumConnections)"])
-            let line = router.errorLine(ProtocolError(.overloaded, "too many connections; try again later"))
-            channel.writeAndFlush(channel.allocator.buffer(string: line)).whenComplete { _ in channel.close(promise: nil) }
+        let authenticating = router.settings.tokens != nil
+        if authenticating {
+            // Silent connections have their own room; the oldest makes way for the newest.
+            if awaitingHello.count >= configuration.maximumUnauthenticated, let oldest = awaitingHello.first {
+                logger.notice("connection closed: too many connections waiting for hello", metadata: [
+                    "session": "\(oldest.raw)", "limit": "\(configuration.maximumUnauthenticated)"])
+                forgetAwaitingHello(oldest)
+                channels[oldest]?.close(promise: nil)
+            }
+        } else if channels.count >= configuration.maximumConnections {
+            refuse(channel)
             return nil
         }
         let session = SessionID(nextSession)
@@ -125,7 +178,9 @@ public final class RoutingServer: @unchecked Sendable {
         channels[session] = channel
         router.connect(session)
         logger.debug("connection opened", metadata: ["session": "\(session.raw)", "remote": "\(channel.remoteAddress?.description ?? "?")"])
-        if router.settings.tokens != nil {
+        if authenticating {
+            awaitingHello.append(session)
+            awaitingHelloSet.insert(session)
             loop.scheduleTask(in: configuration.authenticationTimeout) { [self] in
                 if channels[session] != nil && !router.isAuthenticated(session) {
                     logger.notice("connection closed: no hello in time", metadata: [
@@ -137,8 +192,34 @@ public final class RoutingServer: @unchecked Sendable {
         return session
     }
 
+    /// Too many connections: says so and closes.
+    func refuse(_ channel: Channel) {
+        logger.warning("connection refused: too many connections", metadata: [
+            "remote": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(configuration.maximumConnections)"])
+        let line = router.errorLine(ProtocolError(.overloaded, "too many connections; try again later"))
+        channel.writeAndFlush(channel.allocator.buffer(string: line)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func forgetAwaitingHello(_ session: SessionID) {
+        guard awaitingHelloSet.remove(session) != nil else { return }
+        awaitingHello.removeAll { $0 == session }
+    }
+
+    /// A connection that said hello leaves the waiting room and counts against `maximumConnections`.
+    func checkAuthenticated(_ session: SessionID) {
+        guard awaitingHelloSet.contains(session), router.isAuthenticated(session) else { return }
+        forgetAwaitingHello(session)
+        if channels.count - awaitingHello.count > configuration.maximumConnections {
+            // Closed once this batch's lines are out (never before the journal commits them).
+            router.outbox.append(router.errorLine(ProtocolError(.overloaded, "too many connections; try again later")), to: session)
+            closeAfterFlush.append(session)
+            requestFlush()
+        }
+    }
+
     func disconnected(_ session: SessionID) {
         channels[session] = nil
+        forgetAwaitingHello(session)
         router.disconnect(session)
         logger.debug("connection closed", metadata: ["session": "\(session.raw)"])
     }
@@ -149,6 +230,7 @@ public final class RoutingServer: @unchecked Sendable {
             router.outbox.append(router.errorLine(ProtocolError(.lineTooLong, "a line may hold at most \(configuration.maximumLineLength) bytes")), to: session)
         case let .line(bytes):
             router.receive(line: bytes, from: session)
+            if !awaitingHelloSet.isEmpty { checkAuthenticated(session) }
         }
     }
 
@@ -172,14 +254,22 @@ public final class RoutingServer: @unchecked Sendable {
             }
         }
         send()
+        for session in closeAfterFlush { channels[session]?.close(promise: nil) }
+        closeAfterFlush.removeAll()
         rescheduleTimer()
         snapshotIfDue()
     }
 
     /// After `snapshotInterval` commands since the last snapshot: the state is copied here (in
     /// constant time, copy-on-write) and encoded and stored on another thread.
+    ///
+    /// Only when the state holds exactly the committed commands: a snapshot labelled with the
+    /// last committed sequence must not contain a command applied but not yet committed (it
+    /// would be replayed a second time after a crash). Between a read and its flush the state
+    /// is ahead of the journal; the flush checks again.
     func snapshotIfDue() {
         guard journal != nil, configuration.snapshotInterval > 0, !snapshotInFlight, !stopping,
+              router.journalSequence == lastCommitted,
               lastCommitted - snapshotThrough >= Int64(configuration.snapshotInterval) else { return }
         snapshotInFlight = true
         let snapshot = router.snapshot()
@@ -236,6 +326,10 @@ public final class RoutingServer: @unchecked Sendable {
     /// next deadline moves later with almost every batch, and a cancel and a new task each
     /// time cost more than an early wake-up.
     func rescheduleTimer() {
+        if stopping {
+            timer?.cancel()
+            return
+        }
         let deadline = router.nextDeadline()
         if let scheduled = timerDeadline, deadline.map({ scheduled <= $0 }) ?? true { return }
         timer?.cancel()

@@ -358,6 +358,13 @@ public final class WireObject {
         return Int(json_integer_value(value))
     }
 
+    /// A number, whole or not (a time, a duration in seconds).
+    public func optionalNumber(_ key: StaticString) throws(ProtocolError) -> Double? {
+        guard let value = field(key), agner_json_is_null(value) == 0 else { return nil }
+        guard agner_json_is_number(value) != 0 else { throw .wrongType(key, "a number") }
+        return json_number_value(value)
+    }
+
     /// A mapping of names to whole numbers (skills → proficiency, channels → capacity).
     public func optionalIntMap(_ key: StaticString) throws(ProtocolError) -> [(String, Int)]? {
         guard let value = field(key), agner_json_is_null(value) == 0 else { return nil }

@@ -433,7 +433,7 @@ struct Replication {
                 contacts[Int(slot(of: contact))].queued = true
             case let .connected(contact, agent, waited):
                 connected(contact, agent: agent, waited: waited)
-            case let .abandoned(contact, waited):
+            case let .abandoned(contact, waited, _):
                 let info = contacts[Int(slot(of: contact))]
                 if info.counted {
                     tally(stream: Int(info.stream), segment: info.segment, interval: info.interval) {

@@ -142,13 +142,47 @@ public struct Patience: Sendable {
 public struct OpeningHours: Sendable {
     /// nil: closed all day.
     public var days: [DailyWindow?]  // Monday first
-    /// Days of the run (0-based) on which the center is closed.
+    /// Days of the run (0-based) on which the center is closed (the simulator).
     public var holidays: Set<Int>
+    /// Calendar dates on which the center is closed (the live router, in `timeZone`).
+    public var closedDates: Set<CalendarDate> = []
+    /// The IANA time zone of the live router's opening hours (`UTC` by default).
+    public var timeZone = "UTC"
 
     public static let alwaysOpen = OpeningHours(days: Array(repeating: .allDay, count: 7), holidays: [])
 
     public func window(weekday: Weekday, day: Int) -> DailyWindow? {
         holidays.contains(day) ? nil : days[weekday.rawValue]
+    }
+}
+
+/// A day of the calendar, as a holiday is written (`2026-12-25`).
+public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `YYYY-MM-DD`; nil for anything else or a day that does not exist.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), day >= 1 else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard day <= lengths[month - 1] else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+    public var description: String {
+        "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
     }
 }
 

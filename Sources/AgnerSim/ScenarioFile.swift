@@ -1,3 +1,4 @@
+import Foundation
 import AgnerCore
 
 // The YAML file as written: every field optional where a default makes sense, unknown keys
@@ -152,8 +153,12 @@ struct ChannelFile: Decodable {
     var wrapUp: Seconds?
     var breach: BreachAction?
     var outsideHours: OutOfHoursRule?
+    /// The channel's routing tier.
+    var priority: Int?
+    /// Agents kept free for higher tiers.
+    var reserve: Int?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case target, goal, wrapUp, breach, outsideHours }
+    enum CodingKeys: String, CodingKey, CaseIterable { case target, goal, wrapUp, breach, outsideHours, priority, reserve }
 
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
@@ -169,6 +174,14 @@ struct ChannelFile: Decodable {
                 throw c.fail(.outsideHours, "'\(text)' should be close, hold or callbackAtOpening")
             }
             outsideHours = rule
+        }
+        priority = try c.decodeIfPresent(Int.self, forKey: .priority)
+        if let priority, !RoutingTier.range.contains(priority) {
+            throw c.fail(.priority, "\(priority) is outside \(RoutingTier.range.lowerBound)–\(RoutingTier.range.upperBound) (higher is served first)")
+        }
+        reserve = try c.decodeIfPresent(Int.self, forKey: .reserve)
+        if let reserve, !RoutingTier.reserveRange.contains(reserve) {
+            throw c.fail(.reserve, "\(reserve) is outside \(RoutingTier.reserveRange.lowerBound)–\(RoutingTier.reserveRange.upperBound) (agents kept free for higher tiers)")
         }
     }
 }
@@ -403,9 +416,30 @@ struct PatienceFile: Decodable {
 struct HoursFile: Decodable {
     var standard: DailyWindow??
     var days: [Weekday: DailyWindow?] = [:]
-    var holidays: [Int]
+    var holidays: [Int] = []
+    var closedDates: [CalendarDate] = []
+    var timezone: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case `default`, mon, tue, wed, thu, fri, sat, sun, holidays }
+    enum CodingKeys: String, CodingKey, CaseIterable { case `default`, mon, tue, wed, thu, fri, sat, sun, holidays, timezone }
+
+    /// A holiday: a day of the run (a number) or a calendar date (`2026-12-25`).
+    struct Holiday: Decodable {
+        var day: Int?
+        var date: CalendarDate?
+        init(from decoder: Decoder) throws {
+            let single = try decoder.singleValueContainer()
+            if let number = try? single.decode(Int.self) {
+                guard number >= 0 else { throw decoder.fail("day \(number) is before the run starts (days count from 0)") }
+                day = number
+                return
+            }
+            // YAML reads an unquoted 2026-12-25 as a string here (a date to Yams is still text).
+            guard let text = try? single.decode(String.self), let parsed = CalendarDate(text) else {
+                throw decoder.fail("a holiday is a day of the run (0, 1, …) or a date such as 2026-12-25")
+            }
+            date = parsed
+        }
+    }
 
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
@@ -413,10 +447,16 @@ struct HoursFile: Decodable {
         for key in [CodingKeys.mon, .tue, .wed, .thu, .fri, .sat, .sun] {
             if let window = try c.window(key) { days[Weekday(short: key.rawValue)!] = window }
         }
-        holidays = try c.decodeIfPresent([Int].self, forKey: .holidays) ?? []
-        if let bad = holidays.first(where: { $0 < 0 }) { throw c.fail(.holidays, "day \(bad) is before the run starts (days count from 0)") }
+        for holiday in try c.decodeIfPresent([Holiday].self, forKey: .holidays) ?? [] {
+            if let day = holiday.day { holidays.append(day) }
+            if let date = holiday.date { closedDates.append(date) }
+        }
         if let bad = holidays.first(where: { $0 >= ScenarioLimits.days.upperBound }) {
             throw c.fail(.holidays, "day \(bad) is past the longest run (days count from 0 to \(ScenarioLimits.days.upperBound - 1))")
+        }
+        timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
+        if let timezone, TimeZone(identifier: timezone) == nil {
+            throw c.fail(.timezone, "unknown time zone '\(timezone)' (an IANA name such as Europe/Berlin, or UTC)")
         }
     }
 }

@@ -81,6 +81,8 @@ extension ScenarioLoader {
                 channels[channel].breachAction = breach
             }
             if let rule = settings.outsideHours { channels[channel].outOfHours = rule }
+            if let priority = settings.priority { channels[channel].routingTier = priority }
+            if let reserve = settings.reserve { channels[channel].higherTierReserve = reserve }
         }
         let head = centerFile?.headStart
         let center: CenterConfiguration
@@ -239,6 +241,8 @@ extension ScenarioLoader {
             let standard: DailyWindow? = hoursFile.standard ?? .allDay
             hours.days = Weekday.allCases.map { day in hoursFile.days[day] ?? standard }
             hours.holidays = Set(hoursFile.holidays)
+            hours.closedDates = Set(hoursFile.closedDates)
+            hours.timeZone = hoursFile.timezone ?? "UTC"
         }
 
         // Notices, costs, QA.

@@ -66,8 +66,8 @@ public struct Tally: Sendable, Equatable, Codable {
 /// Breaches per cause (in `BreachCause.allCases` order), stored inline so that a `Tally` is a
 /// plain value: no heap storage, no reference counting on the simulator's hot path.
 public struct BreachCounts: Sendable, Equatable, Codable {
-    public static let count = 5
-    private var a = 0, b = 0, c = 0, d = 0, e = 0
+    public static let count = BreachCause.allCases.count
+    private var a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0
 
     public init() {}
 
@@ -78,7 +78,9 @@ public struct BreachCounts: Sendable, Equatable, Codable {
             case 1: b
             case 2: c
             case 3: d
-            default: e
+            case 4: e
+            case 5: f
+            default: g
             }
         }
         set {
@@ -87,7 +89,9 @@ public struct BreachCounts: Sendable, Equatable, Codable {
             case 1: b = newValue
             case 2: c = newValue
             case 3: d = newValue
-            default: e = newValue
+            case 4: e = newValue
+            case 5: f = newValue
+            default: g = newValue
             }
         }
     }

@@ -50,6 +50,9 @@ public final class CommandLog: @unchecked Sendable {
     /// Where snapshots go: `<journal>-snapshot`.
     public let snapshotPath: String
     var checkpointTimer: DispatchSourceTimer?
+    /// The background checkpoints' queue and connection (see `startCheckpoints`).
+    let checkpointQueue = DispatchQueue(label: "agner.journal.checkpoint", qos: .utility)
+    var checkpointConnection: DatabaseQueue?
     /// Writes appended entries on a connection of its own.
     let appender: JournalAppender
     /// The sequence number of the last committed entry (0 for an empty journal).
@@ -95,7 +98,8 @@ public final class CommandLog: @unchecked Sendable {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         configuration.busyMode = .timeout(5)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "agner.journal.checkpoint", qos: .utility))
+        checkpointConnection = connection
+        let timer = DispatchSource.makeTimerSource(queue: checkpointQueue)
         timer.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(100))
         let pageSize = try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4096
         let restartAfterFrames = walSizeLimit / pageSize  // a frame is one page
@@ -110,6 +114,34 @@ public final class CommandLog: @unchecked Sendable {
     }
 
     deinit { checkpointTimer?.cancel() }
+
+    /// Closes every connection to the journal (before its files are moved, say). Nothing may
+    /// be appended or read after.
+    public func close() throws {
+        // On the checkpoints' queue: no checkpoint is under way while its connection closes.
+        try checkpointQueue.sync {
+            checkpointTimer?.cancel()
+            checkpointTimer = nil
+            try checkpointConnection?.close()
+            checkpointConnection = nil
+        }
+        appender.close()
+        try writer.close()
+    }
+
+    /// Moves a journal's files (the database, its write-ahead log and shared memory, and the
+    /// snapshot) aside to `<path>.<suffix>…`, never deleting anything. The journal must be
+    /// closed. - Returns: the new path of the database.
+    /// - Throws: `SnapshotUnusable` (with the reason) when a file cannot be moved.
+    public static func setAside(path: String, suffix: String) throws -> String {
+        let target = path + "." + suffix
+        for extra in ["", "-wal", "-shm", "-snapshot"] where FileManager.default.fileExists(atPath: path + extra) {
+            guard rename(path + extra, target + extra) == 0 else {
+                throw SnapshotUnusable(description: "\(path + extra): cannot move aside to \(target + extra) (errno \(errno))")
+            }
+        }
+        return target
+    }
 
     static func migrate(_ writer: DatabasePool) throws {
         var migrator = DatabaseMigrator()
@@ -241,8 +273,11 @@ public final class CommandLog: @unchecked Sendable {
 
     /// Calls `body` with every committed entry after `sequence`, in order, reading them one at
     /// a time (a long journal is never held in memory whole). - Returns: how many there were.
+    ///
+    /// With `damaged`, a batch that cannot be decoded is reported to it (with why) and skipped,
+    /// and reading goes on with the next batch; without it, the error is thrown.
     @discardableResult
-    public func forEachEntry(after sequence: Int64, _ body: (Entry) throws -> Void) throws -> Int {
+    public func forEachEntry(after sequence: Int64, damaged: ((String) -> Void)? = nil, _ body: (Entry) throws -> Void) throws -> Int {
         try writer.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT last, count, entries FROM journal_batch WHERE last > ? ORDER BY last",
                                            arguments: [sequence])
@@ -251,17 +286,22 @@ public final class CommandLog: @unchecked Sendable {
                 let last: Int64 = row[0]
                 let entries: Int = row[1]
                 // The blob read in place, as SQLite holds it while the cursor is on its row.
-                try row.withUnsafeData(atIndex: 2) { data in
-                    guard let data else {
-                        throw JournalBatch.Damaged(description: "journal batch ending at \(last): no entries")
-                    }
-                    try data.withUnsafeBytes { bytes in
-                        try JournalBatch.decode(bytes, count: entries, last: last) { entry in
-                            guard entry.sequence > sequence else { return }
-                            try body(entry)
-                            count += 1
+                do {
+                    try row.withUnsafeData(atIndex: 2) { data in
+                        guard let data else {
+                            throw JournalBatch.Damaged(description: "journal batch ending at \(last): no entries")
+                        }
+                        try data.withUnsafeBytes { bytes in
+                            try JournalBatch.decode(bytes, count: entries, last: last) { entry in
+                                guard entry.sequence > sequence else { return }
+                                try body(entry)
+                                count += 1
+                            }
                         }
                     }
+                } catch let error as JournalBatch.Damaged {
+                    guard let damaged else { throw error }
+                    damaged(error.description)
                 }
             }
             return count

@@ -36,9 +36,14 @@ final class JournalAppender {
         insert = try prepare("INSERT INTO journal_batch (last, count, entries) VALUES (?, ?, ?)")
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Releases the statement and the connection; the appender cannot be used after.
+    func close() {
         sqlite3_finalize(insert)
+        insert = nil
         sqlite3_close(connection)
+        connection = nil
     }
 
     /// Writes one batch (one row, one transaction).

@@ -14,7 +14,9 @@ extension Agner {
                 arrive, (offer), accept, complete. With --pipeline D each connection keeps D contacts \
                 in flight (closed loop); with --rate N the connections together start N contacts a \
                 second (open loop). Prints requests per second and latency percentiles (HdrHistogram). \
-                Loopback only; stops by itself after --duration.
+                Loopback only; stops by itself after --duration, then cleans up after itself: \
+                contacts still open are abandoned (or completed), and its agents logged out and \
+                removed, so runs can follow each other on one router.
 
                 Example: agner load --connect 127.0.0.1:7040 --connections 16 --duration 10s --pipeline 8
                 """)
@@ -90,6 +92,10 @@ extension Agner {
             Thread.sleep(forTimeInterval: seconds + 0.5)
             let deadline = Date().addingTimeInterval(5)
             while Date() < deadline, (try loop.submit { stats.inFlight }.wait()) > 0 { Thread.sleep(forTimeInterval: 0.05) }
+            // Clean up: end what is still open, log the agents out and remove them.
+            try loop.submit { for channel in channels { (try? channel.pipeline.syncOperations.handler(type: LoadConnection.self))?.cleanUp() } }.wait()
+            let cleanupDeadline = Date().addingTimeInterval(5)
+            while Date() < cleanupDeadline, (try loop.submit { stats.cleanupPending }.wait()) > 0 { Thread.sleep(forTimeInterval: 0.02) }
             for channel in channels { try? channel.close().wait() }
             let report = try loop.submit { stats.report(seconds: seconds, connections: connections) }.wait()
             print(report)
@@ -103,13 +109,25 @@ final class LoadStats: @unchecked Sendable {
     var requests = 0
     var errors: [String: Int] = [:]
     var contactsCompleted = 0
+    /// Contacts refused or whose offer could not be taken (counted apart from completed ones).
+    var contactsFailed = 0
+    /// Contacts still open when the run ended, abandoned (or completed) by the clean-up.
+    var contactsEndedByCleanup = 0
     var inFlight = 0
+    var cleanupPending = 0
+    /// Clean-up requests the router refused (an agent still in wrap-up cannot be removed, say).
+    var cleanupRefused = 0
 
     func report(seconds: Double, connections: Int) -> String {
+        var summary = "\(requests) requests in \(Format.seconds(seconds)) over \(connections) connections: \(Int(Double(requests) / seconds)) requests/s, \(contactsCompleted) contacts completed"
+        if contactsFailed > 0 { summary += ", \(contactsFailed) failed" }
+        if contactsEndedByCleanup > 0 { summary += ", \(contactsEndedByCleanup) still open at the end (ended by the clean-up)" }
         var lines = [
-            "\(requests) requests in \(Format.seconds(seconds)) over \(connections) connections: \(Int(Double(requests) / seconds)) requests/s, \(contactsCompleted) contacts completed",
+            summary,
             "latency µs: p50 \(latency.valueAtPercentile(50)) · p90 \(latency.valueAtPercentile(90)) · p99 \(latency.valueAtPercentile(99)) · p99.9 \(latency.valueAtPercentile(99.9)) · max \(latency.max)",
         ]
+        if cleanupRefused > 0 { lines.append("clean-up: \(cleanupRefused) requests refused (agents still wrapping up stay, logged out)") }
+        if cleanupRefused > 0 { lines.append("clean-up: \(cleanupRefused) requests refused (agents still wrapping up stay, logged out)") }
         if !errors.isEmpty { lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         return lines.joined(separator: "\n")
     }
@@ -139,7 +157,10 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
     var pending: [Int: (UInt64, Step)] = [:]
     var setupLeft = 0
 
-    enum Step { case hello, setup, arrive(String), accept(String), complete(String) }
+    enum Step { case hello, setup, arrive(String), accept(String), complete(String), cleanup }
+    /// Contacts announced and not finished: whether their offer was accepted.
+    var open: [String: Bool] = [:]
+    var agentNames: [String] = []
 
     init(run: String, index: Int, connections: Int, pipeline: Int, rate: Double?, token: String, stopAt: NIODeadline, stats: LoadStats) {
         self.run = run
@@ -217,11 +238,13 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         }
         guard let re = (try? object.optionalInt("re")) ?? nil, let (sentAt, step) = pending.removeValue(forKey: re) else { return }
         let ok = object.isTrue("ok")
-        if case .hello = step {} else if case .setup = step {} else {
+        if case .hello = step {} else if case .setup = step {} else if case .cleanup = step {} else {
             stats.requests += 1
             _ = stats.latency.record((receivedAt - sentAt) / 1000)
         }
-        if !ok {
+        if !ok, case .cleanup = step {
+            stats.cleanupRefused += 1
+        } else if !ok {
             let full = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
             stats.errors[((full?["error"] as? [String: Any])?["code"] as? String) ?? "?", default: 0] += 1
         }
@@ -240,6 +263,7 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
             setupLeft = agents * 2
             for agent in 0..<agents {
                 let name = "load-\(run)-\(index)-\(agent)"
+                agentNames.append(name)
                 send([("op", .string("agent.add")), ("agent", .string(name)), ("department", .string(department)), ("skills", skills),
                       ("channels", .object([("phone", .int(1))]))], .setup)
                 send([("op", .string("agent.state")), ("agent", .string(name)), ("state", .string("available"))], .setup)
@@ -248,12 +272,37 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
             setupLeft -= 1
             if setupLeft == 0 { startRunning() }
         case let .arrive(contact):
-            if !ok { finishContact(contact) }
+            if !ok { finishContact(contact, completed: false) }
         case let .accept(contact):
-            if ok { send([("op", .string("contact.complete")), ("id", .string(contact))], .complete(contact)) } else { finishContact(contact) }
+            if ok {
+                open[contact] = true
+                send([("op", .string("contact.complete")), ("id", .string(contact))], .complete(contact))
+            } else {
+                finishContact(contact, completed: false)
+            }
         case let .complete(contact):
-            finishContact(contact)
+            finishContact(contact, completed: ok)
+        case .cleanup:
+            stats.cleanupPending -= 1
         }
+    }
+
+    /// The run is over: contacts still open are abandoned (or completed, once accepted), and
+    /// the connection's agents logged out and removed.
+    func cleanUp() {
+        for (contact, accepted) in open.sorted(by: { $0.key < $1.key }) {
+            stats.contactsEndedByCleanup += 1
+            stats.inFlight -= 1
+            stats.cleanupPending += 1
+            send([("op", .string(accepted ? "contact.complete" : "contact.abandon")), ("id", .string(contact))], .cleanup)
+        }
+        open = [:]
+        for name in agentNames {
+            stats.cleanupPending += 2
+            send([("op", .string("agent.state")), ("agent", .string(name)), ("state", .string("offline"))], .cleanup)
+            send([("op", .string("agent.remove")), ("agent", .string(name))], .cleanup)
+        }
+        context?.flush()
     }
 
     var topic = "general"
@@ -280,12 +329,14 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         nextContact += 1
         let contact = "load-\(run)-\(index)-c\(nextContact)"
         stats.inFlight += 1
+        open[contact] = false
         send([("op", .string("contact.arrive")), ("id", .string(contact)), ("channel", .string("phone")), ("topic", .string(topic))], .arrive(contact))
     }
 
-    func finishContact(_ contact: String) {
+    func finishContact(_ contact: String, completed: Bool) {
+        guard open.removeValue(forKey: contact) != nil else { return }
         stats.inFlight -= 1
-        stats.contactsCompleted += 1
+        if completed { stats.contactsCompleted += 1 } else { stats.contactsFailed += 1 }
         if rate == nil { startContact() }
     }
 

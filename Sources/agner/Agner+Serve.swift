@@ -7,6 +7,7 @@ import Prometheus
 import Dispatch
 import Foundation
 import Logging
+import NIOCore
 import Yams
 
 extension Agner {
@@ -46,6 +47,9 @@ extension Agner {
         @Option(help: "HOST:PORT for Prometheus metrics over HTTP (GET /metrics). Loopback unless --tokens.")
         var metrics: String?
 
+        @Option(help: "How long the calls and chats of an adapter whose last connection closed are held before they end as abandoned (adapterLost), e.g. 2min, 90s. E-mails stay held until it comes back.")
+        var adapterGrace: String = "2min"
+
         func address() throws -> (String, Int) { try Self.hostAndPort(listen, option: "--listen") }
 
         static func hostAndPort(_ text: String, option: String) throws -> (String, Int) {
@@ -55,8 +59,10 @@ extension Agner {
             return (String(text[..<colon]), port)
         }
 
+        /// Whether the address is loopback once resolved (a name that only looks like one, such
+        /// as `127.0.0.1.example.invalid`, is not).
         static func isLoopback(_ host: String) -> Bool {
-            host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+            ListeningSocket.isLoopback(host)
         }
 
         func validate() throws {
@@ -71,6 +77,7 @@ extension Agner {
                 }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+            do { _ = try Quantities.duration(adapterGrace) } catch { throw ValidationError("--adapter-grace: \(error)") }
             guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
         }
 
@@ -87,17 +94,39 @@ extension Agner {
                 return handler
             }
             let logger = Logger(label: "agner.serve")
+            // A supervisor may close our log pipe: writing to it must fail quietly, not kill the router.
+            signal(SIGPIPE, SIG_IGN)
+            // Signals first: a SIGTERM that comes while the journal is replayed still stops the
+            // server (once it is up), never kills it half-way or goes unheard.
+            let stop = DispatchSemaphore(value: 0)
+            signal(SIGTERM, SIG_IGN)
+            signal(SIGINT, SIG_IGN)
+            let sources = [SIGTERM, SIGINT].map { number in
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { stop.signal() }
+                source.resume()
+                return source
+            }
             let scenario = try loadScenario(center, variant: nil)
             let roles = try tokens.map(loadTokens)
             let agents = scenario.roster.members.map { member in
                 let group = scenario.agentGroups[member.group]
                 return LiveRouter.Agent(name: member.name, profile: AgentProfile(id: AgentID(0), department: group.department, skills: group.skills, capacity: group.capacity))
             }
-            let log: CommandLog
-            do { log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
-            let journal = JournalAdapter(log: log)
-            let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles),
+            let grace = try Quantities.duration(adapterGrace)
+            let calendar = try Self.calendar(of: scenario.hours)
+            let journal = JournalAdapter()
+            let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles,
+                                                        adapterGrace: grace, calendar: calendar),
                                         clock: { Date().timeIntervalSince1970 }, journal: journal)
+            let (host, port) = try address()
+            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,
+                                                                          snapshotInterval: snapshotEvery),
+                                       router: router, journal: journal, logger: Logger(label: "agner.server"))
+            // The address first: a start that cannot listen touches nothing else.
+            let bound: Int
+            do { bound = try server.bind() } catch { throw CommandFailure(description: Self.bindFailure(listen, error)) }
+            do { journal.log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
             var endpoint: MetricsEndpoint? = nil
             var metricsNote = ""
             if let metrics {
@@ -111,43 +140,59 @@ extension Agner {
                 router.metrics = ServerMetrics(factory: factory)
                 let (metricsHost, metricsPort) = try Self.hostAndPort(metrics, option: "--metrics")
                 let started = MetricsEndpoint()
-                let bound = try started.start(host: metricsHost, port: metricsPort) { registry.emitToString() }
+                let metricsBound: Int
+                // With tokens, metrics need a supervisor's or an observer's token as a bearer credential.
+                var authorize: (@Sendable (String?) -> Bool)? = nil
+                if let grants = roles {
+                    authorize = { (header: String?) -> Bool in
+                        guard let header, header.hasPrefix("Bearer "),
+                              let grant = LiveRouter.grant(for: String(header.dropFirst(7)), in: grants) else { return false }
+                        return grant.role != .adapter
+                    }
+                }
+                do { metricsBound = try started.start(host: metricsHost, port: metricsPort, authorize: authorize) { registry.emitToString() } } catch {
+                    throw CommandFailure(description: Self.bindFailure(metrics, error))
+                }
                 endpoint = started
-                metricsNote = " · metrics on http://\(metricsHost):\(bound)/metrics"
+                metricsNote = " · metrics on http://\(metricsHost):\(metricsBound)/metrics"
             }
-            let recovery = try Self.recover(router, from: log, logger: logger)
-            let (host, port) = try address()
-            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,
-                                                                          snapshotInterval: snapshotEvery),
-                                       router: router, journal: journal, recoveredThrough: log.lastSequence,
-                                       snapshotThrough: recovery.snapshot, logger: Logger(label: "agner.server"))
-            let bound = try server.start()
+            var log = journal.log!
+            var recovery = try Self.recover(router, from: log, logger: logger)
+            var recoveredThrough = log.lastSequence
+            if !recovery.refused.isEmpty {
+                // The center must come up: go on from what could be applied, with the journal set
+                // aside for whoever looks into it, and a new one that starts from this state.
+                log = try Self.startOver(router, journal: journal, refused: recovery.refused, logger: logger)
+                recovery.snapshot = 0
+                recoveredThrough = 0
+            }
+            try server.start(recoveredThrough: recoveredThrough, snapshotThrough: recovery.snapshot)
             let fromSnapshot = recovery.snapshot > 0 ? " after a snapshot of the first \(recovery.snapshot)" : ""
-            FileHandle.standardError.write(Data("agner serve: listening on \(host):\(bound) · \(agents.count) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n".utf8))
-            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(agents.count)", "replayed": "\(recovery.replayed)",
+            writeToStandardError(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n"))
+            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(recovery.replayed)",
                                               "snapshot_through": "\(recovery.snapshot)", "journal": "\(db)"])
-            let stop = DispatchSemaphore(value: 0)
-            signal(SIGTERM, SIG_IGN)
-            signal(SIGINT, SIG_IGN)
-            let sources = [SIGTERM, SIGINT].map { number in
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { stop.signal() }
-                source.resume()
-                return source
-            }
             // The sources must live until a signal comes: in a release build a local that is not
             // used again may be released early, and with SIGTERM ignored the server would never stop.
             withExtendedLifetime(sources) { stop.wait() }
-            FileHandle.standardError.write(Data("agner serve: stopping\n".utf8))
+            writeToStandardError("agner serve: stopping\n")
             logger.info("stopping")
             server.shutdown()
             endpoint?.shutdown()
         }
 
+        /// What recovery did: the snapshot it started from, the entries it replayed, and the
+        /// entries (or damaged batches) it could not apply, with why.
+        struct Recovery {
+            var snapshot: Int64
+            var replayed: Int
+            var refused: [String]
+        }
+
         /// Restores the newest usable snapshot, then replays the journal entries after it. A
         /// snapshot that cannot be used (another center, another format, damage) is skipped and
-        /// the whole journal replayed: it only ever saves time.
-        static func recover(_ router: LiveRouter, from log: CommandLog, logger: Logger) throws -> (snapshot: Int64, replayed: Int) {
+        /// the whole journal replayed: it only ever saves time. An entry that cannot be applied
+        /// (or a damaged batch) is skipped and reported; the others are applied.
+        static func recover(_ router: LiveRouter, from log: CommandLog, logger: Logger) throws -> Recovery {
             var start: Int64 = 0
             do {
                 if let snapshot = try log.latestSnapshot() {
@@ -157,46 +202,116 @@ extension Agner {
             } catch {
                 logger.warning("snapshot not used; replaying the whole journal", metadata: ["reason": "\(error)"])
             }
-            let replayed = try log.forEachEntry(after: start) { entry in
+            var refused: [String] = []
+            let replayed = try log.forEachEntry(after: start, damaged: { refused.append($0) }) { entry in
                 do {
                     try router.replay(JournalEntry(time: entry.time, origin: entry.origin, line: entry.line))
                 } catch {
-                    throw CommandFailure(description: """
-                        journal entry \(entry.sequence) cannot be replayed: \(error). Was the journal written \
-                        with another --center file? Start with that file, or with a new --db.
-                        """)
+                    let line = entry.line.count > 120 ? String(entry.line.prefix(120)) + "…" : entry.line
+                    refused.append("entry \(entry.sequence) (\(line)): \(error)")
                 }
             }
-            return (start, replayed)
+            return Recovery(snapshot: start, replayed: replayed - refused.count, refused: refused)
         }
 
-        func loadTokens(_ path: String) throws -> [String: Role] {
+        /// Some entries could not be replayed: the journal's files are moved aside (never
+        /// deleted), a new journal is created, and the state reached is stored in it as a
+        /// snapshot, so the next start begins from there. Says loudly what happened.
+        /// - Returns: the new journal.
+        static func startOver(_ router: LiveRouter, journal: JournalAdapter, refused: [String], logger: Logger) throws -> CommandLog {
+            guard let old = journal.log else { throw CommandFailure(description: "no journal to set aside") }
+            let path = old.path
+            try old.close()
+            journal.log = nil
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            let aside = try CommandLog.setAside(path: path, suffix: "unreplayable-\(stamp)")
+            let log: CommandLog
+            do { log = try CommandLog(path: path) } catch { throw CommandFailure(description: "\(path): cannot create a new journal: \(error)") }
+            try log.saveSnapshot(try router.snapshot().encoded(), through: 0, at: Date().timeIntervalSince1970)
+            journal.log = log
+            var report = "agner serve: \(refused.count) journal entr\(refused.count == 1 ? "y" : "ies") could not be replayed and were skipped:\n"
+            for reason in refused.prefix(20) { report += "  \(reason)\n" }
+            if refused.count > 20 { report += "  … and \(refused.count - 20) more\n" }
+            report += "agner serve: the journal was set aside as \(aside) (nothing deleted); a new journal starts from the state the other entries gave. Was it written with another --center file?\n"
+            writeToStandardError(report)
+            logger.error("journal entries skipped; journal set aside", metadata: ["skipped": "\(refused.count)", "set_aside_as": "\(aside)"])
+            return log
+        }
+
+        /// One line for an address that cannot be listened on.
+        static func bindFailure(_ address: String, _ error: any Error) -> String {
+            let reason: String
+            if let failure = error as? IOError {
+                switch failure.errnoCode {
+                case EADDRINUSE: reason = "the address is in use (another agner serve, or another program)"
+                case EACCES: reason = "permission denied (ports below 1024 need privileges)"
+                case EADDRNOTAVAIL: reason = "no such address on this machine"
+                default: reason = "\(failure)"
+                }
+            } else {
+                reason = "\(error)"
+            }
+            return "cannot listen on \(address): \(reason)"
+        }
+
+        /// The live opening hours of a scenario; nil when it has none (always open).
+        static func calendar(of hours: OpeningHours) throws -> OpeningCalendar? {
+            let windows = hours.days.map { $0.map { OpeningCalendar.Window(start: $0.start, end: $0.end) } }
+            guard windows.contains(where: { $0 != OpeningCalendar.Window(start: 0, end: 86_400) }) || !hours.closedDates.isEmpty else { return nil }
+            do {
+                return try OpeningCalendar(weekdays: windows,
+                                           closedDates: Set(hours.closedDates.map { .init(year: $0.year, month: $0.month, day: $0.day) }),
+                                           timeZone: hours.timeZone)
+            } catch {
+                throw CommandFailure(description: "hours: \(error)")
+            }
+        }
+
+        /// Reads `{tokens: {SECRET: supervisor | observer | {role: adapter, adapters: [NAME, …]}}}`.
+        /// An adapter token names the adapters it may speak for.
+        func loadTokens(_ path: String) throws -> [String: Grant] {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw CommandFailure(description: "\(path): cannot read the tokens file")
             }
             guard let node = try? Yams.load(yaml: text) as? [String: Any], let tokens = node["tokens"] as? [String: Any] else {
                 throw CommandFailure(description: "\(path): expected {tokens: {SECRET: role, …}}")
             }
-            var roles: [String: Role] = [:]
+            var grants: [String: Grant] = [:]
             for (token, value) in tokens {
-                guard let name = value as? String, let role = Role(rawValue: name) else {
-                    throw CommandFailure(description: "\(path): tokens: the role of a token should be adapter, supervisor or observer")
-                }
                 guard token.count >= 8 else { throw CommandFailure(description: "\(path): tokens: a token needs at least 8 characters") }
-                roles[token] = role
+                if let name = value as? String {
+                    switch Role(rawValue: name) {
+                    case .supervisor: grants[token] = .supervisor
+                    case .observer: grants[token] = .observer
+                    case .adapter:
+                        throw CommandFailure(description: "\(path): tokens: an adapter token names the adapters it speaks for: {role: adapter, adapters: [pbx-1]}")
+                    case nil:
+                        throw CommandFailure(description: "\(path): tokens: the role of a token should be adapter, supervisor or observer")
+                    }
+                } else if let entry = value as? [String: Any], let roleName = entry["role"] as? String, let role = Role(rawValue: roleName) {
+                    let names = (entry["adapters"] as? [Any])?.compactMap { $0 as? String } ?? []
+                    if role == .adapter && names.isEmpty {
+                        throw CommandFailure(description: "\(path): tokens: an adapter token needs adapters: [NAME, …], the adapters it speaks for")
+                    }
+                    grants[token] = Grant(role: role, adapters: role == .adapter ? Set(names) : nil)
+                } else {
+                    throw CommandFailure(description: "\(path): tokens: each token maps to a role, or to {role: adapter, adapters: [NAME, …]}")
+                }
             }
-            return roles
+            return grants
         }
     }
 }
 
-/// The journal as the server sees it, kept in the SQLite command log.
-final class JournalAdapter: CommandJournal {
-    let log: CommandLog
-    init(log: CommandLog) { self.log = log }
-    func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws { log.append(time: time, origin: origin, line: line) }
-    func commit() throws -> Int64 { try log.commit() }
+/// The journal as the server sees it, kept in the SQLite command log. The log is opened once
+/// the listening address is bound (a start that cannot listen creates no journal file); the
+/// server uses the journal only after that.
+final class JournalAdapter: CommandJournal, @unchecked Sendable {
+    var log: CommandLog?
+    init(log: CommandLog? = nil) { self.log = log }
+    func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws { log!.append(time: time, origin: origin, line: line) }
+    func commit() throws -> Int64 { try log!.commit() }
     func saveSnapshot(_ data: [UInt8], through sequence: Int64) throws {
-        try log.saveSnapshot(data, through: sequence, at: Date().timeIntervalSince1970)
+        try log!.saveSnapshot(data, through: sequence, at: Date().timeIntervalSince1970)
     }
 }

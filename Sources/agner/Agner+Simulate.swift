@@ -102,5 +102,5 @@ func printSummary(_ summary: SimulationSummary, format: Agner.OutputFormat, part
 
 /// A line for the person at the terminal, on stderr (stdout carries the report).
 func note(_ text: String) {
-    FileHandle.standardError.write(Data("agner: \(text)\n".utf8))
+    writeToStandardError("agner: \(text)\n")
 }

@@ -54,10 +54,10 @@ extension Agner {
             var results: [Validation.RowResult] = []
             let interactive = isatty(STDERR_FILENO) == 1
             for (index, row) in rows.enumerated() {
-                if interactive { FileHandle.standardError.write(Data("\rvalidating case \(index + 1)/\(rows.count): \(row.label) n=\(row.agents)   ".utf8)) }
+                if interactive { writeToStandardError("\rvalidating case \(index + 1)/\(rows.count): \(row.label) n=\(row.agents)   ") }
                 results.append(try Validation.run(row, scale: scale, replications: replications, seed: seed, threads: threads))
             }
-            if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if interactive { writeToStandardError("\r\u{1B}[K") }
             print(ValidationReport.table(results))
             let checks = results.flatMap(\.checks)
             let failed = checks.filter { !$0.passed }.count

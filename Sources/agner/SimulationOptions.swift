@@ -48,13 +48,13 @@ final class ProgressLine: @unchecked Sendable {
         defer { lock.unlock() }
         guard ContinuousClock.now - started > .seconds(1) || shown else { return }
         shown = true
-        FileHandle.standardError.write(Data("\r\(label): replication \(done)/\(total)".utf8))
+        writeToStandardError("\r\(label): replication \(done)/\(total)")
     }
 
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if shown { writeToStandardError("\r\u{1B}[K") }
     }
 }
 

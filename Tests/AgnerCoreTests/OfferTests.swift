@@ -60,7 +60,7 @@ struct OfferTests {
         var script = Script()
         script.arrive(100, at: 0)
         let events = try script.run(.abandon(ContactID(100)), at: 20)
-        #expect(events == [.escalated(ContactID(100), step: 1), .abandoned(ContactID(100), waited: 20)])
+        #expect(events == [.escalated(ContactID(100), step: 1), .abandoned(ContactID(100), waited: 20, cause: .customer)])
         #expect(script.state(100) == nil)
         script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], at: 21)
         #expect(offers(in: script.log).isEmpty)
@@ -73,7 +73,7 @@ struct OfferTests {
         script.arrive(100, at: 0)
         script.arrive(101, at: 1)
         let events = try script.run(.abandon(ContactID(100)), at: 2)
-        #expect(events.first == .abandoned(ContactID(100), waited: 2))
+        #expect(events.first == .abandoned(ContactID(100), waited: 2, cause: .customer))
         #expect(offers(in: events).map(\.contact) == [101])
     }
 

@@ -18,6 +18,15 @@ struct PropertyTests {
             email: ChannelSettings(answerTarget: 120, outOfHours: .hold), clickToCall: .standard(for: .clickToCall))
         for channel in Channel.allCases { channels[channel].wrapUp = [0, 5, 20].randomElement(using: &rng)! }
         channels.phone.breachAction = Bool.random(using: &rng) ? .callback : .keepWaiting
+        // Tiers: mostly the default (e-mail below the rest), sometimes e-mail level with phone,
+        // sometimes chat above phone; reserves for higher tiers now and then.
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: channels.email.routingTier = channels.phone.routingTier
+        case 1: channels.chat.routingTier = 2
+        default: break
+        }
+        channels.email.higherTierReserve = [0, 0, 1, 2].randomElement(using: &rng)!
+        channels.phone.higherTierReserve = channels.chat.routingTier > channels.phone.routingTier ? [0, 1].randomElement(using: &rng)! : 0
         return try! CenterConfiguration(
             departments: ["d0", "d1", "d2"], skills: ["s0", "s1", "s2", "s3"], topics: topics,
             channels: channels,
@@ -74,7 +83,16 @@ struct PropertyTests {
             }
         case 97..<98:
             if let agent = agents.randomElement(using: &rng) { return .removeAgent(agent.profile.id) }
+        case 98..<99:
+            if let contact = open.filter({ ($0.state.isWaiting || $0.state == .offered) && !$0.held }).randomElement(using: &rng) {
+                return .hold(contact.id, abandonAt: Bool.random(using: &rng) ? engine.now + 30 : nil)
+            }
+        case 99..<100:
+            if let contact = open.filter(\.held).randomElement(using: &rng) { return .resume(contact.id) }
         default:
+            break
+        }
+        if Int.random(in: 0..<3, using: &rng) == 0 {
             return .setChannelOpen(Channel.allCases.randomElement(using: &rng)!, Bool.random(using: &rng))
         }
         // Something that may not fit: the engine must refuse it cleanly.
@@ -86,6 +104,8 @@ struct PropertyTests {
         var outstanding: [ContactID: AgentID] = [:]
         var terminal: [ContactID: Int] = [:]
         var arrived: [ContactID: (arrival: Seconds, deadline: Seconds)] = [:]
+        /// What each agent last asked for (agents start offline).
+        var requested: [AgentID: Presence] = [:]
         private(set) var failures: [String] = []
 
         /// Keeps the first few failures: enough to diagnose, short enough to read.
@@ -98,7 +118,10 @@ struct PropertyTests {
                 switch event {
                 case let .offered(contact, agent, _, _):
                     if let other = outstanding[contact] { fail("\(contact) offered to \(agent) while out to \(other)") }
+                    if let asked = requested[agent], asked != .available { fail("\(contact) offered to \(agent), whose last request was \(asked)") }
                     outstanding[contact] = agent
+                case let .offerWithdrawn(contact, _):
+                    outstanding[contact] = nil
                 case let .offerRejected(contact, _), let .offerExpired(contact, _):
                     outstanding[contact] = nil
                     if let snapshot = engine.contact(contact), let first = arrived[contact],
@@ -107,7 +130,7 @@ struct PropertyTests {
                     }
                 case let .connected(contact, _, _):
                     outstanding[contact] = nil
-                case let .abandoned(contact, _):
+                case let .abandoned(contact, _, _):
                     outstanding[contact] = nil
                     terminal[contact, default: 0] += 1
                 case let .wrapUpEnded(contact, _), let .closed(contact):
@@ -131,17 +154,43 @@ struct PropertyTests {
                 if voice > 0 && total != voice || voice > 1 { fail("\(agent.profile.id) holds a voice contact and something else") }
             }
             guard thorough else { return }
-            // No free agent may be eligible for a waiting contact: brute force, independent of the pools.
+            // No free agent may be eligible for a waiting contact (but one held back for higher
+            // tiers by a reserve): brute force, independent of the pools.
             let configuration = engine.configuration
-            for contact in engine.openContacts where contact.state.isWaiting {
+            for contact in engine.openContacts where contact.state.isWaiting && !contact.held {
                 let topic = configuration.topics[contact.topic.index]
                 let step = configuration.ladder(for: contact.topic).steps[contact.step]
                 for agent in agents where Self.isFree(agent, on: contact.channel) {
-                    if Self.isEligible(agent.profile, for: topic, at: step, channel: contact.channel) {
+                    if Self.isEligible(agent.profile, for: topic, at: step, channel: contact.channel)
+                        && Self.keepsReserve(agent, for: contact.channel, agents: agents, configuration: configuration) {
                         fail("\(contact.id) waits at step \(contact.step) while \(agent.profile.id) is free and eligible")
                     }
                 }
             }
+            for agent in agents where agent.notResponding && (agent.presence != .available || agent.state == .available) {
+                fail("\(agent.profile.id) is notResponding with presence \(agent.presence) and state \(agent.state)")
+            }
+        }
+
+        /// Brute force of the reserve for higher tiers: in every (topic, step) of a channel of a
+        /// higher tier for which the agent is eligible, at least `reserve` other agents are free
+        /// and eligible.
+        static func keepsReserve(_ agent: AgentSnapshot, for channel: Channel, agents: [AgentSnapshot],
+                                 configuration: CenterConfiguration) -> Bool {
+            let reserve = configuration.channels[channel].higherTierReserve
+            guard reserve > 0 else { return true }
+            for higher in Channel.allCases where configuration.channels[higher].routingTier > configuration.channels[channel].routingTier {
+                for (index, topic) in configuration.topics.enumerated() {
+                    for step in configuration.ladder(for: TopicID(index)).steps
+                    where isEligible(agent.profile, for: topic, at: step, channel: higher) {
+                        let others = agents.filter {
+                            $0.profile.id != agent.profile.id && isFree($0, on: higher) && isEligible($0.profile, for: topic, at: step, channel: higher)
+                        }.count
+                        if others < reserve { return false }
+                    }
+                }
+            }
+            return true
         }
 
         /// The decisions of a command that fired no timer: an arriving contact goes to the
@@ -155,7 +204,10 @@ struct PropertyTests {
                 let topic = configuration.topics[arrival.topic.index]
                 let free = before.allAgents.filter { Self.isFree($0, on: arrival.channel) }
                 let step = configuration.ladder(for: arrival.topic).steps[0]
-                let eligible = free.filter { Self.isEligible($0.profile, for: topic, at: step, channel: arrival.channel) }
+                let eligible = free.filter {
+                    Self.isEligible($0.profile, for: topic, at: step, channel: arrival.channel)
+                        && Self.keepsReserve($0, for: arrival.channel, agents: before.allAgents, configuration: configuration)
+                }
                 func rank(_ agent: AgentSnapshot) -> (Int, Seconds) {
                     switch configuration.policy {
                     case .longestIdle: (0, agent.idleSince)
@@ -170,25 +222,51 @@ struct PropertyTests {
                 if let best = eligible.min(by: { rank($0) < rank($1) }), rank(best) < rank(chosen) {
                     fail("\(contactID) went to \(agentID) ranked \(rank(chosen)) though \(best.profile.id) ranked \(rank(best))")
                 }
-            case let .complete(finished):
-                guard configuration.channels[before.contact(finished)?.channel ?? .phone].wrapUp == 0,
-                      let agent = before.allAgents.first(where: { $0.profile.id == agentID }) else { return }
-                var after = agent
-                after.inUse[before.contact(finished)!.channel] -= 1
-                after.presence = agent.presence
-                func urgency(_ contact: ContactSnapshot) -> (Int, Seconds, Seconds) {
+            case .complete, .setPresence(_, .available):
+                var freedAgent: AgentSnapshot
+                switch command {
+                case let .complete(finished):
+                    guard let channel = before.contact(finished)?.channel, configuration.channels[channel].wrapUp == 0,
+                          let agent = before.allAgents.first(where: { $0.profile.id == agentID }) else { return }
+                    freedAgent = agent
+                    freedAgent.inUse[channel] -= 1
+                case let .setPresence(who, _):
+                    guard who == agentID, let agent = before.allAgents.first(where: { $0.profile.id == who }) else { return }
+                    freedAgent = agent
+                    freedAgent.presence = .available
+                    freedAgent.notResponding = false
+                default:
+                    return
+                }
+                let agent = freedAgent
+                var others = before.allAgents.filter { $0.profile.id != agent.profile.id }
+                others.append(agent)
+                // Urgency across channels: the higher tier first, then breached (kept waiting),
+                // the effective deadline, arrival.
+                func urgency(_ contact: ContactSnapshot) -> (Int, Int, Seconds, Seconds) {
                     let effective = contact.deadline - configuration.segmentHeadStart[contact.segment]
                         - Double(contact.priority) * configuration.priorityHeadStart
-                    return (contact.breached && !contact.isCallback ? 0 : 1, effective, contact.arrival)
+                    return (-configuration.channels[contact.channel].routingTier, contact.breached && !contact.isCallback ? 0 : 1,
+                            effective, contact.arrival)
                 }
                 let waiting = before.openContacts.filter { contact in
-                    contact.state.isWaiting && Self.isFree(after, on: contact.channel)
+                    contact.state.isWaiting && !contact.held && Self.isFree(agent, on: contact.channel)
                         && Self.isEligible(agent.profile, for: configuration.topics[contact.topic.index],
                                            at: configuration.ladder(for: contact.topic).steps[contact.step], channel: contact.channel)
+                        && Self.keepsReserve(agent, for: contact.channel, agents: others, configuration: configuration)
                 }
                 guard let chosen = waiting.first(where: { $0.id == contactID }) else { return }
                 if let best = waiting.min(by: { urgency($0) < urgency($1) }), urgency(best) < urgency(chosen) {
                     fail("freed \(agentID) took \(contactID) \(urgency(chosen)) before the more urgent \(best.id) \(urgency(best))")
+                }
+                if let higher = before.openContacts.first(where: { contact in
+                    contact.state.isWaiting && !contact.held
+                        && configuration.channels[contact.channel].routingTier > configuration.channels[chosen.channel].routingTier
+                        && Self.isFree(agent, on: contact.channel)
+                        && Self.isEligible(agent.profile, for: configuration.topics[contact.topic.index],
+                                           at: configuration.ladder(for: contact.topic).steps[contact.step], channel: contact.channel)
+                }) {
+                    fail("freed \(agentID) took \(chosen.channel) \(contactID) while \(higher.channel) \(higher.id) of a higher tier waited for it")
                 }
             default:
                 break
@@ -196,7 +274,7 @@ struct PropertyTests {
         }
 
         static func isFree(_ agent: AgentSnapshot, on channel: Channel) -> Bool {
-            guard agent.presence == .available, agent.profile.capacity[channel] > 0 else { return false }
+            guard agent.presence == .available, !agent.notResponding, agent.profile.capacity[channel] > 0 else { return false }
             let total = Channel.allCases.reduce(0) { $0 + agent.inUse[$1] }
             if channel.isVoice { return total == 0 }
             return agent.inUse.phone + agent.inUse.clickToCall == 0 && agent.inUse[channel] < agent.profile.capacity[channel]
@@ -227,6 +305,11 @@ struct PropertyTests {
         var time: Seconds = 0
         var nextContact: UInt64 = 0
         func step(_ command: Command) {
+            // Timers due first, on their own: what they do precedes the command (and its request).
+            var due: [Event] = []
+            engine.advance(to: time, into: &due)
+            result.checker.record(due, engine: engine)
+            result.events += due
             var events: [Event] = []
             result.commands.append((command, time))
             if case let .arrive(arrival) = command, engine.state(of: arrival.id) == nil {
@@ -235,7 +318,13 @@ struct PropertyTests {
             var copy = engine
             let quiet = thorough && (copy.nextDeadline() ?? .infinity) > time
             let before = quiet ? engine : nil
-            do { try engine.apply(command, at: time, into: &events) } catch {}
+            var accepted = true
+            do { try engine.apply(command, at: time, into: &events) } catch { accepted = false }
+            switch command {
+            case let .setPresence(agent, presence) where accepted: result.checker.requested[agent] = presence
+            case let .addAgent(profile) where accepted: result.checker.requested[profile.id] = .offline
+            default: break
+            }
             if let before { result.checker.checkDecision(command, events: events, before: before) }
             if case let .arrive(arrival) = command, let snapshot = engine.contact(arrival.id), result.checker.arrived[arrival.id]?.arrival == time {
                 result.checker.arrived[arrival.id] = (snapshot.arrival, snapshot.deadline)
@@ -257,7 +346,10 @@ struct PropertyTests {
             engine.advance(to: time, into: &due)
             result.checker.record(due, engine: engine)
             result.events += due
-            for agent in engine.allAgents where agent.presence != .available { step(.setPresence(agent.profile.id, .available)) }
+            for agent in engine.allAgents where agent.presence != .available || agent.notResponding {
+                step(.setPresence(agent.profile.id, .available))
+            }
+            for contact in engine.openContacts where contact.held { step(.resume(contact.id)) }
             // Answer at once (offers may time out), finish conversations, give up on the hopeless.
             var progressed = true
             while progressed {

@@ -30,13 +30,14 @@ final class MemoryJournal: CommandJournal, @unchecked Sendable {
 
 struct Harness {
     let clock = TestClock()
-    let journal = MemoryJournal()
+    let journal: MemoryJournal
     let router: LiveRouter
 
-    static func center(target: Double = 60) -> CenterConfiguration {
+    static func center(target: Double = 60, wrapUp: Double = 0) -> CenterConfiguration {
         var channels = PerChannel(phone: ChannelSettings.standard(for: .phone), chat: .standard(for: .chat),
                                   email: .standard(for: .email), clickToCall: .standard(for: .clickToCall))
         channels.phone.answerTarget = target
+        for channel in Channel.allCases { channels[channel].wrapUp = wrapUp }
         return try! CenterConfiguration(
             departments: ["billing", "sales"], skills: ["billing", "orders"],
             topics: [Topic(name: "invoice", requiredSkills: [SkillID(0)], owningDepartment: DepartmentID(0)),
@@ -44,13 +45,16 @@ struct Harness {
             channels: channels)
     }
 
-    init(target: Double = 60, tokens: [String: Role]? = nil) {
+    init(target: Double = 60, wrapUp: Double = 0, tokens: [String: Grant]? = nil, grace: Double = 120,
+         calendar: OpeningCalendar? = nil, journal: MemoryJournal = MemoryJournal()) {
+        self.journal = journal
         let agents = [
             LiveRouter.Agent(name: "bea", profile: AgentProfile(id: AgentID(0), department: DepartmentID(0), skills: [SkillLevel(SkillID(0), 4)])),
             LiveRouter.Agent(name: "sam", profile: AgentProfile(id: AgentID(0), department: DepartmentID(1), skills: [SkillLevel(SkillID(1), 4)])),
         ]
         let clock = self.clock
-        router = try! LiveRouter(settings: .init(center: Self.center(target: target), agents: agents, tokens: tokens),
+        router = try! LiveRouter(settings: .init(center: Self.center(target: target, wrapUp: wrapUp), agents: agents, tokens: tokens,
+                                                 adapterGrace: grace, calendar: calendar),
                                  clock: { clock.read() }, journal: journal)
     }
 
@@ -93,7 +97,9 @@ struct LiveRouterTests {
         #expect(h.reply(#"{"op":"offer.accept","contact":"call-1","agent":"bea","req":3}"#, from: 1)["ok"] as? Bool == true)
         let done = h.reply(#"{"op":"contact.complete","id":"call-1","req":4}"#, from: 1)
         #expect((done["result"] as? [String: Any])?["state"] as? String == "ended")
-        #expect(h.journal.pending.count == 4)
+        // The four requests, and that adapter pbx now manages bea.
+        #expect(h.journal.pending.map { try! WireObject(parsing: $0.line).string("op") }
+                == ["agent.state", "internal.agent_manager", "contact.arrive", "offer.accept", "contact.complete"])
     }
 
     @Test("each channel can be announced, offered and completed", arguments: ["phone", "chat", "email", "clickToCall"])
@@ -128,12 +134,12 @@ struct LiveRouterTests {
         #expect(errorCode(reply) == code)
         // Still usable, and nothing accepted was lost.
         let contacts = h.reply(#"{"op":"contacts","req":9}"#, from: 1)
-        #expect((contacts["result"] as? [[String: Any]])?.map { $0["contact"] as? String } == ["queued-one"])
+        #expect(((contacts["result"] as? [String: Any])?["contacts"] as? [[String: Any]])?.map { $0["contact"] as? String } == ["queued-one"])
     }
 
     @Test("with tokens, nothing but hello is accepted first, and roles are enforced")
     func tokensAndRoles() {
-        let h = Harness(tokens: ["s3cret": .supervisor, "pbx-token": .adapter, "wall": .observer])
+        let h = Harness(tokens: ["s3cret": .supervisor, "pbx-token": .adapter("pbx"), "wall": .observer])
         h.router.connect(SessionID(1))
         #expect(errorCode(h.reply(#"{"op":"stats","req":1}"#, from: 1)) == "not_authenticated")
         #expect(errorCode(h.reply(#"{"op":"hello","role":"supervisor","token":"pbx-token","req":1}"#, from: 1)) == "not_authenticated")
@@ -169,7 +175,7 @@ struct LiveRouterTests {
         h.clock.now += 15
         let lines = h.router.fireTimers()
         #expect(lines.contains { $0.line.contains(#""event":"offer.expired""#) && $0.session == SessionID(1) })
-        let contacts = h.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [[String: Any]]
+        let contacts = (h.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [String: Any])["contacts"] as! [[String: Any]]
         #expect(contacts.first?["state"] as? String == "queued")
         let agents = h.reply(#"{"op":"agents","req":2}"#, from: 1)["result"] as! [String: Any]
         #expect((agents["agents"] as! [[String: Any]]).first { $0["agent"] as? String == "bea" }?["state"] as? String == "notResponding")
@@ -203,17 +209,17 @@ struct LiveRouterTests {
         h.send(#"{"op":"offer.accept","contact":"a","agent":"bea"}"#, from: 1)
         h.router.connect(SessionID(2))  // no tokens: a supervisor until it says otherwise
         #expect(h.reply(#"{"op":"agent.add","agent":"kim","department":"sales","skills":{"orders":3},"channels":{"chat":2},"req":1}"#, from: 2)["ok"] as? Bool == true)
-        let before = h.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [[String: Any]]
+        let before = (h.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [String: Any])["contacts"] as! [[String: Any]]
 
         let clock = TestClock()
         clock.now = h.clock.now
         let fresh = Harness()
         let recovered = try LiveRouter(settings: h.router.settings, clock: { clock.read() }, journal: fresh.journal)
-        #expect(try recovered.replay(h.journal.pending) == 5)
+        #expect(try recovered.replay(h.journal.pending) == 6)  // five requests and bea's manager
         recovered.connect(SessionID(1))
         let after = try JSONSerialization.jsonObject(with: Data(recovered.handle(line: #"{"op":"contacts","req":1}"#, from: SessionID(1))[0].line.utf8)) as! [String: Any]
         func summary(_ list: [[String: Any]]) -> [String] { list.map { "\($0["contact"]!) \($0["state"]!) \($0["agent"]!) \($0["adapter"]!)" } }
-        #expect(summary(after["result"] as! [[String: Any]]) == summary(before))
+        #expect(summary((after["result"] as! [String: Any])["contacts"] as! [[String: Any]]) == summary(before))
         let agents = try JSONSerialization.jsonObject(with: Data(recovered.handle(line: #"{"op":"agents"}"#, from: SessionID(1))[0].line.utf8)) as! [String: Any]
         #expect(((agents["result"] as! [String: Any])["agents"] as! [[String: Any]]).map { $0["agent"] as! String } == ["bea", "sam", "kim"])
     }

@@ -11,7 +11,7 @@ final class LiveServer {
     let journal = MemoryJournal()
     let port: Int
 
-    init(target: Double = 60, tokens: [String: Role]? = nil, configuration: ServerConfiguration = ServerConfiguration(port: 0)) throws {
+    init(target: Double = 60, tokens: [String: Grant]? = nil, configuration: ServerConfiguration = ServerConfiguration(port: 0)) throws {
         let agents = (1...3).map { n in
             LiveRouter.Agent(name: "bea-\(n)", profile: AgentProfile(id: AgentID(0), department: DepartmentID(0), skills: [SkillLevel(SkillID(0), 4)]))
         }
@@ -41,7 +41,7 @@ struct RoutingServerTests {
         #expect(offer["agent"] as? String == "bea-1")
         #expect(pbx.request(["op": "offer.accept", "contact": "call-1", "agent": "bea-1"], req: 4)?["ok"] as? Bool == true)
         #expect(pbx.request(["op": "contact.complete", "id": "call-1"], req: 5)?["ok"] as? Bool == true)
-        #expect(live.journal.committed.map { try! WireObject(parsing: $0.line).string("op") } == ["agent.state", "contact.arrive", "offer.accept", "contact.complete"])
+        #expect(live.journal.committed.map { try! WireObject(parsing: $0.line).string("op") } == ["agent.state", "internal.agent_manager", "contact.arrive", "offer.accept", "contact.complete"])
     }
 
     @Test("two adapters at once each get their own offers")

@@ -109,7 +109,7 @@ struct SnapshotTests {
         other.send(#"{"op":"contact.arrive","id":"mine","channel":"phone","topic":"invoice"}"#, from: 1)
         #expect(throws: SnapshotMismatch.self) { try other.router.restore(from: bytes) }
         #expect(throws: SnapshotMismatch.self) { try other.router.restore(from: Array("not a snapshot".utf8)) }
-        let contacts = other.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [[String: Any]]
+        let contacts = (other.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [String: Any])["contacts"] as! [[String: Any]]
         #expect(contacts.map { $0["contact"] as? String } == ["mine"])
     }
 
@@ -138,12 +138,14 @@ struct SnapshotTests {
         #expect(second.count == 2 && second[1] >= 10 && second[1] <= 12, "snapshots: \(second)")
         server.shutdown()
         let last = try #require(h.journal.lock.withLock { h.journal.snapshots.last })
-        #expect(last.sequence == 12)
+        // 12 arrivals, and the hold of their adapter's contacts when the stop closed its connection.
+        #expect(last.sequence == 13)
 
         let restored = Harness()
         try restored.router.restore(from: last.data)
         restored.router.connect(SessionID(1))
-        let contacts = restored.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [[String: Any]]
+        let contacts = (restored.reply(#"{"op":"contacts","req":1}"#, from: 1)["result"] as! [String: Any])["contacts"] as! [[String: Any]]
         #expect(contacts.count == 12)
+        #expect(contacts.allSatisfy { $0["held"] as? Bool == true })
     }
 }

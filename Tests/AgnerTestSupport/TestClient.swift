@@ -76,4 +76,33 @@ public final class TestClient {
         send(json: json)
         return reply(to: req)
     }
+
+    /// Every open contact, page by page (`contacts` with `after`); nil when a page fails.
+    public func allContacts(limit: Int = 1000) -> [[String: Any]]? {
+        var all: [[String: Any]] = []
+        var after: String? = nil
+        for page in 0..<10_000 {
+            var request: [String: Any] = ["op": "contacts", "limit": limit]
+            if let after { request["after"] = after }
+            guard let result = self.request(request, req: 900_000 + page)?["result"] as? [String: Any],
+                  let contacts = result["contacts"] as? [[String: Any]] else { return nil }
+            all += contacts
+            guard let next = result["next"] as? String else { return all }
+            after = next
+        }
+        return nil
+    }
+
+    /// Everything the peer sends until it closes (or the read times out), as text.
+    public func readRaw() -> String {
+        var bytes = buffer
+        buffer = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(socket, &chunk, chunk.count, 0)
+            if n <= 0 { break }
+            bytes += chunk[..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

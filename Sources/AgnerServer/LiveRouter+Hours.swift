@@ -1,0 +1,60 @@
+import AgnerCore
+
+/// Opening hours, live: channels open and close on the calendar, unless a supervisor has
+/// overridden it (`center.close`, `center.open`). Each change is a journaled command, so a
+/// replay needs no calendar: it applies the changes where the journal has them.
+extension LiveRouter {
+    /// Whether the channel should be open at `time`: a supervisor's override while it lasts,
+    /// else the calendar, else open.
+    func shouldBeOpen(_ channel: Channel, at time: Double) -> Bool {
+        if let override = hoursOverrides[channel], override.until.map({ time < $0 }) ?? true { return override.open }
+        return settings.calendar?.isOpen(at: time) ?? true
+    }
+
+    /// Opens and closes channels to match the hours now (journaled as internal commands), and
+    /// schedules the next look.
+    func applyOpeningHours() {
+        atOneMoment {
+            let now = currentTime()
+            for channel in Channel.allCases {
+                let open = shouldBeOpen(channel, at: now)
+                if open != engine.isOpen(channel) {
+                    performInternal(.object([("op", .string(Self.openingHoursOp)), ("channel", .string(channel.name)),
+                                             ("open", .bool(open))]), origin: "calendar")
+                }
+            }
+            scheduleOpeningHours()
+        }
+    }
+
+    /// The next moment opening hours may change: the calendar's next change or an override's end.
+    func scheduleOpeningHours() {
+        let now = currentTime()
+        var next = settings.calendar?.nextChange(after: now)
+        for channel in Channel.allCases {
+            if let until = hoursOverrides[channel]?.until, until > now { next = min(next ?? until, until) }
+        }
+        nextHoursCheck = next
+    }
+
+    /// Tells subscribers a channel opened or closed.
+    func deliverChannelState(_ channel: Channel) {
+        guard !replaying else { return }
+        let recipients = (sessionsInOrder ?? sessions.sorted { $0.key < $1.key }).filter { $0.value.subscriptions.contains("channel.state") }.map(\.key)
+        guard !recipients.isEmpty else { return }
+        let line = WireValue.object([("event", .string("channel.state")), ("channel", .string(channel.name)),
+                                     ("open", .bool(engine.isOpen(channel)))])
+        outbox.append(to: recipients) { line.write(into: &$0) }
+    }
+
+    /// Brings the state in line with the world after a start or a recovery: channels open or
+    /// closed as the hours say now, and the contacts of adapters not connected (none are,
+    /// after a restart) held. Call before accepting connections.
+    public func prepareToServe() {
+        atOneMoment {
+            advanceEngine(to: currentTime())
+            applyOpeningHours()
+            holdContactsOfAbsentAdapters()
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import AgnerCore
+import AgnerTestSupport
+import Foundation
+import Testing
+@testable import AgnerServer
+
+/// Each client may touch only what is its own, and nobody can lock the others out.
+@Suite("Trust between clients")
+struct TrustTests {
+    static let tokens: [String: Grant] = ["a-token-1": .adapter("pbx-a"), "b-token-1": .adapter("pbx-b"), "boss-token": .supervisor]
+
+    /// Adapter A (session 1) with a call offered to bea, and its agent sam on a break; adapter B is session 2.
+    static func twoAdapters() -> Harness {
+        let h = Harness(tokens: tokens)
+        h.router.connect(SessionID(1))
+        h.router.connect(SessionID(2))
+        #expect(h.reply(#"{"op":"hello","role":"adapter","token":"a-token-1","req":0}"#, from: 1)["ok"] as? Bool == true)
+        #expect(h.reply(#"{"op":"hello","role":"adapter","token":"b-token-1","req":0}"#, from: 2)["ok"] as? Bool == true)
+        h.send(#"{"op":"agent.state","agent":"bea","state":"available"}"#, from: 1)
+        h.send(#"{"op":"agent.state","agent":"sam","state":"onBreak"}"#, from: 1)
+        h.send(#"{"op":"contact.arrive","id":"a-call","channel":"phone","topic":"invoice"}"#, from: 1)
+        return h
+    }
+
+    @Test("an adapter cannot act on another adapter's contacts", arguments: [
+        #"{"op":"offer.accept","contact":"a-call","agent":"bea","req":1}"#,
+        #"{"op":"offer.reject","contact":"a-call","agent":"bea","req":1}"#,
+        #"{"op":"contact.abandon","id":"a-call","req":1}"#,
+        #"{"op":"contact.complete","id":"a-call","req":1}"#,
+    ])
+    func othersContacts(line: String) {
+        let h = Self.twoAdapters()
+        #expect(errorCode(h.reply(line, from: 2)) == "forbidden")
+        #expect(h.reply(line, from: 1)["re"] != nil)  // its owner may
+    }
+
+    @Test("an adapter cannot change the state of agents another adapter manages", arguments: ["available", "offline", "onBreak"])
+    func othersAgents(state: String) {
+        let h = Self.twoAdapters()
+        #expect(errorCode(h.reply(#"{"op":"agent.state","agent":"sam","state":"\#(state)","req":1}"#, from: 2)) == "forbidden")
+        // Once A logs sam out, sam is nobody's: B may log sam in.
+        #expect(h.reply(#"{"op":"agent.state","agent":"sam","state":"offline","req":2}"#, from: 1)["ok"] as? Bool == true)
+        #expect(h.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":3}"#, from: 2)["ok"] as? Bool == true)
+    }
+
+    @Test("an adapter token speaks only for the adapters it names: B cannot say hello as A and get its offers")
+    func helloAsAnother() {
+        let h = Self.twoAdapters()
+        h.router.connect(SessionID(3))
+        let reply = h.reply(#"{"op":"hello","role":"adapter","name":"pbx-a","token":"b-token-1","req":1}"#, from: 3)
+        #expect(errorCode(reply) == "forbidden")
+        #expect(h.router.isAuthenticated(SessionID(3)) == false)
+    }
+
+    @Test("a supervisor may act on anything")
+    func supervisorMayAll() {
+        let h = Self.twoAdapters()
+        h.router.connect(SessionID(4))
+        #expect(h.reply(#"{"op":"hello","role":"supervisor","token":"boss-token","req":0}"#, from: 4)["ok"] as? Bool == true)
+        #expect(h.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":1}"#, from: 4)["ok"] as? Bool == true)
+        #expect(h.reply(#"{"op":"contact.abandon","id":"a-call","req":2}"#, from: 4)["ok"] as? Bool == true)
+    }
+
+    @Test("who manages an agent is journaled: a replay enforces the same ownership")
+    func managersReplay() throws {
+        let h = Self.twoAdapters()
+        _ = try h.journal.commit()
+        let replayed = Harness(tokens: Self.tokens)
+        try replayed.router.replay(h.journal.committed)
+        replayed.router.connect(SessionID(2))
+        _ = replayed.reply(#"{"op":"hello","role":"adapter","token":"b-token-1","req":0}"#, from: 2)
+        #expect(errorCode(replayed.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":1}"#, from: 2)) == "forbidden")
+    }
+}
+
+@Suite("Trust over TCP", .serialized)
+struct TrustOverTCPTests {
+    @Test("under a flood of silent connections, a supervisor's token still gets in")
+    func floodOfSilentConnections() throws {
+        let live = try LiveServer(tokens: ["boss-token": .supervisor],
+                                  configuration: ServerConfiguration(port: 0, maximumConnections: 8, maximumUnauthenticated: 8))
+        var silent: [TestClient] = []
+        for _ in 0..<40 { silent.append(try TestClient(port: live.port, timeout: 1)) }
+        Thread.sleep(forTimeInterval: 0.2)
+        let boss = try live.client()
+        #expect(boss.request(["op": "hello", "role": "supervisor", "token": "boss-token"], req: 1)?["ok"] as? Bool == true)
+        #expect(boss.request(["op": "stats"], req: 2)?["ok"] as? Bool == true)
+        withExtendedLifetime(silent) {}
+    }
+
+    @Test("with tokens, metrics need a bearer token of a supervisor or an observer")
+    func metricsNeedToken() throws {
+        let endpoint = MetricsEndpoint()
+        defer { endpoint.shutdown() }
+        let grants: [String: Grant] = ["boss-token": .supervisor, "pbx-token": .adapter("pbx")]
+        let port = try endpoint.start(host: "127.0.0.1", port: 0, authorize: { header in
+            guard let header, header.hasPrefix("Bearer "), let grant = LiveRouter.grant(for: String(header.dropFirst(7)), in: grants) else { return false }
+            return grant.role != .adapter
+        }) { "agner_requests_total 1\n" }
+        func get(_ authorization: String?) -> String {
+            let client = try! TestClient(port: port)
+            client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n" + (authorization.map { "Authorization: \($0)\r\n" } ?? "") + "\r\n")
+            return client.readRaw()
+        }
+        #expect(get(nil).hasPrefix("HTTP/1.1 401"))
+        #expect(get("Bearer wrong").hasPrefix("HTTP/1.1 401"))
+        #expect(get("Bearer pbx-token").hasPrefix("HTTP/1.1 401"))
+        let ok = get("Bearer boss-token")
+        #expect(ok.hasPrefix("HTTP/1.1 200") && ok.contains("agner_requests_total"))
+    }
+
+    @Test("a prompt reader gets every page of 30,000 open contacts, and the connection stays open")
+    func largeListsArePaged() throws {
+        let live = try LiveServer(configuration: ServerConfiguration(port: 0, outboundLimit: 1024 * 1024))
+        let pbx = try live.client()
+        _ = pbx.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)
+        let long = String(repeating: "x", count: 150)
+        for batch in 0..<30 {
+            var text = ""
+            for index in 0..<1000 { text += #"{"op":"contact.arrive","id":"\#(long)-\#(batch)-\#(index)","channel":"email","topic":"invoice"}"# + "\n" }
+            pbx.send(text)
+            for _ in 0..<1000 { _ = pbx.readLine() }
+        }
+        let all = try #require(pbx.allContacts(limit: 2000))
+        #expect(all.count == 30_000)
+        #expect(pbx.request(["op": "stats"], req: 1)?["ok"] as? Bool == true)
+    }
+}

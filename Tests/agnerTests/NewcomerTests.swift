@@ -1,0 +1,207 @@
+import AgnerTestSupport
+import Foundation
+import Testing
+
+/// What a newcomer does first, with the real binary: the README's snippet, then the example
+/// adapter; two load runs in a row; a second server on a port in use.
+@Suite("A newcomer's first steps", .serialized)
+struct NewcomerTests {
+    /// The repository's root (this file is Tests/agnerTests/NewcomerTests.swift).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The README's Python snippet, with its port replaced.
+    static func readmeSnippet(port: Int) throws -> String {
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let start = readme.range(of: "python3 -c '"), let end = readme.range(of: "'\n", range: start.upperBound..<readme.endIndex) else {
+            throw POSIXError(.ENOENT)
+        }
+        return String(readme[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "7040", with: "\(port)")
+    }
+
+    static let center = """
+        center:
+          departments: [frontline, billing]
+          skills: [general, billing]
+          topics: [{name: invoice, skills: [billing], department: billing}]
+          channels: {phone: {wrapUp: 1s}}
+        agents:
+          - {name: billing, count: 3, department: billing, skills: {billing: 5}}
+          - {name: frontline early, count: 1, department: frontline, skills: {billing: 2}}
+        demand: [{channel: phone, topic: invoice, rate: 1/min}]
+        """
+
+    static func python(_ arguments: [String], timeout: Double) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test("the README's snippet, then examples/adapter.py: every call is offered and completed")
+    func readmeThenAdapter() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        try Self.center.write(toFile: workspace.centerFile, atomically: true, encoding: .utf8)
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { server.stop() }
+        let snippet = try Self.python(["-c", try Self.readmeSnippet(port: server.port)], timeout: 20)
+        #expect(snippet.status == 0, "\(snippet.output)")
+        #expect(snippet.output.contains(#""event": "offer""#) || snippet.output.contains(#""event":"offer""#), "\(snippet.output)")
+        let adapter = try Self.python([Self.root.appendingPathComponent("examples/adapter.py").path, "--port", "\(server.port)", "--calls", "5",
+                                       "--agents", "billing-1,billing-2,billing-3"], timeout: 60)
+        #expect(adapter.status == 0, "\(adapter.output)")
+        let completed = adapter.output.split(separator: "\n").filter { $0.contains("completed: wrapUp") || $0.contains("completed: ended") }
+        #expect(completed.count == 5, "\(adapter.output)")
+    }
+
+    @Test("two load runs in a row on one router both complete contacts, and each cleans up after itself")
+    func loadRunsBackToBack() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { server.stop() }
+        for _ in 0..<2 {
+            let load = Process()
+            load.executableURL = ServeProcess.binary
+            load.arguments = ["load", "--connect", "127.0.0.1:\(server.port)", "--connections", "2", "--duration", "1s", "--pipeline", "2"]
+            let output = Pipe()
+            load.standardOutput = output
+            try load.run()
+            load.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(load.terminationStatus == 0)
+            let completed = text.split(separator: " ").firstIndex(of: "contacts").map { Int(text.split(separator: " ")[$0 - 1]) ?? 0 } ?? 0
+            #expect(completed > 10, "\(text)")
+            #expect(!text.contains("errors:"), "\(text)")
+        }
+        let client = try TestClient(port: server.port)
+        let contacts = try #require(client.allContacts())
+        #expect(contacts.isEmpty, "left open: \(contacts.prefix(3))")
+        let agents = try #require((client.request(["op": "agents"], req: 2)?["result"] as? [String: Any])?["agents"] as? [[String: Any]])
+        #expect(!agents.contains { ($0["agent"] as? String)?.hasPrefix("load-") == true && $0["state"] as? String != "offline" })
+    }
+
+    @Test("a second server on a port in use says so in one line and creates no journal")
+    func portInUse() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { server.stop() }
+        let other = workspace.directory.appendingPathComponent("other.sqlite").path
+        let process = Process()
+        process.executableURL = ServeProcess.binary
+        process.arguments = ["serve", "--center", workspace.centerFile, "--db", other, "--listen", "127.0.0.1:\(server.port)"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("cannot listen on 127.0.0.1:\(server.port): the address is in use"), "\(text)")
+        #expect(text.split(separator: "\n").count == 1, "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: other))
+    }
+
+    @Test("the banner counts the agents of the restored state")
+    func bannerCountsRestoredAgents() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let first = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        let client = try TestClient(port: first.port)
+        #expect(client.request(["op": "agent.add", "agent": "extra"], req: 1)?["ok"] as? Bool == true)
+        #expect(first.stop())
+        let second = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { second.stop() }
+        #expect(second.startup.contains("· 4 agents ·"), "\(second.startup)")
+    }
+}
+
+/// The real binary when things go wrong around it: a journal it cannot replay, a log pipe that
+/// closes, a crash that leaves a child process behind.
+@Suite("agner serve always comes back", .serialized)
+struct ComesBackTests {
+    @Test("a journal with entries that cannot be replayed is set aside, reported, and the router starts from the rest")
+    func unreplayableJournal() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let wide = """
+            center: {departments: [billing], skills: [billing], topics: [{name: invoice, skills: [billing]}, {name: order, skills: [billing]}]}
+            agents: [{name: bea, count: 3}]
+            demand: [{topic: invoice, rate: 1/min}]
+            """
+        let wideFile = workspace.directory.appendingPathComponent("wide.yaml").path
+        try wide.write(toFile: wideFile, atomically: true, encoding: .utf8)
+        let first = try ServeProcess(center: wideFile, db: workspace.db, options: ["--snapshot-every", "0"])
+        let client = try TestClient(port: first.port)
+        #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "contact.arrive", "id": "keep", "channel": "email", "topic": "invoice"], req: 1)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "contact.arrive", "id": "lost", "channel": "email", "topic": "order"], req: 2)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "contact.arrive", "id": "also", "channel": "email", "topic": "invoice"], req: 3)?["ok"] as? Bool == true)
+        first.kill()
+
+        // The same journal with a center that has no topic "order".
+        let second = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        #expect(second.startup.contains("could not be replayed"), "\(second.startup)")
+        #expect(second.startup.contains("unknown topic 'order'"), "\(second.startup)")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: workspace.directory.path).filter { $0.contains("unreplayable") }
+        #expect(aside.contains { $0.hasSuffix("journal.sqlite.unreplayable-" + $0.split(separator: "-").last!) || !$0.isEmpty }, "\(aside)")
+        #expect(!aside.isEmpty)
+        let check = try TestClient(port: second.port)
+        let names = try #require(check.allContacts()).compactMap { $0["contact"] as? String }
+        #expect(Set(names) == ["keep", "also"])
+        #expect(second.stop())
+
+        // The new journal starts from that state and replays cleanly.
+        let third = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { third.stop() }
+        #expect(!third.startup.contains("could not be replayed"), "\(third.startup)")
+        let last = try TestClient(port: third.port)
+        let again = try #require(last.allContacts()).compactMap { $0["contact"] as? String }
+        #expect(Set(again) == ["keep", "also"])
+    }
+
+    @Test("with its log pipe closed, the router keeps routing and stops gracefully on SIGTERM")
+    func logPipeClosed() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--log-level", "debug"])
+        try server.errors.fileHandleForReading.close()
+        let client = try TestClient(port: server.port)
+        #expect(client.request(["op": "contact.arrive", "id": "c", "channel": "email", "topic": "invoice"], req: 1)?["ok"] as? Bool == true)
+        #expect(server.stop(), "SIGTERM should stop it gracefully")
+        #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 0,
+                "reason \(server.process.terminationReason.rawValue), status \(server.process.terminationStatus)")
+    }
+
+    @Test("the listening sockets are close-on-exec: no child process can keep the port")
+    func socketsCloseOnExec() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--metrics", "127.0.0.1:0"])
+        defer { server.stop() }
+        let pid = server.process.processIdentifier
+        // The sockets listening on TCP (state 0A), by inode; a socket the test runner left open
+        // may be inherited too, but is not the server's to close.
+        var listening: Set<String> = []
+        for table in ["tcp", "tcp6"] {
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8)) ?? ""
+            for row in text.split(separator: "\n").dropFirst() {
+                let columns = row.split(separator: " ", omittingEmptySubsequences: true)
+                if columns.count > 9, columns[3] == "0A" { listening.insert(String(columns[9])) }
+            }
+        }
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        var sockets = 0
+        for descriptor in descriptors {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)"),
+                  target.hasPrefix("socket:["), listening.contains(String(target.dropFirst(8).dropLast())) else { continue }
+            sockets += 1
+            let info = try String(contentsOfFile: "/proc/\(pid)/fdinfo/\(descriptor)", encoding: .utf8)
+            let flags = info.split(separator: "\n").first { $0.hasPrefix("flags:") }.map { $0.split(separator: "\t").last.map(String.init) ?? "" } ?? ""
+            let value = Int(flags.trimmingCharacters(in: .whitespaces), radix: 8) ?? 0
+            #expect(value & 0o2000000 != 0, "socket descriptor \(descriptor) is not close-on-exec (flags \(flags))")
+        }
+        #expect(sockets >= 2)
+    }
+}

@@ -1,7 +1,7 @@
 # Agner: `make run` runs the main job, `make test` runs the tests.
 # Both install the system packages the project needs when they are missing.
 
-SYSTEM_PACKAGES := libsqlite3-dev libjansson-dev
+SYSTEM_PACKAGES := libsqlite3-dev libjansson-dev parallel
 SWIFT ?= swift
 
 .PHONY: run test build release deps benchmark clean

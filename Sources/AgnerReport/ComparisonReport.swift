@@ -144,7 +144,8 @@ public struct ComparisonReport {
         }
         lines += [
             line("offered", FigureKey(.total, "total", "offered"), .count, higherIsBetter: nil),
-            line("answered", FigureKey(.total, "total", "answered"), .count, higherIsBetter: true),
+            // Neither better nor worse: fewer answered may be fewer who needed to call (notices).
+            line("answered", FigureKey(.total, "total", "answered"), .count, higherIsBetter: nil),
             line("open at end", FigureKey(.total, "total", "open_at_end"), .count, higherIsBetter: false),
             line("unserved (closed hours)", FigureKey(.total, "total", "unserved"), .count, higherIsBetter: false),
             line("deflected by notices", FigureKey(.total, "total", "deflected"), .count, higherIsBetter: nil),
@@ -179,9 +180,17 @@ public struct ComparisonReport {
         case .count: (1, 1, "")
         case .money: (1, 2, "")
         }
-        var text = signed(d.mean * scale, digits)
-        if let h = d.halfWidth, h.isFinite { text += " ±" + Format.fixed(h * scale, digits) }
-        text += unit
+        var text: String
+        if line.kind == .seconds {
+            // In the unit that reads for the size of the difference: seconds, minutes or hours.
+            let magnitude = Format.duration(abs(d.mean))
+            text = (d.mean > 0 ? "+" : d.mean < 0 ? "−" : "") + magnitude
+            if let h = d.halfWidth, h.isFinite { text += " ±" + Format.durationHalfWidth(h, mean: abs(d.mean)) }
+        } else {
+            text = signed(d.mean * scale, digits)
+            if let h = d.halfWidth, h.isFinite { text += " ±" + Format.fixed(h * scale, digits) }
+            text += unit
+        }
         if let verdict = line.verdict { text += "  " + verdict.rawValue }
         return text
     }

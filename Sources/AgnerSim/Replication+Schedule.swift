@@ -7,10 +7,7 @@ extension Replication {
             let profile = AgentProfile(id: AgentID(UInt64(number)), department: group.department,
                                        skills: group.skills, capacity: group.capacity)
             agentProfiles.append(profile)
-            agentStaffed.append(false)
-            agentStaffedSince.append(0)
-            agentHeld.append(0)
-            agentOccupiedSince.append(0)
+            agentClocks.append(AgentClock())
             apply(.addAgent(profile))
         }
     }
@@ -70,98 +67,98 @@ extension Replication {
         return hourly * (inside + outside * (1 + scenario.costs.extendedHoursPremium))
     }
 
-    /// Presence and load of one agent changed: keeps the staffed and occupied counts, the slots
-    /// offered, and the agent's own staffed and occupied time. An agent is occupied while
-    /// staffed and holding at least one contact (handling or wrap-up).
+    /// An agent's presence changed. Staffed (logged in, not on a break) and occupied (staffed
+    /// and holding at least one contact) time are added as spans when they end: no step
+    /// function is integrated on the hot path.
     mutating func agentChanged(_ agent: Int, state: AgentState) {
         let staffed = state != .offline && state != .onBreak
-        guard staffed != agentStaffed[agent] else { return }
-        integrateWorkload()
-        let wasOccupied = agentStaffed[agent] && agentHeld[agent] > 0
-        agentStaffed[agent] = staffed
-        let capacity = agentProfiles[agent].capacity
+        var clock = agentClocks[agent]
+        guard staffed != clock.staffed else { return }
+        clock.staffed = staffed
         if staffed {
-            staffedAgents += 1
-            agentStaffedSince[agent] = now
-            for channel in Channel.allCases { offeredSlots[channel] += Double(capacity[channel]) }
+            clock.staffedSince = now
+            if clock.held > 0 { clock.occupiedSince = now }
         } else {
-            staffedAgents -= 1
-            result.agents[agent].workload.staffed += max(0, now - max(agentStaffedSince[agent], warmup))
-            for channel in Channel.allCases { offeredSlots[channel] -= Double(capacity[channel]) }
+            addStaffed(agent, from: clock.staffedSince, to: now)
+            if clock.held > 0 { addOccupied(agent, from: clock.occupiedSince, to: now) }
         }
-        occupancyChanged(agent, was: wasOccupied)
+        agentClocks[agent] = clock
     }
 
-    /// After a change of an agent's presence or held contacts: keeps the occupied count and the
-    /// agent's occupied time. Call after `integrateWorkload()`.
-    @inline(__always)
-    mutating func occupancyChanged(_ agent: Int, was: Bool) {
-        let isOccupied = agentStaffed[agent] && agentHeld[agent] > 0
-        guard isOccupied != was else { return }
-        if isOccupied {
-            occupiedAgents += 1
-            agentOccupiedSince[agent] = now
-        } else {
-            occupiedAgents -= 1
-            result.agents[agent].workload.occupied += max(0, now - max(agentOccupiedSince[agent], warmup))
-        }
-    }
-
-    /// Moves the clock. Staffed, occupied and slot counts are step functions, integrated only
-    /// when they change (`integrateWorkload`), not at every event.
+    /// Moves the clock.
     @inline(__always)
     mutating func advanceClock(to time: Seconds) {
         now = time
     }
 
-    /// Adds staffed, occupied and slot time since the last change to the intervals it falls
-    /// in. Call before changing any of the counts, and at the end.
-    mutating func integrateWorkload() {
-        var from = max(integratedUntil, warmup)
-        let to = min(now, end)
-        while from < to {
-            let interval = Int(from / intervalLength)
-            let boundary = min(to, Double(interval + 1) * intervalLength)
-            let span = boundary - from
-            if interval < result.intervalWorkload.count {
-                result.intervalWorkload[interval].staffed += span * Double(staffedAgents)
-                result.intervalWorkload[interval].occupied += span * Double(occupiedAgents)
-                for channel in Channel.allCases {
-                    result.intervalWorkload[interval].slotsOffered[channel] += span * offeredSlots[channel]
-                    result.intervalWorkload[interval].slotsUsed[channel] += span * usedSlots[channel]
-                }
-            }
-            from = boundary
+    /// Calls `add(interval, seconds)` for each interval that [from, to) overlaps inside the
+    /// statistics' window (after the warm-up, before the end). - Returns: the seconds inside.
+    @inline(__always)
+    mutating func spread(from: Seconds, to: Seconds, _ add: (inout Workload, Seconds) -> Void) -> Seconds {
+        var t = max(from, warmup)
+        let stop = min(to, end)
+        guard stop > t else { return 0 }
+        let inside = stop - t
+        while t < stop {
+            let interval = Int(t / intervalLength)
+            let boundary = min(stop, Double(interval + 1) * intervalLength)
+            if interval < intervalWork.count { add(&intervalWork[interval], boundary - t) }
+            t = boundary
         }
-        integratedUntil = max(integratedUntil, now)
+        return inside
+    }
+
+    /// A span of an agent's staffed time: staffed seconds, and slot-seconds offered on each of
+    /// the agent's channels.
+    mutating func addStaffed(_ agent: Int, from: Seconds, to: Seconds) {
+        let capacity = agentProfiles[agent].capacity
+        let seconds = spread(from: from, to: to) { workload, span in
+            workload.staffed += span
+            workload.slotsOffered.phone += span * Double(capacity.phone)
+            workload.slotsOffered.chat += span * Double(capacity.chat)
+            workload.slotsOffered.email += span * Double(capacity.email)
+            workload.slotsOffered.clickToCall += span * Double(capacity.clickToCall)
+        }
+        agentTallies[agent].workload.staffed += seconds
+    }
+
+    /// A span of an agent's occupied time.
+    mutating func addOccupied(_ agent: Int, from: Seconds, to: Seconds) {
+        let seconds = spread(from: from, to: to) { workload, span in workload.occupied += span }
+        agentTallies[agent].workload.occupied += seconds
+    }
+
+    /// A contact's hold on a slot of `channel`. - Returns: the seconds inside the window.
+    @inline(__always)
+    mutating func addSlotUse(_ channel: Channel, from: Seconds, to: Seconds) -> Seconds {
+        spread(from: from, to: to) { workload, span in workload.slotsUsed[channel] += span }
     }
 
     mutating func finish() {
-        integrateWorkload()
         // Contacts still open at the end: counted once, as open; agents' time up to the end.
-        for slot in contacts.indices where contacts[slot].live {
+        for slot in 0..<contacts.count where contacts[slot].live {
             let info = contacts[slot]
             if info.counted && !info.connected {
                 tally(stream: Int(info.stream), segment: info.segment, interval: info.interval) { $0.openAtEnd += 1 }
             }
-            if info.connected && info.agent >= 0 {
-                let channel = streamChannel[Int(info.stream)]
-                result.agents[Int(info.agent)].workload.slotsUsed[channel] += max(0, end - max(info.connectedAt, warmup))
-            }
         }
         aggregateCells()
-        for agent in agentStaffed.indices {
-            if agentStaffed[agent] {
-                result.agents[agent].workload.staffed += max(0, end - max(agentStaffedSince[agent], warmup))
-                if agentHeld[agent] > 0 {
-                    result.agents[agent].workload.occupied += max(0, end - max(agentOccupiedSince[agent], warmup))
-                }
+        result.intervals = intervalCells.elements
+        for agent in 0..<agentClocks.count {
+            let clock = agentClocks[agent]
+            if clock.staffed {
+                addStaffed(agent, from: clock.staffedSince, to: end)
+                if clock.held > 0 { addOccupied(agent, from: clock.occupiedSince, to: end) }
             }
-            let staffed = result.agents[agent].workload.staffed
+            let staffed = agentTallies[agent].workload.staffed
             for channel in Channel.allCases {
-                result.agents[agent].workload.slotsOffered[channel] = staffed * Double(agentProfiles[agent].capacity[channel])
+                agentTallies[agent].workload.slotsOffered[channel] = staffed * Double(agentProfiles[agent].capacity[channel])
             }
         }
+        result.intervalWorkload = intervalWork.elements
+        result.agents = agentTallies.elements
+        result.answeredByDepartment = answeredByDepartment.elements
+        result.answeredAtStep = answeredAtStep.elements
         for workload in result.intervalWorkload { result.workload.add(workload) }
         for notice in scenario.notices {
             result.noticeCost += Double(result.topics[notice.topic.index].noticesSent) * notice.costPerMessage

@@ -20,7 +20,13 @@ struct Replication {
     var now: Seconds = 0
 
     /// Per demand stream, one generator per purpose (common random numbers: see `RandomPurpose`).
-    var random: [StreamRandom]
+    let random: StreamGenerators
+    /// Per stream: whether its customers' segment, deflection and patience are random at all.
+    /// A draw that cannot change anything is skipped; each purpose has its own generator, so
+    /// skipping one moves no other draw.
+    let drawsSegment: [Bool]
+    let drawsDeflection: [Bool]
+    let drawsPatience: [Bool]
 
     // Per stream
     let handleSamplers: [Distribution.Sampler]
@@ -30,32 +36,32 @@ struct Replication {
 
     // Agents
     var agentProfiles: [AgentProfile] = []
-    var agentStaffed: [Bool] = []
-    var agentStaffedSince: [Seconds] = []
-    /// Contacts each agent holds (handling or wrap-up).
-    var agentHeld: [Int32] = []
-    var agentOccupiedSince: [Seconds] = []
+    /// Per agent: staffed or not, contacts held, since when (one record, one write per change).
+    let agentClocks = Slab(reserving: 64, placeholder: AgentClock())
 
     // Contacts in flight: a slab, the slot in the low 32 bits of the contact id.
-    var contacts: [ContactInfo] = []
+    let contacts = Slab(reserving: 1024, placeholder: ContactInfo())
     var freeSlots: [UInt32] = []
     var generation: UInt32 = 0
+    /// The step of the offer just made (the engine's `connected` follows its `offered`).
+    var lastOfferedStep = 0
     var openContacts = 0
     var openContactsLimit = ScenarioLimits.openContacts
     /// Set when more contacts were open at once than `ScenarioLimits.openContacts`.
     var overloadedAt: Seconds? = nil
 
-    // Workload integration: step functions of time.
-    var staffedAgents = 0
-    var occupiedAgents = 0
-    var offeredSlots = PerChannel<Double>(repeating: 0)
-    var usedSlots = PerChannel<Double>(repeating: 0)
-    var integratedUntil: Seconds = 0
 
     var result: ReplicationResult
     /// Tallies per (stream, segment), summed into total, channel, topic, department and
     /// segment when the replication ends: one update on the hot path instead of five.
-    var streamCells: [Tally]
+    let streamCells: Slab<Tally>
+    /// `intervalCells[interval * 4 + channel]`, copied into the result when the replication ends,
+    /// as are the slabs below (the hot path writes them in place).
+    let intervalCells: Slab<Tally>
+    let intervalWork: Slab<Workload>
+    let agentTallies: Slab<AgentTally>
+    let answeredByDepartment: Slab<Int>
+    let answeredAtStep: Slab<Int>
     let intervalsPerDay: Int
     let intervalLength: Seconds
     let warmup: Seconds
@@ -74,6 +80,27 @@ struct Replication {
     let qaSampleRate: Double
     let startWeekday: Int
     let departmentCount: Int
+
+    /// The generators of every demand stream, in one buffer: drawing through a pointer costs
+    /// no copy and no uniqueness check (a replication owns its generators alone).
+    final class StreamGenerators {
+        let pointer: UnsafeMutablePointer<StreamRandom>
+        let count: Int
+
+        init(_ generators: [StreamRandom]) {
+            count = generators.count
+            pointer = UnsafeMutablePointer<StreamRandom>.allocate(capacity: max(1, count))
+            pointer.initialize(from: generators, count: count)
+        }
+
+        deinit {
+            pointer.deinitialize(count: count)
+            pointer.deallocate()
+        }
+
+        @inline(__always)
+        subscript(stream: Int) -> UnsafeMutablePointer<StreamRandom> { pointer + stream }
+    }
 
     /// The generators of one demand stream.
     struct StreamRandom {
@@ -103,7 +130,6 @@ struct Replication {
         var agent: Int32 = -1
         /// Handle time, drawn when the contact arrived.
         var handleTime: Seconds = 0
-        var connectedAt: Seconds = 0
         var generation: UInt32 = 0
         var live = false
         /// Waited in line at some point (not offered on arrival).
@@ -116,6 +142,12 @@ struct Replication {
         var step: UInt8 = 0
         /// The agent whose offer rings (with ring time).
         var ringingAgent: UInt64 = 0
+
+        @inline(__always)
+        mutating func connect(agent: Int32) {
+            self.agent = agent
+            connected = true
+        }
     }
 
     /// A pending simulator event: 24 bytes, ordered by (time, sequence).
@@ -158,14 +190,15 @@ struct Replication {
         engine = RoutingEngine(configuration: configuration)
         let seed = scenario.run.seed
         var occurrences: [String: Int] = [:]
-        random = scenario.demand.map { stream in
+        random = StreamGenerators(scenario.demand.map { stream in
             let topic = scenario.center.topics[stream.topic.index].name
             let identity = "\(stream.channel.name)/\(topic)"
             let occurrence = occurrences[identity, default: 0]
             occurrences[identity] = occurrence + 1
             return StreamRandom(seed: seed, replication: index,
                                 stream: RandomPurpose.streamKey(channel: stream.channel.name, topic: topic, occurrence: occurrence))
-        }
+        })
+        drawsSegment = scenario.demand.map { mix in Segment.allCases.filter { mix.segmentMix[$0] > 0 }.count > 1 }
         handleSamplers = scenario.demand.map { scenario.handling.distribution(channel: $0.channel, topic: $0.topic).sampler }
         patienceSamplers = scenario.demand.map { stream in
             PerSegment(wholesale: scenario.patience.distribution(channel: stream.channel, segment: .wholesale)?.sampler,
@@ -176,6 +209,8 @@ struct Replication {
             // Several campaigns on one topic: each deflects a share of what the others left.
             1 - scenario.notices.filter { $0.topic == stream.topic }.reduce(1.0) { $0 * (1 - $1.deflects) }
         }
+        drawsDeflection = deflection.map { $0 > 0 }
+        drawsPatience = patienceSamplers.map { $0.wholesale != nil || $0.regular != nil || $0.new != nil }
         segmentThresholds = scenario.demand.map { ($0.segmentMix.wholesale, $0.segmentMix.wholesale + $0.segmentMix.regular) }
         definitionTargets = scenario.demand.map { scenario.center.answerTarget(topic: $0.topic, channel: $0.channel) }
         streamChannel = scenario.demand.map(\.channel)
@@ -194,7 +229,12 @@ struct Replication {
         end = scenario.run.duration
         departmentCount = scenario.center.departments.count
         let ladderSteps = scenario.center.topics.indices.map { scenario.center.ladder(for: TopicID($0)).steps.count }.max() ?? 1
-        streamCells = Array(repeating: Tally(), count: scenario.demand.count * Segment.allCases.count)
+        streamCells = Slab(repeating: Tally(), count: scenario.demand.count * Segment.allCases.count)
+        intervalCells = Slab(repeating: Tally(), count: scenario.run.days * scenario.run.intervalsPerDay * Channel.allCases.count)
+        intervalWork = Slab(repeating: Workload(), count: scenario.run.days * scenario.run.intervalsPerDay)
+        agentTallies = Slab(repeating: AgentTally(), count: scenario.roster.members.count)
+        answeredByDepartment = Slab(repeating: 0, count: scenario.center.topics.count * departmentCount)
+        answeredAtStep = Slab(repeating: 0, count: scenario.center.topics.count * ladderSteps)
         result = ReplicationResult(index: index, topics: scenario.center.topics.count, departments: departmentCount,
                                    intervals: scenario.run.days * scenario.run.intervalsPerDay,
                                    agents: scenario.roster.members.count, ladderSteps: ladderSteps)
@@ -293,7 +333,7 @@ struct Replication {
             let boundary = rateUntil[stream]
             let rate = currentRate[stream]
             if rate > 0 {
-                let next = time + random[stream].arrivals.exponential(mean: 1 / rate)
+                let next = time + random[stream].pointee.arrivals.exponential(mean: 1 / rate)
                 if next < boundary {
                     arrivals.insert(NextArrival(time: next, stream: stream))
                     return
@@ -309,22 +349,28 @@ struct Replication {
     mutating func arrive(stream: Int) {
         scheduleNextArrival(stream: stream, after: now)
         let counted = now >= warmup
-        let interval = Int32(min(result.intervals.count / 4 - 1, Int(now / intervalLength)))
-        let u = random[stream].segment.unitOpen()
+        let interval = Int32(min(intervalCells.count / 4 - 1, Int(now / intervalLength)))
+        let draws = random[stream]
         let (wholesale, regular) = segmentThresholds[stream]
-        let segment: Segment = u <= wholesale ? .wholesale : (u <= regular ? .regular : .new)
-        let deflected = random[stream].deflection.unitOpen() <= deflection[stream] && deflection[stream] > 0
-        let handle = handleSamplers[stream].draw(&random[stream].handleTimes)
-        let patience: Seconds
-        if let sampler = patienceSamplers[stream][segment] {
-            patience = sampler.draw(&random[stream].patience)
-        } else {
-            // Nobody abandons here; still take the two numbers a draw takes, to stay in step.
-            _ = random[stream].patience.next()
-            _ = random[stream].patience.next()
-            patience = .infinity
+        var segment: Segment = wholesale > 0 ? .wholesale : (regular > wholesale ? .regular : .new)
+        if drawsSegment[stream] {
+            let u = draws.pointee.segment.unitOpen()
+            segment = u <= wholesale ? .wholesale : (u <= regular ? .regular : .new)
         }
-        let sampled = qaSampleRate > 0 && random[stream].sampling.unitOpen() <= qaSampleRate
+        let deflected = drawsDeflection[stream] && draws.pointee.deflection.unitOpen() <= deflection[stream]
+        let handle = handleSamplers[stream].draw(&draws.pointee.handleTimes)
+        var patience = Seconds.infinity
+        if drawsPatience[stream] {
+            if let sampler = patienceSamplers[stream][segment] {
+                patience = sampler.draw(&draws.pointee.patience)
+            } else {
+                // This segment does not abandon; still take the two numbers a draw takes, to
+                // stay in step with the stream's other customers.
+                _ = draws.pointee.patience.next()
+                _ = draws.pointee.patience.next()
+            }
+        }
+        let sampled = qaSampleRate > 0 && draws.pointee.sampling.unitOpen() <= qaSampleRate
         if deflection[stream] > 0 {
             if counted { tally(stream: stream, segment: segment, interval: interval) { $0.noticesSent += 1 } }
             if deflected {
@@ -337,27 +383,30 @@ struct Replication {
             overloadedAt = now
             return
         }
-        let slot = allocateSlot()
-        contacts[Int(slot)].stream = Int32(stream)
-        contacts[Int(slot)].segment = segment
-        contacts[Int(slot)].arrival = now
-        contacts[Int(slot)].interval = interval
-        contacts[Int(slot)].counted = counted
-        contacts[Int(slot)].agent = -1
-        contacts[Int(slot)].handleTime = handle
-        contacts[Int(slot)].sampled = sampled
-        contacts[Int(slot)].queued = false
-        contacts[Int(slot)].connected = false
-        contacts[Int(slot)].callback = false
-        contacts[Int(slot)].step = 0
+        // One write of the whole record: each field written through the array would check
+        // its uniqueness again.
+        var record = ContactInfo()
+        record.stream = Int32(stream)
+        record.segment = segment
+        record.arrival = now
+        record.interval = interval
+        record.counted = counted
+        record.handleTime = handle
+        record.sampled = sampled
+        let slot = allocateSlot(record)
         let id = ContactID(UInt64(contacts[Int(slot)].generation) << 32 | UInt64(slot))
         apply(.arrive(ContactArrival(id: id, channel: streamChannel[stream], topic: TopicID(streamTopic[stream]), segment: segment)))
         guard isCurrent(id) else { return }  // closed: not kept
         let info = contacts[Int(slot)]
-        if counted { tally(stream: stream, segment: segment, interval: interval) { $0.offered += 1 } }
+        if counted {
+            let waited = !info.connected && info.queued
+            tally(stream: stream, segment: segment, interval: interval) {
+                $0.offered += 1
+                if waited { $0.waited += 1 }
+            }
+        }
         if !info.connected {
-            if counted && info.queued { tally(stream: stream, segment: segment, interval: interval) { $0.waited += 1 } }
-            if !info.callback, patienceSamplers[stream][segment] != nil {
+            if !info.callback, patience.isFinite {
                 push(now + patience, .abandon, id.rawValue)
             }
         }
@@ -372,9 +421,11 @@ struct Replication {
             index += 1
             switch event {
             case let .offered(contact, agent, explanation, _):
-                contacts[Int(slot(of: contact))].step = UInt8(truncatingIfNeeded: explanation.step)
-                // Without ring time the engine connects at once (acceptsOffersAtOnce).
+                // Without ring time the engine connects at once (acceptsOffersAtOnce): the
+                // `connected` event follows this one, so the step is kept here, not in the contact.
+                lastOfferedStep = explanation.step
                 if ringTime > 0 {
+                    contacts[Int(slot(of: contact))].step = UInt8(truncatingIfNeeded: explanation.step)
                     contacts[Int(slot(of: contact))].ringingAgent = agent.rawValue
                     push(now + ringTime, .accept, contact.rawValue)
                 }
@@ -409,13 +460,7 @@ struct Replication {
             case let .wrapUpEnded(contact, _):
                 let info = contacts[Int(slot(of: contact))]
                 let agent = Int(info.agent)
-                let channel = streamChannel[Int(info.stream)]
-                integrateWorkload()
-                usedSlots[channel] -= 1
-                result.agents[agent].workload.slotsUsed[channel] += max(0, now - max(info.connectedAt, warmup))
-                let wasOccupied = agentStaffed[agent] && agentHeld[agent] > 0
-                agentHeld[agent] -= 1
-                occupancyChanged(agent, was: wasOccupied)
+                if let since = agentClocks[agent].release() { addOccupied(agent, from: since, to: now) }
                 releaseSlot(contact)
             case let .agentState(agent, state):
                 agentChanged(Int(agent.rawValue), state: state)
@@ -433,15 +478,14 @@ struct Replication {
         push(now + handle, .complete, contact.rawValue)
         let agentIndex = Int(agent.rawValue)
         let channel = streamChannel[stream]
-        contacts[slot].agent = Int32(agentIndex)
-        contacts[slot].connected = true
-        contacts[slot].connectedAt = now
-        integrateWorkload()
-        usedSlots[channel] += 1
-        let wasOccupied = agentStaffed[agentIndex] && agentHeld[agentIndex] > 0
-        agentHeld[agentIndex] += 1
-        occupancyChanged(agentIndex, was: wasOccupied)
-        guard info.counted else { return }
+        contacts[slot].connect(agent: Int32(agentIndex))
+        agentClocks[agentIndex].hold(at: now)
+        // The contact holds its slot for its handle time and wrap-up: known now, so added now.
+        let held = addSlotUse(channel, from: now, to: now + handle + wrapUp[channel])
+        guard info.counted else {
+            if held > 0 { agentTallies[agentIndex].workload.slotsUsed[channel] += held }
+            return
+        }
         let withinTarget = waited <= definitionTargets[stream]
         let sampled = info.sampled
         tally(stream: stream, segment: info.segment, interval: info.interval) {
@@ -453,18 +497,17 @@ struct Replication {
             if sampled { $0.qaSampled += 1 }
         }
         let topic = streamTopic[stream]
-        result.answeredByDepartment[topic * departmentCount + agentProfiles[agentIndex].department.index] += 1
-        result.answeredAtStep[topic * result.ladderSteps + min(Int(info.step), result.ladderSteps - 1)] += 1
-        result.agents[agentIndex].answered += 1
-        result.agents[agentIndex].handleSum += handle
-        if sampled { result.agents[agentIndex].qaSampled += 1 }
+        answeredByDepartment[topic * departmentCount + agentProfiles[agentIndex].department.index] += 1
+        let step = ringTime > 0 ? Int(info.step) : lastOfferedStep
+        answeredAtStep[topic * result.ladderSteps + min(step, result.ladderSteps - 1)] += 1
+        agentTallies[agentIndex].recordAnswered(handle: handle, held: held, channel: channel, sampled: sampled)
     }
 
     /// Adds to every grouping the contact belongs to.
     @inline(__always)
     mutating func tally(stream: Int, segment: Segment, interval: Int32, _ change: (inout Tally) -> Void) {
         change(&streamCells[stream * 3 + segment.rawValue])
-        change(&result.intervals[Int(interval) * 4 + streamChannel[stream].rawValue])
+        change(&intervalCells[Int(interval) * 4 + streamChannel[stream].rawValue])
     }
 
     /// Sums the (stream, segment) cells into every grouping.
@@ -493,18 +536,19 @@ struct Replication {
         return info.live && info.generation == UInt32(truncatingIfNeeded: contact.rawValue >> 32)
     }
 
-    mutating func allocateSlot() -> UInt32 {
-        let slot: UInt32
-        if let reused = freeSlots.popLast() {
-            slot = reused
-        } else {
-            contacts.append(ContactInfo())
-            slot = UInt32(contacts.count - 1)
-        }
-        contacts[Int(slot)].generation &+= 1
-        contacts[Int(slot)].live = true
+    /// Stores `record` in a free slot (a new generation of it), live.
+    mutating func allocateSlot(_ record: ContactInfo) -> UInt32 {
+        var record = record
+        record.live = true
         openContacts += 1
-        return slot
+        if let reused = freeSlots.popLast() {
+            record.generation = contacts[Int(reused)].generation &+ 1
+            contacts[Int(reused)] = record
+            return reused
+        }
+        record.generation = 1
+        contacts.append(record)
+        return UInt32(contacts.count - 1)
     }
 
     mutating func releaseSlot(_ contact: ContactID) {
@@ -512,5 +556,28 @@ struct Replication {
         contacts[Int(slot)].live = false
         openContacts -= 1
         freeSlots.append(slot)
+    }
+}
+
+/// An agent's staffed and occupied state for the workload figures: staffed = logged in and not
+/// on a break; occupied = staffed and holding at least one contact (handling or wrap-up).
+struct AgentClock {
+    var staffed = false
+    var held: Int32 = 0
+    var staffedSince: Seconds = 0
+    var occupiedSince: Seconds = 0
+
+    /// A contact connects.
+    @inline(__always)
+    mutating func hold(at now: Seconds) {
+        held += 1
+        if held == 1 && staffed { occupiedSince = now }
+    }
+
+    /// A contact's wrap-up ends. - Returns: when the occupied span that just ended began, if one did.
+    @inline(__always)
+    mutating func release() -> Seconds? {
+        held -= 1
+        return held == 0 && staffed ? occupiedSince : nil
     }
 }

@@ -55,4 +55,13 @@ public struct AgentTally: Sendable, Equatable, Codable {
     public var qaSampled = 0
 
     public init() {}
+
+    /// An answered contact: its handle time, the slot-seconds it holds, whether it is sampled.
+    @inline(__always)
+    mutating func recordAnswered(handle: Seconds, held: Seconds, channel: Channel, sampled: Bool) {
+        answered += 1
+        handleSum += handle
+        if held > 0 { workload.slotsUsed[channel] += held }
+        if sampled { qaSampled += 1 }
+    }
 }

@@ -1,4 +1,5 @@
 import AgnerCore
+import Foundation
 
 extension ScenarioLoader {
     /// Turns names into ids, fills in defaults, and checks what the decoder could not.
@@ -7,6 +8,15 @@ extension ScenarioLoader {
         let departments = centerFile?.departments ?? ["center"]
         let skills = centerFile?.skills ?? ["general"]
         guard !departments.isEmpty else { throw FieldError(path: [.key("center"), .key("departments")], "list at least one department") }
+        for (kind, names) in [("departments", departments), ("skills", skills)] {
+            for (index, name) in names.enumerated() { try checkName(name, path: [.key("center"), .key(kind), .index(index)]) }
+        }
+        for (index, topic) in (centerFile?.topics ?? []).enumerated() {
+            try checkName(topic.name, path: [.key("center"), .key("topics"), .index(index), .key("name")])
+        }
+        for (index, group) in file.agents.enumerated() {
+            if let name = group.name { try checkName(name, path: [.key("agents"), .index(index), .key("name")]) }
+        }
         func department(_ name: String?, _ path: FieldPath) throws(FieldError) -> DepartmentID {
             guard let name else { return DepartmentID(0) }
             guard let index = departments.firstIndex(of: name) else {
@@ -283,6 +293,19 @@ extension ScenarioLoader {
                                      + "\(clock(a.start))–\(clock(a.end)) (breaks[\(earlier)]); an agent's breaks must not overlap")
                 }
             }
+        }
+    }
+
+    /// A name of a department, skill, topic or agent group: not empty, at most
+    /// `DomainLimits.nameLength` characters, no control characters (it shows in reports and,
+    /// for agents, on the live router's wire).
+    static func checkName(_ name: String, path: FieldPath) throws(FieldError) {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw FieldError(path: path, "a name cannot be empty") }
+        guard name.count <= DomainLimits.nameLength else {
+            throw FieldError(path: path, "a name of \(name.count) characters is longer than \(DomainLimits.nameLength)")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw FieldError(path: path, "a name cannot hold control characters (line breaks, tabs)")
         }
     }
 

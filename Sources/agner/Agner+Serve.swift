@@ -121,13 +121,9 @@ extension Agner {
             }
             let scenario = try loadScenario(center, variant: nil)
             let roles = try tokens.map(loadTokens)
-            var agents: [LiveRouter.Agent] = []
-            for group in scenario.agentGroups {
-                let base = group.name.lowercased().replacingOccurrences(of: " ", with: "-")
-                for index in 0..<group.count {
-                    agents.append(LiveRouter.Agent(name: group.count == 1 ? base : "\(base)-\(index + 1)",
-                                                   profile: AgentProfile(id: AgentID(0), department: group.department, skills: group.skills, capacity: group.capacity)))
-                }
+            let agents = scenario.roster.members.map { member in
+                let group = scenario.agentGroups[member.group]
+                return LiveRouter.Agent(name: member.name, profile: AgentProfile(id: AgentID(0), department: group.department, skills: group.skills, capacity: group.capacity))
             }
             let grace = try Quantities.duration(adapterGrace)
             let calendar = ignoreHours ? nil : try Self.calendar(of: scenario.hours)

@@ -4,21 +4,25 @@ import Foundation
 
 /// Options shared by `simulate` and `compare`.
 struct SimulationOptions: ParsableArguments {
-    @Option(help: "Replications (overrides run.replications in the scenario).")
+    @Option(help: "Replications, 1–10,000 (overrides run.replications in the scenario).")
     var replications: Int?
 
     @Option(help: "Random seed (overrides run.seed). Same scenario and seed give the same numbers.")
     var seed: UInt64?
 
-    @Option(help: "Simulated days (overrides run.days).")
+    @Option(help: "Simulated days, 1–3,660 (overrides run.days).")
     var days: Int?
 
     @Option(help: "Worker threads for replications (default: all cores). Results do not depend on it.")
     var threads: Int?
 
     func validate() throws {
-        if let replications, !(1...10_000).contains(replications) { throw ValidationError("--replications must be between 1 and 10000") }
-        if let days, !(1...3660).contains(days) { throw ValidationError("--days must be between 1 and 3660") }
+        if let replications, !ScenarioLimits.replications.contains(replications) {
+            throw ValidationError("--replications must be between \(ScenarioLimits.replications.lowerBound) and \(ScenarioLimits.replications.upperBound)")
+        }
+        if let days, !ScenarioLimits.days.contains(days) {
+            throw ValidationError("--days must be between \(ScenarioLimits.days.lowerBound) and \(ScenarioLimits.days.upperBound)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 

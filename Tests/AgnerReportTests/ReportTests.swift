@@ -162,6 +162,24 @@ struct ReportTests {
 }
 
 extension ReportTests {
+    @Test("comparison and staffing JSON follow the same convention: snake_case keys, null for undefined")
+    func otherJSONConventions() throws {
+        let report = ComparisonReport(a: try Self.outcome(), b: try Self.outcome("fewer"), labelA: "base", labelB: "fewer")
+        let model = QueueModel(arrivalRate: 570.0 / 3600, meanHandleTime: 300)
+        let rows = (47...49).map { StaffingMath.figures(model, agents: $0, target: 60) }
+        let staff = StaffReport(model: model, definition: .offered, target: 60, goal: 0.8, required: nil, rows: rows)
+        for text in [try report.json(), try staff.json()] {
+            let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+            let bad = Set(Self.keys(object)).filter { $0.range(of: "^[a-z0-9_]+$", options: .regularExpression) == nil }
+            #expect(bad.isEmpty, "keys not in snake case: \(bad.sorted())")
+            #expect(!Self.strings(object).contains("nan"))
+        }
+        let staffObject = try #require(try JSONSerialization.jsonObject(with: Data(staff.json().utf8)) as? [String: Any])
+        #expect(staffObject["required_agents"] is NSNull)  // unattainable: said, not a number
+        let first = try #require((staffObject["rows"] as? [[String: Any]])?.first)
+        #expect(first["average_speed_of_answer"] is NSNull)  // 47 agents for 47.5 Erlangs: unstable
+    }
+
     @Test("the JSON, CSV and table outputs are the same byte for byte, whatever the number of threads")
     func outputsAreReproducible() throws {
         let scenario = try ScenarioLoader.load(yaml: Self.yaml)

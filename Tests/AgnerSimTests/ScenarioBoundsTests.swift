@@ -42,6 +42,8 @@ struct ScenarioBoundsTests {
         ("agents: [{count: 5}]\ndemand: [{rate: 1/min}]\ncosts: {agentHour: 1e9}", "costs.agentHour: 1,000,000,000 is outside 0–10,000 (line 3)"),
         ("agents: [{count: 60000}, {count: 60000}]\ndemand: [{rate: 1/min}]", "agents: the agent groups hold more than 100000 agents (line 1)"),
         ("agents: [{name: sales, count: 2}, {name: sales-1}]\ndemand: [{rate: 1/min}]", "agents[1].name: agent 'sales-1' is defined twice (line 1)"),
+        ("agents: [{name: \"\(String(repeating: "x", count: 101))\"}]\ndemand: [{rate: 1/min}]", "agents[0].name: a name of 101 characters is longer than 100 (line 1)"),
+        ("center: {skills: [\"bill\\ting\"]}\nagents: [{count: 1}]\ndemand: [{rate: 1/min}]", "center.skills[0]: a name cannot hold control characters (line breaks, tabs) (line 1)"),
     ])
     func outOfRange(yaml: String, expected: String) {
         #expect(Self.error(yaml).contains(expected))

@@ -143,7 +143,7 @@ public final class CommandLog: @unchecked Sendable {
         return target
     }
 
-    static func migrate(_ writer: DatabasePool) throws {
+    static func migrate(_ writer: some DatabaseWriter) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: journal") { db in
             try db.create(table: "journal") { t in

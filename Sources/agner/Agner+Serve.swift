@@ -56,6 +56,12 @@ extension Agner {
         @Flag(help: "Keep every channel open whatever the center's hours say (to try the router out at night). Supervisors can still close channels.")
         var ignoreHours = false
 
+        @Option(help: "Journal retention: keep what recovery needs (the newest snapshot and everything after it) plus this much history, e.g. 7d, 12h; older batches go to dated archive files beside the journal (<db>.archive-YYYY-MM-DD), checked after each snapshot. Default: keep everything.")
+        var retain: String?
+
+        @Flag(help: "With --retain: delete the batches past the window instead of archiving them.")
+        var discardOld = false
+
         func address() throws -> (String, Int) { try Self.hostAndPort(listen, option: "--listen") }
 
         static func hostAndPort(_ text: String, option: String) throws -> (String, Int) {
@@ -86,6 +92,11 @@ extension Agner {
                 }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+            if let retain {
+                do { _ = try Quantities.duration(retain) } catch { throw ValidationError("--retain: \(error)") }
+            } else if discardOld {
+                throw ValidationError("--discard-old needs --retain (how much history to keep)")
+            }
             do {
                 let grace = try Quantities.duration(adapterGrace)
                 guard grace <= 86_400 else { throw ValidationError("--adapter-grace \(adapterGrace) is longer than a day") }
@@ -128,6 +139,10 @@ extension Agner {
             let grace = try Quantities.duration(adapterGrace)
             let calendar = ignoreHours ? nil : try Self.calendar(of: scenario.hours)
             let journal = JournalAdapter()
+            if let retain {
+                journal.retention = (try Quantities.duration(retain), discardOld ? .delete : .archive)
+                journal.logger = Logger(label: "agner.journal")
+            }
             let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles,
                                                         adapterGrace: grace, calendar: calendar),
                                         clock: { Date().timeIntervalSince1970 }, journal: journal)
@@ -217,7 +232,7 @@ extension Agner {
                 logger.warning("snapshot not used; replaying the whole journal", metadata: ["reason": "\(error)"])
             }
             var refused: [String] = []
-            let replayed = try log.forEachEntry(after: start, damaged: { refused.append($0) }) { entry in
+            let replayed = try log.forEachEntryWithArchives(after: start, damaged: { refused.append($0) }) { entry in
                 do {
                     try router.replay(JournalEntry(time: entry.time, origin: entry.origin, line: entry.line))
                 } catch {
@@ -322,10 +337,26 @@ extension Agner {
 /// server uses the journal only after that.
 final class JournalAdapter: CommandJournal, @unchecked Sendable {
     var log: CommandLog?
+    /// `--retain`: how much history to keep (seconds) and what to do with the rest.
+    var retention: (seconds: Double, old: CommandLog.OldBatches)?
+    var logger = Logger(label: "agner.journal")
     init(log: CommandLog? = nil) { self.log = log }
     func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws { log!.append(time: time, origin: origin, line: line) }
     func commit() throws -> Int64 { try log!.commit() }
+    /// Stores the snapshot, then (with `--retain`) prunes what it covers past the window: on the
+    /// snapshot thread, never the event loop's.
     func saveSnapshot(_ data: [UInt8], through sequence: Int64) throws {
-        try log!.saveSnapshot(data, through: sequence, at: Date().timeIntervalSince1970)
+        let now = Date().timeIntervalSince1970
+        try log!.saveSnapshot(data, through: sequence, at: now)
+        guard let retention, let log else { return }
+        do {
+            let pruned = try log.prune(through: sequence, olderThan: now - retention.seconds, oldBatches: retention.old)
+            if pruned.batches > 0 {
+                logger.info("journal pruned", metadata: ["entries": "\(pruned.entries)", "batches": "\(pruned.batches)",
+                                                         "archives": "\(pruned.archives.joined(separator: ", "))"])
+            }
+        } catch {
+            logger.error("journal pruning failed; the journal keeps everything", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -163,6 +163,21 @@ struct ComesBackTests {
         #expect(Set(again) == ["keep", "also"])
     }
 
+    @Test("with --retain, journal batches a snapshot covers go to dated archives, and restarts still find everything")
+    func retention() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let options = ["--snapshot-every", "20", "--retain", "0s"]
+        let first = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: options)
+        let acknowledged = CrashRecoveryTests.arrivals(try TestClient(port: first.port), count: 100, until: 100)
+        #expect(first.stop())
+        let archives = try FileManager.default.contentsOfDirectory(atPath: workspace.directory.path).filter { $0.contains(".archive-") }
+        #expect(!archives.isEmpty, "no archive beside the journal")
+        let second = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: options)
+        defer { second.stop() }
+        let names = Set(try #require(try TestClient(port: second.port).allContacts()).compactMap { $0["contact"] as? String })
+        #expect(names == acknowledged)
+    }
+
     @Test("with its log pipe closed, the router keeps routing and stops gracefully on SIGTERM")
     func logPipeClosed() throws {
         let workspace = try CrashRecoveryTests.Workspace()

@@ -100,14 +100,14 @@ public struct CenterConfiguration: Sendable, Equatable {
             guard DomainLimits.wrapUp.contains(settings.wrapUp) else {
                 throw .invalidSetting("channel \(channel): wrap-up \(settings.wrapUp) s is outside 0–\(DomainLimits.wrapUp.upperBound) s")
             }
-            guard RoutingTier.range.contains(settings.routingTier) else {
-                throw .invalidSetting("channel \(channel): the routing tier (priority) \(settings.routingTier) is outside \(RoutingTier.range.lowerBound)–\(RoutingTier.range.upperBound)")
+            guard DomainLimits.routingTier.contains(settings.routingTier) else {
+                throw .invalidSetting("channel \(channel): the routing tier (priority) \(settings.routingTier) is outside \(DomainLimits.routingTier.lowerBound)–\(DomainLimits.routingTier.upperBound)")
             }
             if settings.higherTierReserve > 0 && !Channel.allCases.contains(where: { channels[$0].routingTier > settings.routingTier }) {
                 throw .invalidSetting("channel \(channel): a reserve keeps agents free for higher tiers, and no channel's tier (priority) is above \(channel)'s")
             }
-            guard RoutingTier.reserveRange.contains(settings.higherTierReserve) else {
-                throw .invalidSetting("channel \(channel): the reserve for higher tiers \(settings.higherTierReserve) is outside \(RoutingTier.reserveRange.lowerBound)–\(RoutingTier.reserveRange.upperBound)")
+            guard DomainLimits.higherTierReserve.contains(settings.higherTierReserve) else {
+                throw .invalidSetting("channel \(channel): the reserve for higher tiers \(settings.higherTierReserve) is outside \(DomainLimits.higherTierReserve.lowerBound)–\(DomainLimits.higherTierReserve.upperBound)")
             }
         }
         if let offerTimeout, !DomainLimits.offerTimeout.contains(offerTimeout) {

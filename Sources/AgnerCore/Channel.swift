@@ -99,7 +99,7 @@ public struct ChannelSettings: Sendable, Equatable {
     /// Time an agent spends after a contact before that capacity is offered again.
     public var wrapUp: Seconds
     public var outOfHours: OutOfHoursRule
-    /// The channel's routing tier (`priority` in a center file), in `RoutingTier.range`: a free
+    /// The channel's routing tier (`priority` in a center file), in `DomainLimits.routingTier`: a free
     /// agent takes the most urgent contact of the highest tier it can take, and a contact of a
     /// lower tier never takes an agent while one of a higher tier that the agent could take is
     /// waiting. Urgency (deadline, breach, segment, priority) orders contacts within a tier.
@@ -142,14 +142,11 @@ public struct ChannelSettings: Sendable, Equatable {
     }
 }
 
-/// Routing tiers of channels (channel blending): higher is served first.
+/// Routing tiers of channels (channel blending): higher is served first. Their ranges are in
+/// `DomainLimits` (`routingTier`, `higherTierReserve`).
 public enum RoutingTier {
-    /// The tiers a center may give its channels.
-    public static let range = 0...9
     /// The default of phone, chat and click-to-call: customers waiting on the line.
     public static let realTime = 1
     /// The default of e-mail: work that can wait for a free moment.
     public static let deferred = 0
-    /// The agents a channel may keep free for higher tiers (`ChannelSettings.higherTierReserve`).
-    public static let reserveRange = 0...1000
 }

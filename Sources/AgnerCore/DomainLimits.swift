@@ -40,6 +40,16 @@ public enum DomainLimits {
     public static let skills: ClosedRange<Int> = 0...200
     public static let topics: ClosedRange<Int> = 1...200
 
+    /// A channel's routing tier (`priority` in a center file): 0–9, higher served first.
+    public static let routingTier: ClosedRange<Int> = 0...9
+
+    /// Agents a channel keeps free for higher tiers (`reserve` in a center file): 0–1,000.
+    public static let higherTierReserve: ClosedRange<Int> = 0...1000
+
+    /// How long a live adapter's contacts are held after its last connection closes, in
+    /// seconds: 0 to 1 day.
+    public static let adapterGrace: ClosedRange<Seconds> = 0...86_400
+
     /// Longest name of a department, skill, topic or agent group, in characters.
     public static let nameLength = 100
 }

@@ -68,8 +68,8 @@ extension RoutingEngine {
         var seen = Set<Int>()
         for level in profile.skills {
             guard configuration.skills.indices.contains(level.skill.index) else { throw .unknownSkill(level.skill.index) }
-            guard (1...5).contains(level.proficiency) else {
-                throw .invalidValue("proficiency \(level.proficiency) in \(configuration.skills[level.skill.index]) is outside 1–5")
+            guard DomainLimits.proficiency.contains(level.proficiency) else {
+                throw .invalidValue("proficiency \(level.proficiency) in \(configuration.skills[level.skill.index]) is outside \(DomainLimits.proficiency.lowerBound)–\(DomainLimits.proficiency.upperBound)")
             }
             guard seen.insert(level.skill.index).inserted else {
                 throw .invalidValue("skill \(configuration.skills[level.skill.index]) is listed twice")
@@ -77,9 +77,9 @@ extension RoutingEngine {
         }
         for channel in Channel.allCases {
             let capacity = profile.capacity[channel]
-            let limit = channel.isVoice ? 1 : 20
-            guard (0...limit).contains(capacity) else {
-                throw .invalidValue("\(channel) capacity \(capacity) is outside 0–\(limit)")
+            let range = DomainLimits.capacity(channel)
+            guard range.contains(capacity) else {
+                throw .invalidValue("\(channel) capacity \(capacity) is outside \(range.lowerBound)–\(range.upperBound)")
             }
         }
     }

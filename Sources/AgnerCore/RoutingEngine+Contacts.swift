@@ -2,8 +2,8 @@ extension RoutingEngine {
     mutating func arrive(_ arrival: ContactArrival, into events: inout [Event]) throws(EngineError) {
         guard contactSlots[arrival.id.rawValue] == nil else { throw .duplicateContact(arrival.id) }
         guard configuration.topics.indices.contains(arrival.topic.index) else { throw .unknownTopic(arrival.topic.index) }
-        guard (0...9).contains(arrival.priority) else {
-            throw .invalidValue("priority \(arrival.priority) is outside 0–9")
+        guard DomainLimits.priority.contains(arrival.priority) else {
+            throw .invalidValue("priority \(arrival.priority) is outside \(DomainLimits.priority.lowerBound)–\(DomainLimits.priority.upperBound)")
         }
         let channel = arrival.channel
         let isOpen = channelOpen[channel]

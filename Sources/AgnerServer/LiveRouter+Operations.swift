@@ -24,7 +24,9 @@ extension LiveRouter {
                 segment = known
             }
             let priority = try request.optionalInt("priority") ?? 0
-            guard (0...9).contains(priority) else { throw ProtocolError(.badField, "priority: \(priority) is outside 0–9") }
+            guard DomainLimits.priority.contains(priority) else {
+                throw ProtocolError(.badField, "priority: \(priority) is outside \(DomainLimits.priority.lowerBound)–\(DomainLimits.priority.upperBound)")
+            }
             guard contactIDs[contactName] == nil else { throw ProtocolError(.duplicateContact, "contact '\(contactName)' is already open") }
             let id = ContactID(nextContact)
             let events = try apply(.arrive(ContactArrival(id: id, channel: channel, topic: topic, segment: segment, priority: priority)),
@@ -260,7 +262,9 @@ extension LiveRouter {
         var skills: [SkillLevel] = []
         for (skillName, level) in try request.optionalIntMap("skills") ?? [] {
             guard let skill = center.skill(named: skillName) else { throw ProtocolError(.badField, "skills.\(skillName): unknown skill") }
-            guard (1...5).contains(level) else { throw ProtocolError(.badField, "skills.\(skillName): proficiency \(level) is outside 1–5") }
+            guard DomainLimits.proficiency.contains(level) else {
+                throw ProtocolError(.badField, "skills.\(skillName): proficiency \(level) is outside \(DomainLimits.proficiency.lowerBound)–\(DomainLimits.proficiency.upperBound)")
+            }
             skills.append(SkillLevel(skill, level))
         }
         var capacity = AgentProfile.standardCapacity

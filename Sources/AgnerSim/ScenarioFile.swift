@@ -176,12 +176,12 @@ struct ChannelFile: Decodable {
             outsideHours = rule
         }
         priority = try c.decodeIfPresent(Int.self, forKey: .priority)
-        if let priority, !RoutingTier.range.contains(priority) {
-            throw c.fail(.priority, "\(priority) is outside \(RoutingTier.range.lowerBound)–\(RoutingTier.range.upperBound) (higher is served first)")
+        if let priority, !DomainLimits.routingTier.contains(priority) {
+            throw c.fail(.priority, "\(priority) is outside \(DomainLimits.routingTier.lowerBound)–\(DomainLimits.routingTier.upperBound) (higher is served first)")
         }
         reserve = try c.decodeIfPresent(Int.self, forKey: .reserve)
-        if let reserve, !RoutingTier.reserveRange.contains(reserve) {
-            throw c.fail(.reserve, "\(reserve) is outside \(RoutingTier.reserveRange.lowerBound)–\(RoutingTier.reserveRange.upperBound) (agents kept free for higher tiers)")
+        if let reserve, !DomainLimits.higherTierReserve.contains(reserve) {
+            throw c.fail(.reserve, "\(reserve) is outside \(DomainLimits.higherTierReserve.lowerBound)–\(DomainLimits.higherTierReserve.upperBound) (agents kept free for higher tiers)")
         }
     }
 }

@@ -99,7 +99,7 @@ extension Agner {
             }
             do {
                 let grace = try Quantities.duration(adapterGrace)
-                guard grace <= 86_400 else { throw ValidationError("--adapter-grace \(adapterGrace) is longer than a day") }
+                guard DomainLimits.adapterGrace.contains(grace) else { throw ValidationError("--adapter-grace \(adapterGrace) is longer than a day") }
             } catch let error as ValidationError { throw error } catch { throw ValidationError("--adapter-grace: \(error)") }
             guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
         }

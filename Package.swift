@@ -78,7 +78,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "AgnerCoreTests", dependencies: ["AgnerCore"]),
+        .testTarget(name: "AgnerCoreTests", dependencies: ["AgnerCore", "AgnerTestSupport"]),
         .testTarget(name: "AgnerSimTests", dependencies: ["AgnerSim"], resources: [.copy("Resources")]),
         .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport", "AgnerSim"]),
         .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -1,3 +1,4 @@
+import AgnerCore
 import Foundation
 
 /// The center's opening hours on the wall clock: a window per weekday, closed dates, in one
@@ -9,39 +10,16 @@ import Foundation
 /// calendar.isOpen(at: Date().timeIntervalSince1970)
 /// ```
 public struct OpeningCalendar: Sendable, Equatable {
-    /// A daily window, seconds after local midnight; `end` may be 86,400 (24:00).
-    public struct Window: Sendable, Equatable {
-        public var start: Double
-        public var end: Double
-        public init(start: Double, end: Double) {
-            self.start = start
-            self.end = end
-        }
-    }
-
-    /// A calendar day in the calendar's time zone.
-    public struct Day: Sendable, Hashable, Comparable {
-        public var year: Int
-        public var month: Int
-        public var day: Int
-        public init(year: Int, month: Int, day: Int) {
-            self.year = year
-            self.month = month
-            self.day = day
-        }
-        public static func < (a: Day, b: Day) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
-    }
-
     /// Monday first; nil: closed all day.
-    public var weekdays: [Window?]
+    public var weekdays: [DailyWindow?]
     /// Days on which the center is closed (holidays).
-    public var closedDates: Set<Day>
+    public var closedDates: Set<CalendarDate>
     /// An IANA time zone name, e.g. `Europe/Berlin`.
     public var timeZoneName: String
     private var calendar: Calendar
 
     /// - Throws: `OpeningCalendar.Invalid` for an unknown time zone or a list not of 7 days.
-    public init(weekdays: [Window?], closedDates: Set<Day> = [], timeZone: String = "UTC") throws {
+    public init(weekdays: [DailyWindow?], closedDates: Set<CalendarDate> = [], timeZone: String = "UTC") throws {
         guard weekdays.count == 7 else { throw Invalid(description: "opening hours need 7 weekdays, got \(weekdays.count)") }
         guard let zone = TimeZone(identifier: timeZone) else {
             throw Invalid(description: "unknown time zone '\(timeZone)' (an IANA name such as Europe/Berlin or UTC)")
@@ -64,13 +42,13 @@ public struct OpeningCalendar: Sendable, Equatable {
     /// The local day, its weekday (0 = Monday) and the wall-clock time of day in seconds (what
     /// the clock on the wall shows: on a day the clocks change, 09:00 is 9 × 3600 although more
     /// or fewer seconds have passed since midnight).
-    func local(_ time: Double) -> (day: Day, weekday: Int, seconds: Double) {
+    func local(_ time: Double) -> (day: CalendarDate, weekday: Int, seconds: Double) {
         let date = Date(timeIntervalSince1970: time)
         let parts = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute, .second], from: date)
         let whole = Double((parts.hour ?? 0) * 3600 + (parts.minute ?? 0) * 60 + (parts.second ?? 0))
         // Foundation counts weekdays from Sunday = 1.
         let weekday = ((parts.weekday ?? 2) + 5) % 7
-        return (Day(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1), weekday, whole + (time - time.rounded(.down)))
+        return (CalendarDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1), weekday, whole + (time - time.rounded(.down)))
     }
 
     /// The local day of `time` as days since 1970-01-01 in the calendar's time zone.

@@ -285,12 +285,9 @@ extension Agner {
 
         /// The live opening hours of a scenario; nil when it has none (always open).
         static func calendar(of hours: OpeningHours) throws -> OpeningCalendar? {
-            let windows = hours.days.map { $0.map { OpeningCalendar.Window(start: $0.start, end: $0.end) } }
-            guard windows.contains(where: { $0 != OpeningCalendar.Window(start: 0, end: 86_400) }) || !hours.closedDates.isEmpty else { return nil }
+            guard hours.days.contains(where: { $0 != .allDay }) || !hours.closedDates.isEmpty else { return nil }
             do {
-                return try OpeningCalendar(weekdays: windows,
-                                           closedDates: Set(hours.closedDates.map { .init(year: $0.year, month: $0.month, day: $0.day) }),
-                                           timeZone: hours.timeZone)
+                return try OpeningCalendar(weekdays: hours.days, closedDates: hours.closedDates, timeZone: hours.timeZone)
             } catch {
                 throw CommandFailure(description: "hours: \(error)")
             }

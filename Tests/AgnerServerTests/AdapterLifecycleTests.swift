@@ -1,4 +1,5 @@
 import AgnerCore
+import AgnerTestSupport
 import Foundation
 import Testing
 @testable import AgnerServer
@@ -179,7 +180,7 @@ struct LiveFiguresTests {
 struct OpeningHoursTests {
     /// Weekdays 08:00–20:00, Saturday 09:00–16:00, Sunday closed; Christmas closed; UTC.
     static func calendar(timeZone: String = "UTC") -> OpeningCalendar {
-        let weekday = OpeningCalendar.Window(start: 8 * 3600, end: 20 * 3600)
+        let weekday = DailyWindow(start: 8 * 3600, end: 20 * 3600)
         return try! OpeningCalendar(weekdays: [weekday, weekday, weekday, weekday, weekday, .init(start: 9 * 3600, end: 16 * 3600), nil],
                                     closedDates: [.init(year: 2026, month: 12, day: 25)], timeZone: timeZone)
     }
@@ -203,7 +204,7 @@ struct OpeningHoursTests {
         #expect(berlin.nextChange(after: Self.unix("2027-03-26T20:00:00Z")) == Self.unix("2027-03-27T08:00:00Z"))  // Saturday 09:00 CET
         #expect(berlin.nextChange(after: Self.unix("2027-03-27T16:00:00Z")) == Self.unix("2027-03-29T06:00:00Z"))  // Monday 08:00 CEST
         // The days the clocks change: 08:00–20:00 on the wall, whatever has elapsed since midnight.
-        let weekdays = OpeningCalendar.Window(start: 8 * 3600, end: 20 * 3600)
+        let weekdays = DailyWindow(start: 8 * 3600, end: 20 * 3600)
         let everyDay = try! OpeningCalendar(weekdays: Array(repeating: weekdays, count: 7), timeZone: "Europe/Berlin")
         #expect(everyDay.isOpen(at: Self.unix("2027-03-28T06:00:00Z")))  // Sunday 08:00 CEST, spring forward
         #expect(!everyDay.isOpen(at: Self.unix("2027-03-28T05:59:59Z")))
@@ -266,7 +267,7 @@ struct ReplayEquivalenceTests {
     /// router on an injected clock; then the journal is replayed into a new router.
     @Test("random streams with timers end in the same state live and replayed", arguments: 1...40)
     func randomStreams(seed: UInt64) throws {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let h = Harness(target: 20, wrapUp: Double(rng.next() % 3) * 5, grace: 15, calendar: seed % 2 == 0 ? OpeningHoursTests.calendar() : nil)
         h.clock.now = OpeningHoursTests.unix("2027-01-15T19:50:00Z")  // closing at 20:00 comes by
         h.router.prepareToServe()
@@ -319,15 +320,3 @@ struct ReplayEquivalenceTests {
     }
 }
 
-/// SplitMix64, for reproducible test streams.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

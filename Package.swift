@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "agner", targets: ["agner"]),
         .library(name: "AgnerCore", targets: ["AgnerCore"]),
         .library(name: "AgnerSim", targets: ["AgnerSim"]),
+        .library(name: "AgnerProtocol", targets: ["AgnerProtocol"]),
         .library(name: "AgnerServer", targets: ["AgnerServer"]),
         .library(name: "AgnerStore", targets: ["AgnerStore"]),
     ],
@@ -49,10 +50,19 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .systemLibrary(name: "CJansson", providers: [.apt(["libjansson-dev"])]),
+        // The wire protocol without sockets: codec, line splitting, requests, events, names.
+        .target(
+            name: "AgnerProtocol",
+            dependencies: [
+                "AgnerCore", "CJansson",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: uncheckedExclusivityInRelease
+        ),
         .target(
             name: "AgnerServer",
             dependencies: [
-                "AgnerCore", "CJansson",
+                "AgnerCore", "AgnerProtocol", "CJansson",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -69,6 +79,7 @@ let package = Package(
                 "AgnerReport",
                 "AgnerStore",
                 "AgnerServer",
+                "AgnerProtocol",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -83,7 +94,8 @@ let package = Package(
         .testTarget(name: "AgnerReportTests", dependencies: ["AgnerReport", "AgnerSim"]),
         .testTarget(name: "AgnerStoreTests", dependencies: ["AgnerStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "AgnerTestSupport", path: "Tests/AgnerTestSupport"),
-        .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer", "AgnerTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")]),
+        .testTarget(name: "AgnerProtocolTests", dependencies: ["AgnerProtocol"]),
+        .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer", "AgnerProtocol", "AgnerTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "agnerTests", dependencies: ["agner", "AgnerTestSupport"]),
     ]
 )

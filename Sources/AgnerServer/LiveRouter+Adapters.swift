@@ -1,3 +1,4 @@
+import AgnerProtocol
 import AgnerCore
 
 /// Adapters come and go: contacts and offers belong to an adapter by its name (its `hello`

@@ -1,3 +1,4 @@
+import AgnerProtocol
 import Foundation
 import AgnerCore
 

@@ -1,3 +1,4 @@
+import AgnerProtocol
 import AgnerCore
 
 /// Each client may touch only what is its own. An adapter acts only on the contacts it

@@ -1,3 +1,4 @@
+import AgnerProtocol
 import AgnerCore
 
 /// The router's state at one moment, taken on the event loop in constant time (every part is a

@@ -1,3 +1,4 @@
+import AgnerProtocol
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -1,3 +1,4 @@
+import AgnerProtocol
 /// The lines the router has produced for connections and not yet handed over, in the order
 /// they were produced. Their bytes sit side by side in one buffer that lines are encoded into
 /// directly (no String, no array per line); each line is a range of it and the connection it

@@ -1,3 +1,4 @@
+import AgnerProtocol
 /// A compact binary form for `Codable` values, used for the router's snapshots.
 ///
 /// Values are written in the order their `encode(to:)` writes them, without keys: integers and

@@ -1,3 +1,4 @@
+import AgnerProtocol
 import AgnerServer
 import ArgumentParser
 import Foundation

@@ -1,3 +1,4 @@
+import AgnerProtocol
 import AgnerCore
 import AgnerServer
 import AgnerSim

@@ -1,3 +1,4 @@
+@testable import AgnerProtocol
 import AgnerCore
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+@testable import AgnerProtocol
 import AgnerCore
 import AgnerTestSupport
 import Foundation

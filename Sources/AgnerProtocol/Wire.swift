@@ -1,5 +1,7 @@
 import CJansson
-import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A JSON value to send: built in Swift, encoded by jansson (compact, keys in the order given).
 public enum WireValue: Sendable {
@@ -75,19 +77,30 @@ public enum WireValue: Sendable {
     static let scratchSize = 64 * 1024
 }
 
-/// One encoding buffer per thread.
+/// One encoding buffer per thread (a POSIX thread-specific key: the protocol needs no
+/// event-loop library for it).
 final class ScratchBuffer: @unchecked Sendable {
     let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: WireValue.scratchSize)
     deinit { pointer.deallocate() }
 
     static var current: ScratchBuffer {
-        if let existing = perThread.currentValue { return existing }
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<ScratchBuffer>.fromOpaque(existing).takeUnretainedValue()
+        }
         let buffer = ScratchBuffer()
-        perThread.currentValue = buffer
+        pthread_setspecific(key, Unmanaged.passRetained(buffer).toOpaque())
         return buffer
     }
 
-    static let perThread = ThreadSpecificVariable<ScratchBuffer>()
+    /// The key; a thread's buffer is released when the thread ends.
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            guard let pointer else { return }
+            Unmanaged<ScratchBuffer>.fromOpaque(pointer).release()
+        }
+        return key
+    }()
 }
 
 /// A line shape encoded again and again (the reply to a frequent request, an event). jansson

@@ -25,3 +25,23 @@ public struct Grant: Sendable, Equatable {
     public static func adapter(_ names: String...) -> Grant { Grant(role: .adapter, adapters: Set(names)) }
 }
 
+extension Grant {
+    /// What a token grants among the configured ones, if anything. Compared with every
+    /// configured token in constant time (no early exit), so timing says nothing of how much of
+    /// a token was right.
+    public static func matching(_ token: String, in tokens: [String: Grant]) -> Grant? {
+        var found: Grant? = nil
+        let given = Array(token.utf8)
+        for (candidate, grant) in tokens.sorted(by: { $0.key < $1.key }) {
+            let expected = Array(candidate.utf8)
+            var difference = UInt8(given.count == expected.count ? 0 : 1)
+            for index in 0..<max(given.count, expected.count) {
+                let a = index < given.count ? given[index] : 0
+                let b = index < expected.count ? expected[index] : 0
+                difference |= a ^ b
+            }
+            if difference == 0 { found = grant }
+        }
+        return found
+    }
+}

@@ -6,20 +6,6 @@ import AgnerCore
 /// name closes, its offers are withdrawn and its waiting contacts held; a `sync` from that name
 /// resumes them; after `Settings.adapterGrace` a held real-time contact ends as abandoned.
 extension LiveRouter {
-    /// Longest id or name accepted (UTF-8 bytes): contact ids, agent names, adapter names.
-    public static let maximumNameLength = 200
-
-    /// Refuses an empty id, one longer than `maximumNameLength`, or one with control characters.
-    static func checkName(_ name: String, field: String) throws(ProtocolError) {
-        guard !name.isEmpty else { throw ProtocolError(.badField, "\(field): must not be empty") }
-        guard name.utf8.count <= maximumNameLength else {
-            throw ProtocolError(.badField, "\(field): \(name.utf8.count) bytes; at most \(maximumNameLength)")
-        }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw ProtocolError(.badField, "\(field): control characters are not allowed")
-        }
-    }
-
     /// A connection of `name` is gone: if it was the last, the adapter is lost.
     func leave(name: String) {
         let left = (connectionsByName[name] ?? 1) - 1
@@ -41,7 +27,7 @@ extension LiveRouter {
         var waiting: [ContactSnapshot] = []
         var talking: [ContactSnapshot] = []
         var offered: [ContactSnapshot] = []
-        for (id, entry) in contacts where entry.owner == name {
+        for (id, entry) in directory.contacts where entry.owner == name {
             guard let contact = engine.contact(ContactID(id)), includingHeld || !contact.held else { continue }
             switch contact.state {
             case .queued, .callbackScheduled: waiting.append(contact)
@@ -60,7 +46,7 @@ extension LiveRouter {
         guard !replaying else { return }
         advanceEngine(to: currentTime())
         guard !holdableContacts(of: name).isEmpty else { return }
-        performInternal(.object([("op", .string(Self.adapterLostOp)), ("adapter", .string(name)),
+        performInternal(.object([("op", .string(Operation.adapterLost.rawValue)), ("adapter", .string(name)),
                                  ("abandon_at", .double(currentTime() + settings.adapterGrace))]), origin: name)
     }
 
@@ -71,13 +57,13 @@ extension LiveRouter {
     /// again), not timed out (which would leave its agent not responding). Call once the journal
     /// is replayed, before connections come.
     public func holdContactsOfAbsentAdapters() {
-        let owners = Set(contacts.values.map(\.owner)).filter { connectionsByName[$0] == nil }
+        let owners = Set(directory.contacts.values.map(\.owner)).filter { connectionsByName[$0] == nil }
         let restart = clock()
         let outer = requestClock
         requestClock = engine.now
         defer { requestClock = outer }
         for owner in owners.sorted() where !holdableContacts(of: owner, includingHeld: true).isEmpty {
-            performInternal(.object([("op", .string(Self.adapterLostOp)), ("adapter", .string(owner)),
+            performInternal(.object([("op", .string(Operation.adapterLost.rawValue)), ("adapter", .string(owner)),
                                      ("abandon_at", .double(max(restart, engine.now) + settings.adapterGrace)),
                                      ("including_held", .bool(true))]), origin: owner)
         }
@@ -96,7 +82,7 @@ extension LiveRouter {
     /// The adapter synced: its held contacts go back in line, by arrival order.
     func resumeHeldContacts(of name: String, request: WireObject) throws(ProtocolError) {
         var held: [ContactSnapshot] = []
-        for (id, entry) in contacts where entry.owner == name {
+        for (id, entry) in directory.contacts where entry.owner == name {
             if let contact = engine.contact(ContactID(id)), contact.held { held.append(contact) }
         }
         for contact in held.sorted(by: { ($0.arrival, $0.id) < ($1.arrival, $1.id) }) {
@@ -104,8 +90,6 @@ extension LiveRouter {
         }
     }
 
-    static let adapterLostOp = "internal.adapter_lost"
-    static let openingHoursOp = "internal.opening_hours"
 
     /// Performs a command the router makes itself (not a client's request), journaled like a
     /// request so that a replay makes it too. Its events go to the outbox.
@@ -121,7 +105,8 @@ extension LiveRouter {
             defer { (currentLine, requestJournaled) = outer }
             do {
                 let request = try WireObject(parsing: bytes)
-                _ = try perform(try request.string("op"), request, session: SessionID(-1), name: origin)
+                guard let operation = Operation(rawValue: try request.string("op")) else { throw ProtocolError(.unknownOp, "internal") }
+                _ = try perform(try Request.decode(request, as: operation, center: settings.center), request, session: SessionID(-1), name: origin)
             } catch {
                 // Only reached through a bug: internal commands are built to fit the state.
                 assertionFailure("internal command \(String(decoding: bytes, as: UTF8.self)) refused: \(error)")

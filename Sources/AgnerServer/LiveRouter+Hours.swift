@@ -29,7 +29,7 @@ extension LiveRouter {
             for channel in channelsByTier {
                 let open = shouldBeOpen(channel, at: now)
                 if open != engine.isOpen(channel) {
-                    performInternal(.object([("op", .string(Self.openingHoursOp)), ("channel", .string(channel.name)),
+                    performInternal(.object([("op", .string(Operation.openingHours.rawValue)), ("channel", .string(channel.name)),
                                              ("open", .bool(open))]), origin: "calendar")
                 }
             }
@@ -66,7 +66,7 @@ extension LiveRouter {
     /// Tells subscribers a channel opened or closed.
     func deliverChannelState(_ channel: Channel) {
         guard !replaying else { return }
-        let recipients = (sessionsInOrder ?? sessions.sorted { $0.key < $1.key }).filter { $0.value.subscriptions.contains("channel.state") }.map(\.key)
+        let recipients = (sessionsInOrder ?? sessions.sorted { $0.key < $1.key }).filter { $0.value.subscriptions.contains(.channelState) }.map(\.key)
         guard !recipients.isEmpty else { return }
         let line = WireValue.object([("event", .string("channel.state")), ("channel", .string(channel.name)),
                                      ("open", .bool(engine.isOpen(channel)))])

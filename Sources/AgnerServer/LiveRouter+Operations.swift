@@ -3,40 +3,23 @@ import AgnerCore
 import Foundation
 
 extension LiveRouter {
-    /// Performs a request; the events it causes go to the outbox. - Returns: the reply's result.
-    func perform(_ op: String, _ request: WireObject, session: SessionID, name: String) throws(ProtocolError) -> WireValue {
-        switch op {
-        case "contact.arrive":
-            let contactName = try request.string("id")
-            try Self.checkName(contactName, field: "id")
-            let channelName = try request.string("channel")
-            guard let channel = Channel(name: channelName) else {
-                throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall")
+    /// Performs a decoded request; the events it causes go to the outbox. `wire` is the request
+    /// as received (journaled as it came). - Returns: the reply's result.
+    func perform(_ request: Request, _ wire: WireObject, session: SessionID, name: String) throws(ProtocolError) -> WireValue {
+        switch request {
+        case .hello:
+            throw ProtocolError(.invalidState, "hello is answered before any operation")
+
+        case let .arrive(contactName, channel, topic, segment, priority):
+            guard directory.contactIDs[contactName] == nil else {
+                throw ProtocolError(.duplicateContact, "contact '\(contactName)' is already open")
             }
-            let topicName = try request.string("topic")
-            guard let topic = settings.center.topic(named: topicName) else {
-                throw ProtocolError(.badField, "topic: unknown topic '\(topicName)' (known: \(settings.center.topics.map(\.name).joined(separator: ", ")))")
-            }
-            var segment = Segment.regular
-            if let segmentName = try request.optionalString("segment") {
-                guard let known = Segment(name: segmentName) else {
-                    throw ProtocolError(.badField, "segment: '\(segmentName)' should be wholesale, regular or new")
-                }
-                segment = known
-            }
-            let priority = try request.optionalInt("priority") ?? 0
-            guard DomainLimits.priority.contains(priority) else {
-                throw ProtocolError(.badField, "priority: \(priority) is outside \(DomainLimits.priority.lowerBound)–\(DomainLimits.priority.upperBound)")
-            }
-            guard contactIDs[contactName] == nil else { throw ProtocolError(.duplicateContact, "contact '\(contactName)' is already open") }
-            let id = ContactID(nextContact)
+            let id = ContactID(directory.nextContact)
             let events = try apply(.arrive(ContactArrival(id: id, channel: channel, topic: topic, segment: segment, priority: priority)),
-                                   request: request, origin: name) {
+                                   request: wire, origin: name) {
                 // Known before the events are delivered, so they can name the contact.
-                self.nextContact += 1
-                self.contactIDs[contactName] = id
-                self.contacts[id.rawValue] = ContactEntry(name: contactName, owner: name, channel: channel, topic: topic.index,
-                                                          arrivalDay: self.dayNumber(at: self.currentTime()))
+                self.directory.addContact(.init(name: contactName, owner: name, channel: channel, topic: topic.index,
+                                                arrivalDay: self.dayNumber(at: self.currentTime())))
             }
             rollDay()
             let key = Self.queueKey(channel, topic)
@@ -48,100 +31,66 @@ extension LiveRouter {
             deliver(events)
             return .object([("contact", .string(contactName)), ("state", .string(contactState(id)))])
 
-        case "offer.accept", "offer.reject":
-            let contact = try knownContact(try request.string("contact"))
-            let agent = try knownAgent(try request.string("agent"))
-            let command: Command = op == "offer.accept" ? .accept(contact, agent) : .reject(contact, agent)
-            deliver(try apply(command, request: request, origin: name))
-            return .object([("contact", .string(try request.string("contact"))), ("state", .string(contactState(contact)))])
-
-        case "contact.abandon", "contact.complete":
-            let contactName = try request.string("id")
+        case let .accept(contactName, agentName), let .reject(contactName, agentName):
             let contact = try knownContact(contactName)
-            let command: Command = op == "contact.abandon" ? .abandon(contact) : .complete(contact)
-            deliver(try apply(command, request: request, origin: name))
+            let agent = try knownAgent(agentName)
+            let command: Command = if case .accept = request { .accept(contact, agent) } else { .reject(contact, agent) }
+            deliver(try apply(command, request: wire, origin: name))
             return .object([("contact", .string(contactName)), ("state", .string(contactState(contact)))])
 
-        case "agent.state":
-            let agentName = try request.string("agent")
+        case let .abandon(contactName), let .complete(contactName):
+            let contact = try knownContact(contactName)
+            let command: Command = if case .abandon = request { .abandon(contact) } else { .complete(contact) }
+            deliver(try apply(command, request: wire, origin: name))
+            return .object([("contact", .string(contactName)), ("state", .string(contactState(contact)))])
+
+        case let .agentState(agentName, presence):
             let agent = try knownAgent(agentName)
-            let stateName = try request.string("state")
-            let presence: Presence
-            switch stateName {
-            case "available": presence = .available
-            case "onBreak": presence = .onBreak
-            case "offline": presence = .offline
-            default: throw ProtocolError(.badField, "state: '\(stateName)' should be available, onBreak or offline")
-            }
-            deliver(try apply(.setPresence(agent, presence), request: request, origin: name))
+            deliver(try apply(.setPresence(agent, presence), request: wire, origin: name))
             if sessions[session]?.role == .adapter { noteManager(of: agent, presence: presence, adapter: name) }
             return .object([("agent", .string(agentName)), ("state", .string(engine.agent(agent)?.state.name ?? "unknown"))])
 
-        case "agent.add", "agent.update":
-            let agentName = try request.string("agent")
-            try Self.checkName(agentName, field: "agent")
-            let existing = agentIDs[agentName]
-            if op == "agent.add", existing != nil { throw ProtocolError(.invalidState, "agent '\(agentName)' already exists") }
-            if op == "agent.update", existing == nil { throw ProtocolError(.unknownAgent, "unknown agent '\(agentName)'") }
-            let id = existing ?? AgentID(nextAgent)
-            let profile = try agentProfile(request, id: id)
-            let events = try apply(op == "agent.add" ? .addAgent(profile) : .updateAgent(profile), request: request, origin: name) {
-                if existing == nil {
-                    self.nextAgent += 1
-                    self.agentIDs[agentName] = id
-                    self.agentNames[id.rawValue] = agentName
-                }
+        case let .agentAdd(spec), let .agentUpdate(spec):
+            let adding = if case .agentAdd = request { true } else { false }
+            let existing = directory.agentIDs[spec.name]
+            if adding, existing != nil { throw ProtocolError(.invalidState, "agent '\(spec.name)' already exists") }
+            if !adding, existing == nil { throw ProtocolError(.unknownAgent, "unknown agent '\(spec.name)'") }
+            let id = existing ?? AgentID(directory.nextAgent)
+            let profile = AgentProfile(id: id, department: spec.department, skills: spec.skills, capacity: spec.capacity)
+            let events = try apply(adding ? .addAgent(profile) : .updateAgent(profile), request: wire, origin: name) {
+                if existing == nil { self.directory.addAgent(named: spec.name) }
             }
             deliver(events)
-            return .object([("agent", .string(agentName)), ("state", .string(engine.agent(id)?.state.name ?? "offline"))])
+            return .object([("agent", .string(spec.name)), ("state", .string(engine.agent(id)?.state.name ?? "offline"))])
 
-        case "agent.remove":
-            let agentName = try request.string("agent")
+        case let .agentRemove(agentName):
             let id = try knownAgent(agentName)
-            deliver(try apply(.removeAgent(id), request: request, origin: name) {
-                self.agentIDs[agentName] = nil
+            deliver(try apply(.removeAgent(id), request: wire, origin: name) {
+                self.directory.agentIDs[agentName] = nil
                 self.agentManagers[id.rawValue] = nil
             })
             return .object([("agent", .string(agentName)), ("removed", .bool(true))])
 
-        case "subscribe":
-            let names = try request.optionalStringList("events") ?? ["*"]
-            var chosen: Set<String> = []
-            for event in names {
-                if event == "*" { chosen.formUnion(Self.eventNames); continue }
-                guard Self.eventNames.contains(event) else {
-                    throw ProtocolError(.badField, "events: unknown event '\(event)' (known: \(Self.eventNames.sorted().joined(separator: ", ")), or *)")
-                }
-                chosen.insert(event)
-            }
-            sessions[session]?.subscriptions = chosen
-            return .object([("events", .array(chosen.sorted().map(WireValue.string)))])
+        case let .subscribe(events):
+            sessions[session]?.subscriptions = events
+            return .object([("events", .array(events.map(\.rawValue).sorted().map(WireValue.string)))])
 
-        case "stats": return stats()
-        case "agents": return agentList(try Page(request))
-        case "contacts": return contactList(owner: nil, try Page(request))
-        case "sync":
-            let page = try Page(request)
+        case .stats: return stats()
+        case let .agents(page): return agentList(page)
+        case let .contacts(page): return contactList(owner: nil, page)
+        case let .sync(page):
             // The adapter has reconciled: its held contacts are routed again.
-            if page.after == nil { try resumeHeldContacts(of: name, request: request) }
+            if page.after == nil { try resumeHeldContacts(of: name, request: wire) }
             return contactList(owner: name, page)
 
-        case "center.open", "center.close":
-            let open = op == "center.open"
-            var chosen = channelsByTier
-            if let channelName = try request.optionalString("channel") {
-                guard let channel = Channel(name: channelName) else {
-                    throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall (or left out: every channel)")
-                }
-                chosen = [channel]
-            }
-            let until = try request.optionalNumber("until")
+        case let .setOpen(open, channels, until):
+            let chosen = channels ?? channelsByTier
             if let until, !(until > currentTime()) || !(until <= currentTime() + Self.longestOverride) {
                 throw ProtocolError(.badField, "until: \(until) is not a time in the next 366 days (Unix seconds)")
             }
             for channel in chosen {
                 let was = engine.isOpen(channel)
-                deliver(try apply(.setChannelOpen(channel, open), request: request, origin: name))
+                deliver(try apply(.setChannelOpen(channel, open), request: wire, origin: name))
                 if was != open { deliverChannelState(channel) }
             }
             for channel in chosen { hoursOverrides[channel] = HoursOverride(open: open, until: until) }
@@ -149,45 +98,32 @@ extension LiveRouter {
             return .object([("channels", .array(chosen.map { .string($0.name) })), ("open", .bool(open)),
                             ("until", until.map(WireValue.double) ?? .null)])
 
-        case "center.hours":
+        case let .followHours(channels):
             // Back to the opening hours: a supervisor's overrides end now.
-            var chosen = Channel.allCases
-            if let channelName = try request.optionalString("channel") {
-                guard let channel = Channel(name: channelName) else {
-                    throw ProtocolError(.badField, "channel: '\(channelName)' should be phone, chat, email or clickToCall (or left out: every channel)")
-                }
-                chosen = [channel]
-            }
+            let chosen = channels ?? Channel.allCases
             for channel in chosen { hoursOverrides[channel] = nil }
-            journalRequest(request, origin: name, at: currentTime())
+            journalRequest(wire, origin: name, at: currentTime())
             if !replaying { applyOpeningHours() }
             return .object([("channels", .array(chosen.map { channel in
                 .object([("channel", .string(channel.name)), ("open", .bool(engine.isOpen(channel)))])
             }))])
 
-        case Self.adapterLostOp:
-            let adapter = try request.string("adapter")
-            let grace = try request.optionalNumber("grace_s") ?? settings.adapterGrace
-            let abandonAt = try request.optionalNumber("abandon_at") ?? currentTime() + grace
-            try holdContacts(of: adapter, until: abandonAt, includingHeld: request.isTrue("including_held"), request: request)
+        case let .adapterLost(adapter, abandonAt, grace, includingHeld):
+            let end = abandonAt ?? currentTime() + (grace ?? settings.adapterGrace)
+            try holdContacts(of: adapter, until: end, includingHeld: includingHeld, request: wire)
             return .null
 
-        case Self.agentManagerOp:
-            let agent = try knownAgent(try request.string("agent"))
-            agentManagers[agent.rawValue] = try request.optionalString("adapter")
-            journalRequest(request, origin: name, at: currentTime())
+        case let .agentManager(agentName, adapter):
+            let agent = try knownAgent(agentName)
+            agentManagers[agent.rawValue] = adapter
+            journalRequest(wire, origin: name, at: currentTime())
             return .null
 
-        case Self.openingHoursOp:
-            let channelName = try request.string("channel")
-            guard let channel = Channel(name: channelName) else { throw ProtocolError(.badField, "channel: '\(channelName)'") }
+        case let .openingHours(channel, open):
             let was = engine.isOpen(channel)
-            deliver(try apply(.setChannelOpen(channel, request.isTrue("open")), request: request, origin: name))
+            deliver(try apply(.setChannelOpen(channel, open), request: wire, origin: name))
             if was != engine.isOpen(channel) { deliverChannelState(channel) }
             return .null
-
-        default:
-            throw ProtocolError(.unknownOp, "unknown op '\(op)'")
         }
     }
 
@@ -241,46 +177,17 @@ extension LiveRouter {
     }
 
     func knownContact(_ name: String) throws(ProtocolError) -> ContactID {
-        guard let id = contactIDs[name] else { throw ProtocolError(.unknownContact, "unknown contact '\(name)'") }
+        guard let id = directory.contactIDs[name] else { throw ProtocolError(.unknownContact, "unknown contact '\(name)'") }
         return id
     }
 
     func knownAgent(_ name: String) throws(ProtocolError) -> AgentID {
-        guard let id = agentIDs[name] else { throw ProtocolError(.unknownAgent, "unknown agent '\(name)'") }
+        guard let id = directory.agentIDs[name] else { throw ProtocolError(.unknownAgent, "unknown agent '\(name)'") }
         return id
     }
 
     func contactState(_ id: ContactID) -> String {
         engine.state(of: id)?.name ?? "ended"
-    }
-
-    func agentProfile(_ request: WireObject, id: AgentID) throws(ProtocolError) -> AgentProfile {
-        let center = settings.center
-        let departmentName = try request.optionalString("department") ?? center.departments[0]
-        guard let department = center.department(named: departmentName) else {
-            throw ProtocolError(.badField, "department: unknown department '\(departmentName)'")
-        }
-        var skills: [SkillLevel] = []
-        for (skillName, level) in try request.optionalIntMap("skills") ?? [] {
-            guard let skill = center.skill(named: skillName) else { throw ProtocolError(.badField, "skills.\(skillName): unknown skill") }
-            guard DomainLimits.proficiency.contains(level) else {
-                throw ProtocolError(.badField, "skills.\(skillName): proficiency \(level) is outside \(DomainLimits.proficiency.lowerBound)–\(DomainLimits.proficiency.upperBound)")
-            }
-            skills.append(SkillLevel(skill, level))
-        }
-        var capacity = AgentProfile.standardCapacity
-        if let channels = try request.optionalIntMap("channels") {
-            capacity = PerChannel(repeating: 0)
-            for (channelName, value) in channels {
-                guard let channel = Channel(name: channelName) else { throw ProtocolError(.badField, "channels.\(channelName): unknown channel") }
-                let range = DomainLimits.capacity(channel)
-                guard range.contains(value) else {
-                    throw ProtocolError(.badField, "channels.\(channelName): capacity \(value) is outside \(range.lowerBound)–\(range.upperBound)")
-                }
-                capacity[channel] = value
-            }
-        }
-        return AgentProfile(id: id, department: department, skills: skills, capacity: capacity)
     }
 
     // MARK: - Events
@@ -297,8 +204,8 @@ extension LiveRouter {
         for event in all {
             count(event)
             guard !replaying else { forget(event); continue }
-            let (name, contact) = Self.header(of: event)
-            let owner = Self.goesToOwner(event) ? contact.flatMap { contacts[$0.rawValue]?.owner } : nil
+            let name = EventName(event)
+            let owner = name.goesToOwner ? EventWire.contact(of: event).flatMap { directory.contacts[$0.rawValue]?.owner } : nil
             recipients.removeAll(keepingCapacity: true)
             for (session, state) in ordered
             where (state.name == owner && Self.ownsContacts(state.role)) || (!state.subscriptions.isEmpty && state.subscriptions.contains(name)) {
@@ -315,69 +222,21 @@ extension LiveRouter {
         metrics?.waiting.record(waitingContacts.count)
     }
 
-    /// Offers and what the adapter must act on go to the adapter that announced the contact.
-    static func goesToOwner(_ event: Event) -> Bool {
-        switch event {
-        case .offered, .offerExpired, .offerWithdrawn, .callbackScheduled, .closed: true
-        default: false
-        }
-    }
+    func name(of contact: ContactID) -> String { directory.name(of: contact) }
+    func name(of agent: AgentID) -> String { directory.name(of: agent) }
 
-    func name(of contact: ContactID) -> String { contacts[contact.rawValue]?.name ?? contact.description }
-    func name(of agent: AgentID) -> String { agentNames[agent.rawValue] ?? agent.description }
-
-    /// The event's name in the protocol and the contact it concerns (who owns it): enough to
-    /// decide who receives it before anything is encoded.
-    static func header(of event: Event) -> (name: String, contact: ContactID?) {
-        switch event {
-        case let .offered(c, _, _, _): ("offer", c)
-        case let .offerExpired(c, _): ("offer.expired", c)
-        case let .offerRejected(c, _): ("offer.rejected", c)
-        case let .queued(c, _): ("contact.queued", c)
-        case let .connected(c, _, _): ("contact.connected", c)
-        case let .escalated(c, _): ("contact.escalated", c)
-        case let .breachWarning(c): ("contact.breach_warning", c)
-        case let .breached(c, _): ("contact.breached", c)
-        case let .callbackScheduled(c): ("contact.callback", c)
-        case let .abandoned(c, _, _): ("contact.abandoned", c)
-        case let .offerWithdrawn(c, _): ("offer.withdrawn", c)
-        case let .held(c): ("contact.held", c)
-        case let .resumed(c): ("contact.resumed", c)
-        case let .completed(c, _): ("contact.completed", c)
-        case let .closed(c): ("contact.closed", c)
-        case let .wrapUpEnded(c, _): ("contact.wrapped_up", c)
-        case .agentState: ("agent.state", nil)
-        case .agentRemoved: ("agent.removed", nil)
-        }
-    }
-
-    /// The event's fields after its name, in protocol order.
+    /// The event's fields after its name, in protocol order, named by the adapters' ids.
     func fields(of event: Event) -> [(String, WireValue)] {
-        switch event {
-        case let .offered(c, a, why, expiresAt):
-            [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("step", .int(why.step)), ("why", .string(why.summary)),
-             ("expires_at", expiresAt.map(WireValue.double) ?? .null)]
-        case let .offerExpired(c, a), let .offerRejected(c, a), let .offerWithdrawn(c, a), let .completed(c, a), let .wrapUpEnded(c, a):
-            [("contact", .string(name(of: c))), ("agent", .string(name(of: a)))]
-        case let .queued(c, step), let .escalated(c, step): [("contact", .string(name(of: c))), ("step", .int(step))]
-        case let .connected(c, a, waited): [("contact", .string(name(of: c))), ("agent", .string(name(of: a))), ("waited_s", .double(waited))]
-        case let .breachWarning(c), let .callbackScheduled(c), let .closed(c), let .held(c), let .resumed(c):
-            [("contact", .string(name(of: c)))]
-        case let .breached(c, cause): [("contact", .string(name(of: c))), ("cause", .string(cause.rawValue))]
-        case let .abandoned(c, waited, cause):
-            [("contact", .string(name(of: c))), ("waited_s", .double(waited)), ("cause", .string(cause.rawValue))]
-        case let .agentState(a, state): [("agent", .string(name(of: a))), ("state", .string(state.name))]
-        case let .agentRemoved(a): [("agent", .string(name(of: a)))]
-        }
+        EventWire.fields(of: event, contact: { self.directory.name(of: $0) }, agent: { self.directory.name(of: $0) })
     }
 
     /// Forgets the names of contacts that reached their end.
     func forget(_ event: Event) {
         switch event {
         case let .abandoned(c, _, _), let .closed(c), let .wrapUpEnded(c, _):
-            if let entry = contacts.removeValue(forKey: c.rawValue) { contactIDs[entry.name] = nil }
+            directory.forgetContact(c)
         case let .agentRemoved(a):
-            agentNames[a.rawValue] = nil
+            directory.agentNames[a.rawValue] = nil
         default:
             break
         }
@@ -403,7 +262,7 @@ extension LiveRouter {
         record(event)
         switch event {
         case let .abandoned(c, _, cause):
-            guard let entry = contacts[c.rawValue], entry.arrivalDay == day else { return }
+            guard let entry = directory.contacts[c.rawValue], entry.arrivalDay == day else { return }
             let key = Self.queueKey(entry.channel, TopicID(entry.topic))
             switch cause {
             case .customer: tallies[key, default: DayTally()].abandoned += 1
@@ -411,7 +270,7 @@ extension LiveRouter {
             }
         case let .connected(c, _, waited):
             // Today's figures are about today's contacts: one that arrived yesterday is not counted.
-            guard let snapshot = engine.contact(c), contacts[c.rawValue]?.arrivalDay == day else { return }
+            guard let snapshot = engine.contact(c), directory.contacts[c.rawValue]?.arrivalDay == day else { return }
             let key = Self.queueKey(snapshot.channel, snapshot.topic)
             tallies[key, default: DayTally()].answered += 1
             if waited <= snapshot.deadline - snapshot.arrival { tallies[key, default: DayTally()].answeredWithinTarget += 1 }
@@ -434,14 +293,14 @@ extension LiveRouter {
         guard let metrics, !replaying else { return }
         switch event {
         case let .connected(c, _, waited):
-            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, .answered) }
+            if let channel = directory.contacts[c.rawValue]?.channel { metrics.contact(channel, .answered) }
             metrics.waitTime.record(waited)
         case let .abandoned(c, _, cause):
-            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, cause == .customer ? .abandoned : .adapterLost) }
+            if let channel = directory.contacts[c.rawValue]?.channel { metrics.contact(channel, cause == .customer ? .abandoned : .adapterLost) }
         case let .closed(c):
-            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, .closed) }
+            if let channel = directory.contacts[c.rawValue]?.channel { metrics.contact(channel, .closed) }
         case let .completed(c, _):
-            if let channel = contacts[c.rawValue]?.channel { metrics.contact(channel, .completed) }
+            if let channel = directory.contacts[c.rawValue]?.channel { metrics.contact(channel, .completed) }
         case let .breached(_, cause):
             metrics.breach(cause)
         default:
@@ -469,7 +328,7 @@ extension LiveRouter {
             if contact.held { queues[key, default: Queue()].held += 1 } else { queues[key, default: Queue()].waiting += 1 }
             queues[key, default: Queue()].oldest = max(queues[key]!.oldest, waited)
             if waited >= settings.center.breachWarningAt * target { queues[key, default: Queue()].atRisk += 1 }
-            if waited < target && contacts[contact.id.rawValue]?.arrivalDay == day { queues[key, default: Queue()].withinTarget += 1 }
+            if waited < target && directory.contacts[contact.id.rawValue]?.arrivalDay == day { queues[key, default: Queue()].withinTarget += 1 }
         }
         // In order of channel name, then topic name.
         let named = Set(queues.keys).union(tallies.keys).map { key in
@@ -501,42 +360,13 @@ extension LiveRouter {
         ])
     }
 
-    /// A page of a list (`contacts`, `sync`, `agents`): at most `limit` items after the cursor
-    /// `after` (the `next` of the page before). Pages keep every reply well under a connection's
-    /// outbound limit, however many contacts or agents there are.
-    struct Page {
-        /// Items per page when a request does not say.
-        static let standard = 1000
-        /// The most a request may ask for: 2,000 contacts with the longest ids still fit in about a megabyte.
-        static let maximum = 2000
-        var limit: Int
-        var after: UInt64?
-
-        init(_ request: WireObject) throws(ProtocolError) {
-            limit = try request.optionalInt("limit") ?? Self.standard
-            guard (1...Self.maximum).contains(limit) else {
-                throw ProtocolError(.badField, "limit: \(limit) is outside 1–\(Self.maximum)")
-            }
-            if let cursor = try request.optionalString("after") {
-                guard let value = UInt64(cursor) else { throw ProtocolError(.badField, "after: '\(cursor)' is not a cursor from a reply's next") }
-                after = value
-            }
-        }
-
-        /// The page's items among `keys` (internal ids), in order, and the cursor of the next page.
-        func select(_ keys: [UInt64]) -> (items: ArraySlice<UInt64>, next: WireValue) {
-            let sorted = keys.sorted()
-            let start = after.map { cursor in sorted.firstIndex { $0 > cursor } ?? sorted.endIndex } ?? sorted.startIndex
-            let end = min(sorted.endIndex, start + limit)
-            let items = sorted[start..<end]
-            return (items, end < sorted.endIndex ? .string(String(items.last!)) : .null)
-        }
-    }
+    typealias Page = Request.Page
 
     func agentList(_ page: Page) -> WireValue {
-        let (ids, next) = page.select(Array(agentNames.keys))
+        let (ids, after) = page.select(Array(directory.agentNames.keys))
+        let next = after.map { WireValue.string(String($0)) } ?? .null
         return .object([("agents", .array(ids.compactMap { id in
-            guard let agent = engine.agent(AgentID(id)), let name = agentNames[id] else { return nil }
+            guard let agent = engine.agent(AgentID(id)), let name = directory.agentNames[id] else { return nil }
             return .object([
                 ("agent", .string(name)), ("department", .string(settings.center.departments[agent.profile.department.index])),
                 ("state", .string(agent.state.name)),
@@ -548,10 +378,11 @@ extension LiveRouter {
     /// Open contacts, all or one adapter's, in the order they arrived.
     func contactList(owner: String?, _ page: Page) -> WireValue {
         let now = currentTime()
-        let keys = owner.map { owner in contacts.filter { $0.value.owner == owner }.map(\.key) } ?? Array(contacts.keys)
-        let (ids, next) = page.select(keys)
+        let keys = owner.map { owner in directory.contacts.filter { $0.value.owner == owner }.map(\.key) } ?? Array(directory.contacts.keys)
+        let (ids, after) = page.select(keys)
+        let next = after.map { WireValue.string(String($0)) } ?? .null
         return .object([("contacts", .array(ids.compactMap { id in
-            guard let entry = contacts[id], let contact = engine.contact(ContactID(id)) else { return nil }
+            guard let entry = directory.contacts[id], let contact = engine.contact(ContactID(id)) else { return nil }
             return .object([
                 ("contact", .string(entry.name)), ("channel", .string(contact.channel.name)),
                 ("topic", .string(settings.center.topics[contact.topic.index].name)), ("state", .string(contact.state.name)),
@@ -581,11 +412,14 @@ extension LiveRouter {
             replayClock = nil
         }
         let request = try WireObject(parsing: entry.line)
-        let op = try request.string("op")
+        let name = try request.string("op")
+        // The journal holds clients' operations and the router's own (`internal.*`).
+        guard let operation = Operation(rawValue: name) else { throw ProtocolError(.unknownOp, "unknown op '\(name)'") }
+        let decoded = try Request.decode(request, as: operation, center: settings.center)
         replayClock = entry.time
         // As live: what fell due before the command happens first (see `handleRequest`).
         advanceEngine(to: currentTime())
         requestJournaled = false
-        _ = try perform(op, request, session: SessionID(-1), name: entry.origin)
+        _ = try perform(decoded, request, session: SessionID(-1), name: entry.origin)
     }
 }

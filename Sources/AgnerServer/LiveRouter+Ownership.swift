@@ -5,28 +5,19 @@ import AgnerCore
 /// announced, and on the agents it manages: those it logged in (until it logs them out), or
 /// those the center assigns to it. Supervisors act on everything; observers only read.
 extension LiveRouter {
-    static let agentManagerOp = "internal.agent_manager"
-
     /// Refuses an adapter's request on another adapter's contact or agent (`forbidden`).
-    func checkOwnership(_ op: String, _ request: WireObject, adapter: String) throws(ProtocolError) {
-        switch op {
-        case "offer.accept", "offer.reject":
-            try checkContact(try request.string("contact"), adapter: adapter)
-        case "contact.abandon", "contact.complete":
-            try checkContact(try request.string("id"), adapter: adapter)
-        case "agent.state":
-            let name = try request.string("agent")
-            if let id = agentIDs[name], let manager = agentManagers[id.rawValue], manager != adapter {
-                throw ProtocolError(.forbidden, "agent '\(name)' is managed by another adapter")
+    func checkOwnership(_ request: Request, adapter: String) throws(ProtocolError) {
+        switch request {
+        case let .accept(contact, _), let .reject(contact, _), let .abandon(contact), let .complete(contact):
+            if let id = directory.contactIDs[contact], let owner = directory.contacts[id.rawValue]?.owner, owner != adapter {
+                throw ProtocolError(.forbidden, "contact '\(contact)' belongs to another adapter")
+            }
+        case let .agentState(agent, _):
+            if let id = directory.agentIDs[agent], let manager = agentManagers[id.rawValue], manager != adapter {
+                throw ProtocolError(.forbidden, "agent '\(agent)' is managed by another adapter")
             }
         default:
             break
-        }
-    }
-
-    private func checkContact(_ name: String, adapter: String) throws(ProtocolError) {
-        if let id = contactIDs[name], let owner = contacts[id.rawValue]?.owner, owner != adapter {
-            throw ProtocolError(.forbidden, "contact '\(name)' belongs to another adapter")
         }
     }
 
@@ -36,8 +27,8 @@ extension LiveRouter {
     func noteManager(of agent: AgentID, presence: Presence, adapter: String) {
         guard !replaying, !assignedAgents.contains(agent.rawValue) else { return }
         let manager: String? = presence == .offline ? nil : adapter
-        guard agentManagers[agent.rawValue] != manager, let name = agentNames[agent.rawValue] else { return }
-        performInternal(.object([("op", .string(Self.agentManagerOp)), ("agent", .string(name)),
+        guard agentManagers[agent.rawValue] != manager, let name = directory.agentNames[agent.rawValue] else { return }
+        performInternal(.object([("op", .string(Operation.agentManager.rawValue)), ("agent", .string(name)),
                                  ("adapter", manager.map(WireValue.string) ?? .null)]), origin: adapter)
     }
 }

@@ -12,7 +12,7 @@ public struct RouterSnapshot: Sendable {
         var bytes = Array(RouterSnapshot.magic.utf8)
         withUnsafeBytes(of: RouterSnapshot.format.littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: fingerprint.littleEndian) { bytes.append(contentsOf: $0) }
-        let sizeHint = 4096 + state.contacts.count * 160 + state.engine.openContactCount * 64
+        let sizeHint = 4096 + state.directory.contacts.count * 160 + state.engine.openContactCount * 64
         bytes += try SnapshotCoder.encode(state, reservingCapacity: sizeHint)
         return bytes
     }
@@ -20,7 +20,7 @@ public struct RouterSnapshot: Sendable {
     static let magic = "AGNS"
     /// Raised whenever what a snapshot holds changes shape; an older snapshot is then ignored
     /// and the journal replayed from its start.
-    static let format: UInt32 = 5
+    static let format: UInt32 = 6
 }
 
 /// Why a stored snapshot cannot be used (recovery then replays the whole journal).
@@ -31,20 +31,16 @@ public struct SnapshotMismatch: Error, CustomStringConvertible {
 /// Everything the router keeps between requests, apart from connections.
 struct RouterState: Sendable, Codable {
     var engine: RoutingEngine
-    var contacts: [UInt64: LiveRouter.ContactEntry]
-    var agentIDs: [String: AgentID]
-    var agentNames: [UInt64: String]
+    var directory: Directory
     var agentStates: [UInt64: AgentState]
     var waitingContacts: Set<UInt64>
-    var nextContact: UInt64
-    var nextAgent: UInt64
     var day: Int
     var tallies: [Int: LiveRouter.DayTally]
     var hoursOverrides: PerChannel<LiveRouter.HoursOverride?>
     var agentManagers: [UInt64: String]
 
     enum CodingKeys: CodingKey {
-        case engine, contacts, agentIDs, agentNames, agentStates, waitingContacts, nextContact, nextAgent, day, tallies
+        case engine, directory, agentStates, waitingContacts, day, tallies
         case hoursOverrides, agentManagers
     }
 
@@ -66,13 +62,9 @@ struct RouterState: Sendable, Codable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(engine, forKey: .engine)
-        try container.encode(Self.pairs(contacts), forKey: .contacts)
-        try container.encode(Self.pairs(agentIDs.mapValues(\.rawValue)), forKey: .agentIDs)
-        try container.encode(Self.pairs(agentNames), forKey: .agentNames)
+        try container.encode(directory, forKey: .directory)
         try container.encode(Self.pairs(agentStates), forKey: .agentStates)
         try container.encode(waitingContacts.sorted(), forKey: .waitingContacts)
-        try container.encode(nextContact, forKey: .nextContact)
-        try container.encode(nextAgent, forKey: .nextAgent)
         try container.encode(day, forKey: .day)
         try container.encode(Self.pairs(tallies), forKey: .tallies)
         try container.encode(hoursOverrides, forKey: .hoursOverrides)
@@ -85,13 +77,9 @@ extension RouterState {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         engine = try container.decode(RoutingEngine.self, forKey: .engine)
-        contacts = Self.map(try container.decode([Pair<UInt64, LiveRouter.ContactEntry>].self, forKey: .contacts))
-        agentIDs = Self.map(try container.decode([Pair<String, UInt64>].self, forKey: .agentIDs)).mapValues(AgentID.init)
-        agentNames = Self.map(try container.decode([Pair<UInt64, String>].self, forKey: .agentNames))
+        directory = try container.decode(Directory.self, forKey: .directory)
         agentStates = Self.map(try container.decode([Pair<UInt64, AgentState>].self, forKey: .agentStates))
         waitingContacts = Set(try container.decode([UInt64].self, forKey: .waitingContacts))
-        nextContact = try container.decode(UInt64.self, forKey: .nextContact)
-        nextAgent = try container.decode(UInt64.self, forKey: .nextAgent)
         day = try container.decode(Int.self, forKey: .day)
         tallies = Self.map(try container.decode([Pair<Int, LiveRouter.DayTally>].self, forKey: .tallies))
         hoursOverrides = try container.decode(PerChannel<LiveRouter.HoursOverride?>.self, forKey: .hoursOverrides)
@@ -114,9 +102,8 @@ extension LiveRouter {
 
     /// The state as it is now. Constant time: the parts are copied on write later.
     public func snapshot() -> RouterSnapshot {
-        RouterSnapshot(state: RouterState(engine: engine, contacts: contacts, agentIDs: agentIDs, agentNames: agentNames,
-                                          agentStates: agentStates, waitingContacts: waitingContacts, nextContact: nextContact,
-                                          nextAgent: nextAgent, day: day, tallies: tallies, hoursOverrides: hoursOverrides,
+        RouterSnapshot(state: RouterState(engine: engine, directory: directory,
+                                          agentStates: agentStates, waitingContacts: waitingContacts, day: day, tallies: tallies, hoursOverrides: hoursOverrides,
                                           agentManagers: agentManagers),
                        fingerprint: configurationFingerprint)
     }
@@ -140,16 +127,11 @@ extension LiveRouter {
         let state = try SnapshotCoder.decode(RouterState.self, from: Array(bytes[header...]),
                                              userInfo: [RoutingEngine.configurationKey: settings.center])
         engine = state.engine
-        contacts = state.contacts
-        contactIDs = Dictionary(state.contacts.map { ($0.value.name, ContactID($0.key)) }, uniquingKeysWith: { first, _ in first })
-        agentIDs = state.agentIDs
-        agentNames = state.agentNames
+        directory = state.directory
         agentStates = state.agentStates
         agentStateCounts = [:]
         for agentState in state.agentStates.values { agentStateCounts[agentState, default: 0] += 1 }
         waitingContacts = state.waitingContacts
-        nextContact = state.nextContact
-        nextAgent = state.nextAgent
         day = state.day
         tallies = state.tallies
         hoursOverrides = state.hoursOverrides

@@ -59,16 +59,7 @@ public final class LiveRouter {
     struct Session {
         var role: Role?
         var name: String
-        var subscriptions: Set<String> = []
-    }
-
-    struct ContactEntry: Codable {
-        var name: String
-        var owner: String
-        var channel: Channel
-        var topic: Int
-        /// The center's day (`dayNumber`) it arrived on: today's figures count today's contacts.
-        var arrivalDay: Int
+        var subscriptions: Set<EventName> = []
     }
 
     /// Per channel and topic, since the start of the (UTC) day.
@@ -111,12 +102,8 @@ public final class LiveRouter {
     /// The sessions sorted by id, kept until one connects, leaves, or changes its name or
     /// subscriptions (events go out to sessions in this order).
     var sessionsInOrder: [(key: SessionID, value: Session)]?
-    var contactIDs: [String: ContactID] = [:]
-    var contacts: [UInt64: ContactEntry] = [:]
-    var agentIDs: [String: AgentID] = [:]
-    var agentNames: [UInt64: String] = [:]
-    var nextContact: UInt64 = 1
-    var nextAgent: UInt64 = 1
+    /// The adapters' ids for contacts and agents, and who announced each contact.
+    var directory = Directory()
     var day = -1
     var tallies: [Int: DayTally] = [:]  // by `queueKey(channel, topic)`
     /// While replaying the journal: no journaling, no output, and the journal's clock.
@@ -126,7 +113,7 @@ public final class LiveRouter {
     var pendingTimerEvents: [Event] = []
     lazy var contactReply = Self.replyShape("contact")
     lazy var agentReply = Self.replyShape("agent")
-    var eventTemplates: [String: LineTemplate] = [:]
+    var eventTemplates: [EventName: LineTemplate] = [:]
     /// The bytes of the request being handled, journaled as received (replay ignores `req`).
     var currentLine: UnsafeRawBufferPointer?
     /// Lines produced and not yet taken (`takeLines`).
@@ -169,13 +156,6 @@ public final class LiveRouter {
         return try body()
     }
 
-    public static let eventNames: Set<String> = [
-        "offer", "offer.expired", "offer.rejected", "contact.queued", "contact.connected", "contact.escalated",
-        "contact.breach_warning", "contact.breached", "contact.callback", "contact.abandoned", "contact.completed",
-        "contact.closed", "contact.wrapped_up", "agent.state", "agent.removed", "offer.withdrawn", "contact.held",
-        "contact.resumed", "channel.state",
-    ]
-
     public init(settings: Settings, clock: @escaping () -> Double, journal: CommandJournal? = nil) throws(EngineError) {
         self.settings = settings
         self.clock = clock
@@ -183,13 +163,10 @@ public final class LiveRouter {
         engine = RoutingEngine(configuration: settings.center)
         var ignored: [Event] = []
         for agent in settings.agents {
-            let id = AgentID(nextAgent)
-            nextAgent += 1
+            let id = directory.addAgent(named: agent.name)
             var profile = agent.profile
             profile.id = id
             try engine.apply(.addAgent(profile), at: 0, into: &ignored)
-            agentIDs[agent.name] = id
-            agentNames[id.rawValue] = agent.name
             if let adapter = agent.adapter {
                 agentManagers[id.rawValue] = adapter
                 assignedAgents.insert(id.rawValue)
@@ -343,10 +320,11 @@ public final class LiveRouter {
         // The reply's place: before the events the operation produces.
         let mark = outbox.mark
         do throws(ProtocolError) {
-            let op = try request.string("op")
+            let operation = try Operation(requested: try request.string("op"))
             guard var state = sessions[session] else { throw ProtocolError(.notAuthenticated, "unknown connection") }
-            if op == "hello" {
-                let result = try hello(request, session: &state)
+            let decoded = try Request.decode(request, as: operation, center: settings.center)
+            if case let .hello(role, name, token, version) = decoded {
+                let result = try hello(role: role, name: name, token: token, version: version, session: &state)
                 sessions[session] = state
                 reply(to: session, re: re, result: result, at: mark)
                 return true
@@ -354,14 +332,11 @@ public final class LiveRouter {
             guard let role = state.role else {
                 throw ProtocolError(.notAuthenticated, "send hello with a token first")
             }
-            guard let required = Self.requiredRole[op] else {
-                throw ProtocolError(.unknownOp, "unknown op '\(op)'")
+            guard operation.allows(role) else {
+                throw ProtocolError(.forbidden, "op '\(operation.rawValue)' is not allowed for the \(role.rawValue) role")
             }
-            guard Self.allows(role, required) else {
-                throw ProtocolError(.forbidden, "op '\(op)' is not allowed for the \(role.rawValue) role")
-            }
-            if role == .adapter { try checkOwnership(op, request, adapter: state.name) }
-            let result = try perform(op, request, session: session, name: state.name)
+            if role == .adapter { try checkOwnership(decoded, adapter: state.name) }
+            let result = try perform(decoded, request, session: session, name: state.name)
             reply(to: session, re: re, result: result, at: mark)
             return true
         } catch {
@@ -372,47 +347,24 @@ public final class LiveRouter {
         }
     }
 
-    enum Required { case any, adapter, supervisor }
-
-    static let requiredRole: [String: Required] = [
-        "contact.arrive": .adapter, "offer.accept": .adapter, "offer.reject": .adapter, "contact.abandon": .adapter,
-        "contact.complete": .adapter, "agent.state": .adapter, "sync": .adapter,
-        "stats": .any, "agents": .any, "contacts": .any, "subscribe": .any,
-        "agent.add": .supervisor, "agent.update": .supervisor, "agent.remove": .supervisor,
-        "center.open": .supervisor, "center.close": .supervisor, "center.hours": .supervisor,
-    ]
-
-    static func allows(_ role: Role, _ required: Required) -> Bool {
-        switch required {
-        case .any: true
-        case .adapter: role == .adapter || role == .supervisor
-        case .supervisor: role == .supervisor
-        }
-    }
-
-    func hello(_ request: WireObject, session: inout Session) throws(ProtocolError) -> WireValue {
-        let roleName = try request.string("role")
-        guard let role = Role(rawValue: roleName) else {
-            throw ProtocolError(.badField, "role: '\(roleName)' should be adapter, supervisor or observer")
-        }
-        if let version = try request.optionalInt("protocol"), version != 1 {
+    func hello(role: Role, name requested: String?, token: String, version: Int?, session: inout Session) throws(ProtocolError) -> WireValue {
+        if let version, version != 1 {
             throw ProtocolError(.badField, "protocol: version \(version) is not spoken here (1 is)")
         }
-        var requestedName = try request.optionalString("name")
+        var requestedName = requested
         if let tokens = settings.tokens {
-            let token = try request.optionalString("token") ?? ""
-            guard let granted = Self.match(token, in: tokens), Self.allows(granted.role, role == .supervisor ? .supervisor : role == .adapter ? .adapter : .any) else {
-                throw ProtocolError(.notAuthenticated, "the token does not grant the \(roleName) role")
+            guard let granted = Grant.matching(token, in: tokens),
+                  Operation.hello.allows(granted.role), Self.ranks(granted.role, atLeast: role) else {
+                throw ProtocolError(.notAuthenticated, "the token does not grant the \(role.rawValue) role")
             }
             // An adapter token speaks only for the adapters it names.
             if granted.role == .adapter, let names = granted.adapters {
-                if requestedName == nil || requestedName == "" { requestedName = names.sorted().first }
+                if requestedName == nil { requestedName = names.sorted().first }
                 guard let name = requestedName, names.contains(name) else {
                     throw ProtocolError(.forbidden, "the token does not speak for adapter '\(requestedName ?? "")'")
                 }
             }
         }
-        if let name = requestedName { try Self.checkName(name, field: "name") }
         let previous = (role: session.role, name: session.name)
         session.role = role
         if let name = requestedName { session.name = name }
@@ -428,25 +380,15 @@ public final class LiveRouter {
                         ("server", .string("agner")), ("topics", .array(topics))])
     }
 
-    /// What a token grants, if anything (compared in constant time).
-    public static func grant(for token: String, in tokens: [String: Grant]) -> Grant? { match(token, in: tokens) }
-
-    /// Compares the token with every configured one in constant time (no early exit).
-    static func match(_ token: String, in tokens: [String: Grant]) -> Grant? {
-        var found: Grant? = nil
-        let given = Array(token.utf8)
-        for (candidate, role) in tokens.sorted(by: { $0.key < $1.key }) {
-            let expected = Array(candidate.utf8)
-            var difference = UInt8(given.count == expected.count ? 0 : 1)
-            for index in 0..<max(given.count, expected.count) {
-                let a = index < given.count ? given[index] : 0
-                let b = index < expected.count ? expected[index] : 0
-                difference |= a ^ b
-            }
-            if difference == 0 { found = role }
+    /// Whether a token's role covers the role asked for: supervisor > adapter > observer.
+    static func ranks(_ granted: Role, atLeast asked: Role) -> Bool {
+        switch asked {
+        case .observer: true
+        case .adapter: granted == .adapter || granted == .supervisor
+        case .supervisor: granted == .supervisor
         }
-        return found
     }
+
 
     // MARK: - Replies
 
@@ -470,9 +412,9 @@ public final class LiveRouter {
     }
 
     /// A reusable line shape per event name (see `LineTemplate`).
-    func eventTemplate(_ name: String, _ fields: [(String, WireValue)]) -> LineTemplate {
+    func eventTemplate(_ name: EventName, _ fields: [(String, WireValue)]) -> LineTemplate {
         if let template = eventTemplates[name], template.slotCount == fields.count { return template }
-        let template = LineTemplate([("event", .string(name))] + fields, fixed: 1)
+        let template = LineTemplate([("event", .string(name.rawValue))] + fields, fixed: 1)
         eventTemplates[name] = template
         return template
     }

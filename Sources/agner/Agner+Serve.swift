@@ -173,7 +173,7 @@ extension Agner {
                 if let grants = roles {
                     authorize = { (header: String?) -> Bool in
                         guard let header, header.hasPrefix("Bearer "),
-                              let grant = LiveRouter.grant(for: String(header.dropFirst(7)), in: grants) else { return false }
+                              let grant = Grant.matching(String(header.dropFirst(7)), in: grants) else { return false }
                         return grant.role != .adapter
                     }
                 }

@@ -95,7 +95,7 @@ struct TrustOverTCPTests {
         defer { endpoint.shutdown() }
         let grants: [String: Grant] = ["boss-token": .supervisor, "pbx-token": .adapter("pbx")]
         let port = try endpoint.start(host: "127.0.0.1", port: 0, authorize: { header in
-            guard let header, header.hasPrefix("Bearer "), let grant = LiveRouter.grant(for: String(header.dropFirst(7)), in: grants) else { return false }
+            guard let header, header.hasPrefix("Bearer "), let grant = Grant.matching(String(header.dropFirst(7)), in: grants) else { return false }
             return grant.role != .adapter
         }) { "agner_requests_total 1\n" }
         func get(_ authorization: String?) -> String {

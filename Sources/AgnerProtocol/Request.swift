@@ -24,6 +24,8 @@ public enum Request: Sendable, Equatable {
     case setOpen(Bool, channels: [Channel]?, until: Double?)
     /// `center.hours`; nil channels: every channel.
     case followHours(channels: [Channel]?)
+    /// `shadow`: live against the candidate.
+    case shadow
     /// `internal.adapter_lost`: hold the adapter's contacts until `abandonAt` (Unix seconds),
     /// or for `grace` seconds from the entry's time (journals written before `abandon_at`).
     case adapterLost(adapter: String, abandonAt: Double?, grace: Double?, includingHeld: Bool)
@@ -142,6 +144,8 @@ public enum Request: Sendable, Equatable {
             return .setOpen(operation == .centerOpen, channels: try channels(object), until: try object.optionalNumber("until"))
         case .centerHours:
             return .followHours(channels: try channels(object))
+        case .shadow:
+            return .shadow
         case .adapterLost:
             return .adapterLost(adapter: try object.string("adapter"), abandonAt: try object.optionalNumber("abandon_at"),
                                 grace: try object.optionalNumber("grace_s"), includingHeld: object.isTrue("including_held"))

@@ -27,7 +27,11 @@ extension LiveRouter {
                 tallies[key, default: DayTally()].unserved += 1
             } else {
                 tallies[key, default: DayTally()].offered += 1
+                shadowRouter?.countLiveOffered(channel)
             }
+            shadowRouter?.arrive(contactName, channel: channel, topic: settings.center.topics[topic.index].name, segment: segment,
+                                 priority: priority, liveTarget: settings.center.answerTarget(topic: topic, channel: channel),
+                                 liveOwner: settings.center.topics[topic.index].owningDepartment.index, at: currentTime())
             deliver(events)
             return .object([("contact", .string(contactName)), ("state", .string(contactState(id)))])
 
@@ -47,6 +51,7 @@ extension LiveRouter {
         case let .agentState(agentName, presence):
             let agent = try knownAgent(agentName)
             deliver(try apply(.setPresence(agent, presence), request: wire, origin: name))
+            shadowRouter?.setPresence(agentName, presence, at: currentTime())
             if sessions[session]?.role == .adapter { noteManager(of: agent, presence: presence, adapter: name) }
             return .object([("agent", .string(agentName)), ("state", .string(engine.agent(agent)?.state.name ?? "unknown"))])
 
@@ -91,6 +96,7 @@ extension LiveRouter {
             for channel in chosen {
                 let was = engine.isOpen(channel)
                 deliver(try apply(.setChannelOpen(channel, open), request: wire, origin: name))
+                shadowRouter?.setChannelOpen(channel, open, at: currentTime())
                 if was != open { deliverChannelState(channel) }
             }
             for channel in chosen { hoursOverrides[channel] = HoursOverride(open: open, until: until) }
@@ -122,8 +128,13 @@ extension LiveRouter {
         case let .openingHours(channel, open):
             let was = engine.isOpen(channel)
             deliver(try apply(.setChannelOpen(channel, open), request: wire, origin: name))
+            shadowRouter?.setChannelOpen(channel, open, at: currentTime())
             if was != engine.isOpen(channel) { deliverChannelState(channel) }
             return .null
+
+        case .shadow:
+            guard let shadowRouter else { throw ProtocolError(.invalidState, "no shadow: start agner serve with --shadow FILE") }
+            return shadowRouter.figures()
         }
     }
 
@@ -203,6 +214,7 @@ extension LiveRouter {
         var recipients: [SessionID] = []
         for event in all {
             count(event)
+            if let shadowRouter { observeForShadow(shadowRouter, event) }
             guard !replaying else { forget(event); continue }
             let name = EventName(event)
             let owner = name.goesToOwner ? EventWire.contact(of: event).flatMap { directory.contacts[$0.rawValue]?.owner } : nil
@@ -220,6 +232,21 @@ extension LiveRouter {
             forget(event)
         }
         metrics?.waiting.record(waitingContacts.count)
+    }
+
+    /// Tells the shadow what happened here, with this router's names.
+    func observeForShadow(_ shadow: ShadowRouter, _ event: Event) {
+        let contact = EventWire.contact(of: event).flatMap { directory.contacts[$0.rawValue]?.name }
+        var agent: String? = nil
+        var department: Int? = nil
+        switch event {
+        case let .offered(_, a, _, _), let .connected(_, a, _):
+            agent = directory.agentNames[a.rawValue]
+            department = engine.agent(a)?.profile.department.index
+        default:
+            break
+        }
+        shadow.observe(event, contact: contact, agent: agent, department: department, at: currentTime())
     }
 
     func name(of contact: ContactID) -> String { directory.name(of: contact) }

@@ -46,13 +46,19 @@ public final class LiveRouter {
         /// closes a channel).
         public var calendar: OpeningCalendar?
 
+        /// Shadow mode: a candidate configuration and its agents, routing the same traffic
+        /// beside the real router without acting (`ShadowRouter`).
+        public var shadow: (center: CenterConfiguration, agents: [Agent])?
+
         public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Grant]? = nil,
-                    adapterGrace: Double = 120, calendar: OpeningCalendar? = nil) {
+                    adapterGrace: Double = 120, calendar: OpeningCalendar? = nil,
+                    shadow: (center: CenterConfiguration, agents: [Agent])? = nil) {
             self.center = center
             self.agents = agents
             self.tokens = tokens
             self.adapterGrace = adapterGrace
             self.calendar = calendar
+            self.shadow = shadow
         }
     }
 
@@ -134,6 +140,8 @@ public final class LiveRouter {
     var agentManagers: [UInt64: String] = [:]
     /// Agents the center assigns to an adapter (`Agent.adapter`): their manager never changes.
     var assignedAgents: Set<UInt64> = []
+    /// The candidate configuration in shadow mode, if any.
+    let shadowRouter: ShadowRouter?
     /// Per channel, a supervisor's override of the calendar.
     var hoursOverrides = PerChannel<HoursOverride?>(repeating: nil)
     /// When opening hours next need a look (a calendar change or an override's end).
@@ -161,6 +169,7 @@ public final class LiveRouter {
         self.clock = clock
         self.journal = journal
         engine = RoutingEngine(configuration: settings.center)
+        shadowRouter = try settings.shadow.map { shadow throws(EngineError) in try ShadowRouter(center: shadow.center, agents: shadow.agents) }
         var ignored: [Event] = []
         for agent in settings.agents {
             let id = directory.addAgent(named: agent.name)
@@ -224,10 +233,7 @@ public final class LiveRouter {
 
     /// The earliest pending timer (Unix seconds): the engine's, or a change of opening hours.
     public func nextDeadline() -> Double? {
-        switch (engine.nextDeadline(), nextHoursCheck) {
-        case let (a?, b?): min(a, b)
-        case let (a, b): a ?? b
-        }
+        [engine.nextDeadline(), nextHoursCheck, shadowRouter?.nextDeadline()].compactMap { $0 }.min()
     }
 
     /// Fires the engine's timers that are due by now, and opens or closes channels the
@@ -245,6 +251,7 @@ public final class LiveRouter {
         var events: [Event] = []
         engine.advance(to: time, into: &events)
         if !events.isEmpty { deliver(events) }
+        shadowRouter?.advance(to: time)
     }
 
     /// Fires the timers due by now and returns the lines in the outbox (emptying it).

@@ -63,6 +63,12 @@ extension Agner {
         @Flag(help: "With --retain: delete the batches past the window instead of archiving them.")
         var discardOld = false
 
+        @Option(help: "Shadow mode: a scenario file whose center and agents route the same live traffic beside the real router, without acting; a supervisor's `shadow` request compares them (service level, ASA, abandonment, leakage, decisions that agreed). Its topics must be the center's; agents are matched by name.")
+        var shadow: String?
+
+        @Option(help: "With --shadow: the candidate file's variant to use.")
+        var shadowVariant: String?
+
         func address() throws -> (String, Int) { try Self.hostAndPort(listen, option: "--listen") }
 
         static func hostAndPort(_ text: String, option: String) throws -> (String, Int) {
@@ -133,9 +139,14 @@ extension Agner {
             }
             let scenario = try loadScenario(center, variant: nil)
             let roles = try tokens.map(loadTokens)
-            let agents = scenario.roster.members.map { member in
-                let group = scenario.agentGroups[member.group]
-                return LiveRouter.Agent(name: member.name, profile: AgentProfile(id: AgentID(0), department: group.department, skills: group.skills, capacity: group.capacity))
+            let agents = Self.agents(of: scenario)
+            // Shadow mode: a candidate center routes the same traffic beside the real one.
+            let candidate = try shadow.map { file in try loadScenario(file, variant: shadowVariant) }
+            if let candidate {
+                let missing = Set(candidate.center.topics.map(\.name)).symmetricDifference(scenario.center.topics.map(\.name))
+                guard missing.isEmpty else {
+                    throw CommandFailure(description: "--shadow \(candidate.name): its topics must be the center's (they differ in: \(missing.sorted().joined(separator: ", ")))")
+                }
             }
             let grace = try Quantities.duration(adapterGrace)
             let calendar = ignoreHours ? nil : try Self.calendar(of: scenario.hours)
@@ -145,7 +156,8 @@ extension Agner {
                 journal.logger = Logger(label: "agner.journal")
             }
             let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles,
-                                                        adapterGrace: grace, calendar: calendar),
+                                                        adapterGrace: grace, calendar: calendar,
+                                                        shadow: candidate.map { ($0.center, Self.agents(of: $0)) }),
                                         clock: { Date().timeIntervalSince1970 }, journal: journal)
             let (host, port) = try address()
             let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,
@@ -266,6 +278,15 @@ extension Agner {
             writeToStandardError(report)
             logger.error("journal entries skipped; journal set aside", metadata: ["skipped": "\(refused.count)", "set_aside_as": "\(aside)"])
             return log
+        }
+
+        /// The router's agents from a scenario's groups (`billing-1`, …), offline until logged in.
+        static func agents(of scenario: Scenario) -> [LiveRouter.Agent] {
+            scenario.roster.members.map { member in
+                let group = scenario.agentGroups[member.group]
+                return LiveRouter.Agent(name: member.name, profile: AgentProfile(id: AgentID(0), department: group.department,
+                                                                                 skills: group.skills, capacity: group.capacity))
+            }
         }
 
         /// One line for an address that cannot be listened on.

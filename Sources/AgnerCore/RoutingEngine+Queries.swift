@@ -57,6 +57,11 @@ extension RoutingEngine {
         agentSlots.values.map { snapshot(ofAgentAt: $0) }.sorted { $0.profile.id < $1.profile.id }
     }
 
+    /// An agent's department (its index), without copying its record.
+    public func department(of id: AgentID) -> Int? {
+        agentSlots[id.rawValue].map { agents[Int($0)].profile.department.index }
+    }
+
     public var openContactCount: Int { contactSlots.count }
     public var agentCount: Int { agentSlots.count }
     public func isOpen(_ channel: Channel) -> Bool { channelOpen[channel] }

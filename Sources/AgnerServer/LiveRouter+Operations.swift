@@ -29,7 +29,7 @@ extension LiveRouter {
                 tallies[key, default: DayTally()].offered += 1
                 shadowRouter?.countLiveOffered(channel)
             }
-            shadowRouter?.arrive(contactName, channel: channel, topic: settings.center.topics[topic.index].name, segment: segment,
+            shadowRouter?.arrive(id.rawValue, channel: channel, topic: settings.center.topics[topic.index].name, segment: segment,
                                  priority: priority, liveTarget: settings.center.answerTarget(topic: topic, channel: channel),
                                  liveOwner: settings.center.topics[topic.index].owningDepartment.index, at: currentTime())
             deliver(events)
@@ -236,13 +236,14 @@ extension LiveRouter {
 
     /// Tells the shadow what happened here, with this router's names.
     func observeForShadow(_ shadow: ShadowRouter, _ event: Event) {
-        let contact = EventWire.contact(of: event).flatMap { directory.contacts[$0.rawValue]?.name }
+        let contact = EventWire.contact(of: event)?.rawValue
         var agent: String? = nil
         var department: Int? = nil
         switch event {
-        case let .offered(_, a, _, _), let .connected(_, a, _):
+        case let .offered(_, a, _, _):
             agent = directory.agentNames[a.rawValue]
-            department = engine.agent(a)?.profile.department.index
+        case let .connected(_, a, _):
+            department = engine.department(of: a)
         default:
             break
         }

@@ -26,9 +26,10 @@ final class ShadowRouter {
 
     let center: CenterConfiguration
     var engine: RoutingEngine
-    /// Contacts by adapter id, and back; engine ids are the shadow's own.
-    var contactIDs: [String: ContactID] = [:]
-    var contactNames: [UInt64: String] = [:]
+    /// Contacts by the live router's engine id (stable for a contact's life), and back; the
+    /// shadow's engine ids are its own.
+    var contactIDs: [UInt64: ContactID] = [:]
+    var contactNames: [UInt64: UInt64] = [:]
     var nextContact: UInt64 = 1
     var agentIDs: [String: AgentID] = [:]
     var agentNames: [UInt64: String] = [:]
@@ -36,18 +37,18 @@ final class ShadowRouter {
     var live = PerChannel(repeating: Figures())
     var candidate = PerChannel(repeating: Figures())
     /// The first agent each side offered a contact to (by name), until both are known.
-    var firstOffer: [String: (live: String?, candidate: String?)] = [:]
+    var firstOffer: [UInt64: (live: String?, candidate: String?)] = [:]
     /// Contacts whose first offers were compared already.
-    var decided: Set<String> = []
+    var decided: Set<UInt64> = []
     /// Each open contact's channel, and its answer target and owning department in the live
     /// center, from its arrival until the real one ends.
-    var info: [String: (channel: Channel, liveTarget: Double, liveOwner: Int)] = [:]
+    var info: [UInt64: (channel: Channel, liveTarget: Double, liveOwner: Int)] = [:]
     var decisions = 0
     var agreed = 0
     /// When the real and the shadow contact connected, and how long real contacts were handled.
-    var realConnected: [String: Double] = [:]
-    var shadowConnected: [String: Double] = [:]
-    var realDuration: [String: Double] = [:]
+    var realConnected: [UInt64: Double] = [:]
+    var shadowConnected: [UInt64: Double] = [:]
+    var realDuration: [UInt64: Double] = [:]
     var handleTotals = PerChannel(repeating: (sum: 0.0, count: 0))
     /// Shadow completions to apply, by time (then arrival order for ties).
     var completions = BinaryHeap<Completion>()
@@ -56,7 +57,7 @@ final class ShadowRouter {
     struct Completion: Comparable {
         var time: Double
         var sequence: UInt64
-        var contact: String
+        var contact: UInt64
         static func < (a: Self, b: Self) -> Bool { a.time != b.time ? a.time < b.time : a.sequence < b.sequence }
     }
 
@@ -84,16 +85,10 @@ final class ShadowRouter {
     // MARK: - What the real router saw
 
     /// A contact the real router kept; its topic by name (the candidate may order topics otherwise).
-    func arrive(_ name: String, channel: Channel, topic topicName: String, segment: Segment, priority: Int,
+    func arrive(_ name: UInt64, channel: Channel, topic topicName: String, segment: Segment, priority: Int,
                 liveTarget: Double, liveOwner: Int, at time: Double) {
         info[name] = (channel, liveTarget, liveOwner)
         guard let topic = center.topic(named: topicName) else { return }
-        // The id announced again while the shadow still holds its earlier contact: that one ends now.
-        if let earlier = contactIDs[name] {
-            if engine.state(of: earlier) == .connected { apply(.complete(earlier), at: time) }
-            else if let state = engine.state(of: earlier), state.isWaiting || state == .offered { apply(.abandon(earlier), at: time) }
-            forget(name)
-        }
         let id = ContactID(nextContact)
         nextContact += 1
         contactIDs[name] = id
@@ -112,7 +107,7 @@ final class ShadowRouter {
     }
 
     /// A real event, with the real router's names for its contact and agent.
-    func observe(_ event: Event, contact: String?, agent: String?, department: Int?, at time: Double) {
+    func observe(_ event: Event, contact: UInt64?, agent: String?, department: Int?, at time: Double) {
         switch event {
         case .offered:
             guard let contact, let agent else { return }
@@ -124,13 +119,15 @@ final class ShadowRouter {
         case .completed:
             guard let contact, let connected = realConnected.removeValue(forKey: contact) else { return }
             let duration = time - connected
-            if let channel = info.removeValue(forKey: contact)?.channel {
+            if let channel = info[contact]?.channel {
                 handleTotals[channel].sum += duration
                 handleTotals[channel].count += 1
             }
+            realEnded(contact)
             finishShadow(contact, afterHandling: duration, now: time)
         case let .abandoned(_, _, cause):
-            guard let contact, let channel = info.removeValue(forKey: contact)?.channel else { return }
+            guard let contact, let channel = info[contact]?.channel else { return }
+            realEnded(contact)
             if cause == .customer { live[channel].abandoned += 1 }
             // The customer hung up in the real center: in the shadow too, unless answered there.
             if let id = contactIDs[contact], let state = engine.state(of: id), state.isWaiting || state == .offered {
@@ -141,9 +138,20 @@ final class ShadowRouter {
                 finishShadow(contact, afterHandling: mean, now: time)
             }
         case .closed:
-            if let contact { info[contact] = nil }
+            if let contact { realEnded(contact) }
         default:
             break
+        }
+    }
+
+    /// The real contact ended: what only the comparison kept of it goes (the shadow's side
+    /// keeps its own until its contact ends).
+    private func realEnded(_ contact: UInt64) {
+        info[contact] = nil
+        realConnected[contact] = nil
+        if contactIDs[contact] == nil {
+            firstOffer[contact] = nil
+            decided.remove(contact)
         }
     }
 
@@ -234,7 +242,7 @@ final class ShadowRouter {
         }
     }
 
-    private func finishShadow(_ contact: String, afterHandling duration: Double, now: Double) {
+    private func finishShadow(_ contact: UInt64, afterHandling duration: Double, now: Double) {
         if let connected = shadowConnected[contact] {
             schedule(contact, at: max(now, connected + duration))
         } else if contactIDs[contact] != nil {
@@ -242,12 +250,12 @@ final class ShadowRouter {
         }
     }
 
-    private func schedule(_ contact: String, at time: Double) {
+    private func schedule(_ contact: UInt64, at time: Double) {
         completionSequence += 1
         completions.insert(Completion(time: time, sequence: completionSequence, contact: contact))
     }
 
-    private func noteFirstOffer(_ contact: String, live agent: String? = nil, candidate shadowAgent: String? = nil) {
+    private func noteFirstOffer(_ contact: UInt64, live agent: String? = nil, candidate shadowAgent: String? = nil) {
         guard !decided.contains(contact) else { return }
         var entry = firstOffer[contact] ?? (nil, nil)
         if entry.live == nil, let agent { entry.live = agent }
@@ -271,7 +279,7 @@ final class ShadowRouter {
 
     /// The shadow's contact ended (its side of the bookkeeping; the real side keeps `info`
     /// until the real contact ends).
-    private func forget(_ contact: String) {
+    private func forget(_ contact: UInt64) {
         if let id = contactIDs.removeValue(forKey: contact) { contactNames[id.rawValue] = nil }
         shadowConnected[contact] = nil
         realDuration[contact] = nil

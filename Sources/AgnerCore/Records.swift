@@ -97,6 +97,8 @@ struct ContactRecord: Sendable, Codable {
     var isParked: Bool { held || awaitingOpening }
     var missedOffers: Int32 = 0
     var arrival: Seconds = 0
+    /// When it was answered (connected); 0 until then.
+    var answeredAt: Seconds = 0
     var deadline: Seconds = 0
     var effectiveDeadline: Seconds = 0
     var sequence: UInt64 = 0

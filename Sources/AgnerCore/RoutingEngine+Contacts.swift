@@ -63,6 +63,7 @@ extension RoutingEngine {
     /// The offered contact is answered.
     mutating func connect(_ slot: Int32, agent: Int32, into events: inout [Event]) {
         contacts[Int(slot)].state = .connected
+        contacts[Int(slot)].answeredAt = now
         contacts[Int(slot)].linkVersion &+= 1  // the offer timeout no longer applies
         contacts[Int(slot)].clockVersion &+= 1  // answered: no more escalation or breach
         agents[Int(agent)].offers -= 1

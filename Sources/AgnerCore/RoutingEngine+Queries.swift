@@ -18,6 +18,8 @@ public struct ContactSnapshot: Sendable, Equatable {
     public var held: Bool
     /// Arrived while its channel was closed; offered once it opens.
     public var awaitingOpening: Bool
+    /// When it was answered (in conversation or wrap-up); nil before.
+    public var answeredAt: Seconds?
 }
 
 /// An agent as seen from outside the engine.
@@ -73,7 +75,8 @@ extension RoutingEngine {
             priority: Int(record.priority), state: record.state, step: Int(record.step), arrival: record.arrival,
             deadline: record.deadline, agent: record.agent >= 0 ? agents[Int(record.agent)].profile.id : nil,
             breached: record.breached, missedOffers: Int(record.missedOffers), isCallback: record.isCallback,
-            held: record.held, awaitingOpening: record.awaitingOpening)
+            held: record.held, awaitingOpening: record.awaitingOpening,
+            answeredAt: record.state == .connected || record.state == .wrapUp ? record.answeredAt : nil)
     }
 
     private func snapshot(ofAgentAt slot: Int32) -> AgentSnapshot {

@@ -23,6 +23,8 @@ public enum EventName: String, CaseIterable, Sendable, Hashable {
     case agentRemoved = "agent.removed"
     /// A channel opened or closed (the router's, not the engine's).
     case channelState = "channel.state"
+    /// The answer to a `whatif` (only to the connection that asked).
+    case whatIfResult = "whatif.result"
 
     /// The name of an engine event.
     public init(_ event: Event) {

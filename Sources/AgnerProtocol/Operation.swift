@@ -21,6 +21,8 @@ public enum Operation: String, CaseIterable, Sendable {
     case centerHours = "center.hours"
     /// Live against the candidate configuration running in shadow mode.
     case shadow
+    /// A forecast of the next hours from the live state, with and without a staffing change.
+    case whatIf = "whatif"
     /// The router holds a lost adapter's contacts (journaled by the router, never sent by a client).
     case adapterLost = "internal.adapter_lost"
     /// The router opens or closes a channel on the opening hours.
@@ -44,7 +46,7 @@ public enum Operation: String, CaseIterable, Sendable {
         switch self {
         case .hello, .stats, .agents, .contacts, .subscribe: .anyone
         case .contactArrive, .offerAccept, .offerReject, .contactAbandon, .contactComplete, .agentState, .sync: .adapter
-        case .agentAdd, .agentUpdate, .agentRemove, .centerOpen, .centerClose, .centerHours, .shadow: .supervisor
+        case .agentAdd, .agentUpdate, .agentRemove, .centerOpen, .centerClose, .centerHours, .shadow, .whatIf: .supervisor
         case .adapterLost, .openingHours, .agentManager: .router
         }
     }

@@ -26,6 +26,22 @@ public enum Request: Sendable, Equatable {
     case followHours(channels: [Channel]?)
     /// `shadow`: live against the candidate.
     case shadow
+    /// `whatif`: agents more (or fewer) per group, over `horizon` seconds, `replications` runs.
+    case whatIf(changes: [WhatIfChange], horizon: Double, replications: Int)
+
+    /// A staffing change for `whatif`: `count` more agents of the group (negative: fewer).
+    public struct WhatIfChange: Sendable, Equatable {
+        public var group: String
+        public var count: Int
+        public init(group: String, count: Int) {
+            self.group = group
+            self.count = count
+        }
+    }
+
+    /// The longest `whatif` horizon, in seconds (a day), and the most replications.
+    public static let longestForecast: Double = 86_400
+    public static let mostReplications = 200
     /// `internal.adapter_lost`: hold the adapter's contacts until `abandonAt` (Unix seconds),
     /// or for `grace` seconds from the entry's time (journals written before `abandon_at`).
     case adapterLost(adapter: String, abandonAt: Double?, grace: Double?, includingHeld: Bool)
@@ -146,6 +162,23 @@ public enum Request: Sendable, Equatable {
             return .followHours(channels: try channels(object))
         case .shadow:
             return .shadow
+        case .whatIf:
+            var changes: [WhatIfChange] = []
+            for (group, count) in try object.optionalIntMap("add") ?? [] {
+                guard abs(count) <= DomainLimits.agents.upperBound else {
+                    throw ProtocolError(.badField, "add.\(group): \(count) is more agents than a center holds")
+                }
+                changes.append(WhatIfChange(group: group, count: count))
+            }
+            let horizon = try object.optionalNumber("horizon_s") ?? 3600
+            guard horizon > 0 && horizon <= longestForecast else {
+                throw ProtocolError(.badField, "horizon_s: \(horizon) is outside 0–\(Int(longestForecast)) s")
+            }
+            let replications = try object.optionalInt("replications") ?? 20
+            guard (1...mostReplications).contains(replications) else {
+                throw ProtocolError(.badField, "replications: \(replications) is outside 1–\(mostReplications)")
+            }
+            return .whatIf(changes: changes, horizon: horizon, replications: replications)
         case .adapterLost:
             return .adapterLost(adapter: try object.string("adapter"), abandonAt: try object.optionalNumber("abandon_at"),
                                 grace: try object.optionalNumber("grace_s"), includingHeld: object.isTrue("including_held"))

@@ -29,6 +29,7 @@ extension LiveRouter {
                 tallies[key, default: DayTally()].offered += 1
                 shadowRouter?.countLiveOffered(channel)
             }
+            if !replaying { countArrival(channel: channel, topic: topic, at: currentTime()) }
             shadowRouter?.arrive(id.rawValue, channel: channel, topic: settings.center.topics[topic.index].name, segment: segment,
                                  priority: priority, liveTarget: settings.center.answerTarget(topic: topic, channel: channel),
                                  liveOwner: settings.center.topics[topic.index].owningDepartment.index, at: currentTime())
@@ -131,6 +132,9 @@ extension LiveRouter {
             shadowRouter?.setChannelOpen(channel, open, at: currentTime())
             if was != engine.isOpen(channel) { deliverChannelState(channel) }
             return .null
+
+        case let .whatIf(changes, horizon, replications):
+            return try startWhatIf(changes: changes, horizon: horizon, replications: replications, session: session)
 
         case .shadow:
             guard let shadowRouter else { throw ProtocolError(.invalidState, "no shadow: start agner serve with --shadow FILE") }

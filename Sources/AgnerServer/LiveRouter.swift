@@ -49,16 +49,19 @@ public final class LiveRouter {
         /// Shadow mode: a candidate configuration and its agents, routing the same traffic
         /// beside the real router without acting (`ShadowRouter`).
         public var shadow: (center: CenterConfiguration, agents: [Agent])?
+        /// What answers `whatif` (the simulator, plugged in by the CLI); nil: no forecasts.
+        public var forecaster: Forecaster?
 
         public init(center: CenterConfiguration, agents: [Agent], tokens: [String: Grant]? = nil,
                     adapterGrace: Double = 120, calendar: OpeningCalendar? = nil,
-                    shadow: (center: CenterConfiguration, agents: [Agent])? = nil) {
+                    shadow: (center: CenterConfiguration, agents: [Agent])? = nil, forecaster: Forecaster? = nil) {
             self.center = center
             self.agents = agents
             self.tokens = tokens
             self.adapterGrace = adapterGrace
             self.calendar = calendar
             self.shadow = shadow
+            self.forecaster = forecaster
         }
     }
 
@@ -142,6 +145,17 @@ public final class LiveRouter {
     var assignedAgents: Set<UInt64> = []
     /// The candidate configuration in shadow mode, if any.
     let shadowRouter: ShadowRouter?
+    /// Arrivals per (topic × 4 + channel) and minute, the last hour, for forecasts; and the
+    /// minute last counted.
+    var recentArrivals: [Int] = []
+    var recentMinute = -1
+    /// When the first arrival was counted (the window of what was seen, until it is an hour).
+    var recentSince: Double?
+    var nextWhatIf = 0
+    /// Runs a forecast off the router's thread and hands its result back on it (the server
+    /// sets it; without one, forecasts run after the reply, on this thread).
+    public var offload: ((@escaping @Sendable () -> WireValue, @escaping (WireValue) -> Void) -> Void)?
+    var pendingWhatIfs: [(@Sendable () -> WireValue, (WireValue) -> Void)] = []
     /// Per channel, a supervisor's override of the calendar.
     var hoursOverrides = PerChannel<HoursOverride?>(repeating: nil)
     /// When opening hours next need a look (a calendar change or an override's end).
@@ -345,6 +359,7 @@ public final class LiveRouter {
             if role == .adapter { try checkOwnership(decoded, adapter: state.name) }
             let result = try perform(decoded, request, session: session, name: state.name)
             reply(to: session, re: re, result: result, at: mark)
+            if !pendingWhatIfs.isEmpty { runPendingWhatIfs() }
             return true
         } catch {
             // A refused request produces its error and nothing else.

@@ -52,6 +52,12 @@ public struct OpeningCalendar: Sendable, Equatable {
         return (CalendarDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1), weekday, whole + (time - time.rounded(.down)))
     }
 
+    /// The weekday (0 = Monday) and wall-clock time of day (seconds) of `time` in the calendar's time zone.
+    public func wallClock(at time: Double) -> (weekday: Int, seconds: Double) {
+        let (_, weekday, seconds) = local(time)
+        return (weekday, seconds)
+    }
+
     /// The local day of `time` as days since 1970-01-01 in the calendar's time zone.
     public func dayNumber(at time: Double) -> Int {
         let offset = Double(calendar.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: time)))

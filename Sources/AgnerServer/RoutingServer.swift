@@ -63,6 +63,8 @@ public final class RoutingServer: @unchecked Sendable {
     var snapshotInFlight = false
     var stopping = false
     let snapshotQueue = DispatchQueue(label: "agner.snapshot", qos: .utility)
+    /// Forecasts (`whatif`) run here, never on the event loop.
+    let forecastQueue: DispatchQueue
 
     /// - Parameters:
     ///   - recoveredThrough: the last journal entry the router's state includes (0 for a new journal).
@@ -75,6 +77,7 @@ public final class RoutingServer: @unchecked Sendable {
         self.snapshotThrough = snapshotThrough
         self.router = router
         if recoveredThrough > 0 { router.journalSequence = recoveredThrough }
+        forecastQueue = DispatchQueue(label: "agner.forecast", qos: .userInitiated)
         self.journal = journal
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -116,6 +119,20 @@ public final class RoutingServer: @unchecked Sendable {
     @discardableResult
     public func start(recoveredThrough: Int64? = nil, snapshotThrough: Int64? = nil) throws -> Int {
         let port = try bind()
+        // Forecasts run off the loop; their answer comes back to it and goes out at once.
+        let loop = self.loop
+        let queue = forecastQueue
+        router.offload = { [self] work, done in
+            // `done` touches the router: it runs on the loop only (the box just carries it there).
+            let callback = LoopBound(done)
+            queue.async {
+                let result = LoopBound(work())
+                loop.execute {
+                    callback.value(result.value)
+                    self.send()
+                }
+            }
+        }
         try loop.submit {
             if let recoveredThrough {
                 self.lastCommitted = recoveredThrough
@@ -350,6 +367,12 @@ public final class RoutingServer: @unchecked Sendable {
             flushBatch()
         }
     }
+}
+
+/// A value handed from the event loop to another thread and back, used only on the loop.
+struct LoopBound<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// One connection's handler: splits what it reads into lines and hands them to the server, on

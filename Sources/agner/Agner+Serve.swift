@@ -157,7 +157,8 @@ extension Agner {
             }
             let router = try LiveRouter(settings: .init(center: scenario.center, agents: agents, tokens: roles,
                                                         adapterGrace: grace, calendar: calendar,
-                                                        shadow: candidate.map { ($0.center, Self.agents(of: $0)) }),
+                                                        shadow: candidate.map { ($0.center, Self.agents(of: $0)) },
+                                                        forecaster: WhatIfForecaster.make(scenario: scenario, calendar: calendar)),
                                         clock: { Date().timeIntervalSince1970 }, journal: journal)
             let (host, port) = try address()
             let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,

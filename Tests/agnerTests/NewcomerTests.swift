@@ -220,3 +220,48 @@ struct ComesBackTests {
         #expect(sockets >= 2)
     }
 }
+
+@Suite("What if, from now", .serialized)
+struct WhatIfTests {
+    static let center = """
+        center:
+          departments: [billing]
+          skills: [billing]
+          topics: [{name: invoice, skills: [billing]}]
+        agents: [{name: bea, count: 2}]
+        demand: [{channel: phone, topic: invoice, rate: 60/h}]
+        handling: {default: 5min}
+        patience: {default: 10min}
+        """
+
+    @Test("over TCP: a forecast of the next half hour from the live state, with and without more agents")
+    func forecastOverTCP() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        try Self.center.write(toFile: workspace.centerFile, atomically: true, encoding: .utf8)
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { server.stop() }
+        let pbx = try TestClient(port: server.port)
+        #expect(pbx.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
+        #expect(pbx.request(["op": "agent.state", "agent": "bea-1", "state": "available"], req: 1)?["ok"] as? Bool == true)
+        for index in 0..<30 { pbx.send(json: ["op": "contact.arrive", "id": "c\(index)", "channel": "phone", "topic": "invoice", "req": 100 + index]) }
+        #expect(pbx.reply(to: 129)?["ok"] as? Bool == true)
+        let process = Process()
+        process.executableURL = ServeProcess.binary
+        process.arguments = ["whatif", "--connect", "127.0.0.1:\(server.port)", "--add", "bea=6", "--horizon", "30min",
+                             "--replications", "5", "--format", "json"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let result = try #require(try JSONSerialization.jsonObject(with: output.fileHandleForReading.readDataToEndOfFile()) as? [String: Any])
+        func serviceLevel(_ side: String) -> Double? {
+            ((result[side] as? [[String: Any]])?.first { $0["channel"] as? String == "phone" }?["service_level"] as? [String: Any])?["mean"] as? Double
+        }
+        let now = try #require(serviceLevel("baseline"))
+        let more = try #require(serviceLevel("with_change"))
+        #expect(more > now + 0.2, "with six more agents: \(more), as staffed now: \(now)")
+        // The router went on routing meanwhile.
+        #expect(pbx.request(["op": "stats"], req: 500)?["ok"] as? Bool == true)
+    }
+}

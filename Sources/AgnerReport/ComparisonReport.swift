@@ -67,6 +67,8 @@ public struct ComparisonReport {
         case noClearDifference = "no clear difference"
         /// The service-level definitions differ: the figures do not measure the same thing.
         case definitionsDiffer = "definitions differ"
+        /// The answer targets differ: a service level within another time is another figure.
+        case targetsDiffer = "targets differ"
     }
 
     public struct Line {
@@ -87,7 +89,8 @@ public struct ComparisonReport {
     /// The difference B − A of a figure, with its 95 % interval.
     func delta(_ key: FigureKey) -> Estimate {
         let valuesA = figuresA[key] ?? [], valuesB = figuresB[key] ?? []
-        if indicesA == indicesB {
+        // Paired only when both sides drew the same customers (same seed, same replications).
+        if sameRandomNumbers {
             let differences = zip(valuesA, valuesB).compactMap { $0.isFinite && $1.isFinite ? $1 - $0 : nil }
             return Estimate(differences)
         }
@@ -114,6 +117,8 @@ public struct ComparisonReport {
         var verdict: Verdict? = nil
         if key.metric == GroupFigure.serviceLevel.rawValue && settingsA.serviceLevel != settingsB.serviceLevel {
             verdict = .definitionsDiffer
+        } else if key.metric == GroupFigure.serviceLevel.rawValue && !sameTargets(key) {
+            verdict = .targetsDiffer
         } else if let higherIsBetter, let lower = difference.lower, let upper = difference.upper, difference.mean.isFinite {
             if lower > 0 || upper < 0 {
                 verdict = (difference.mean > 0) == higherIsBetter ? .better : .worse
@@ -122,6 +127,19 @@ public struct ComparisonReport {
             }
         }
         return Line(label: label, key: key, a: estimateA, b: estimateB, delta: difference, kind: kind, higherIsBetter: higherIsBetter, verdict: verdict)
+    }
+
+    /// Whether the answer targets behind a service level are the same on both sides (per
+    /// channel; for the real-time group, every real-time channel's).
+    func sameTargets(_ key: FigureKey) -> Bool {
+        func targets(_ summary: SimulationSummary) -> [String: Double] {
+            Dictionary(summary.channels.compactMap { channel in channel.targetSeconds.map { (channel.name, $0) } }, uniquingKeysWith: { first, _ in first })
+        }
+        let (ta, tb) = (targets(a), targets(b))
+        switch key.scope {
+        case .channel: return ta[key.name] == tb[key.name]
+        default: return ta.filter { $0.key != "email" } == tb.filter { $0.key != "email" }
+        }
     }
 
     func heading(_ label: String) -> Line {
@@ -171,6 +189,7 @@ public struct ComparisonReport {
     /// `+3.1 pt ±1.2  better`, `−0.4 pt ±2.0  no clear difference`.
     static func deltaCell(_ line: Line) -> String {
         if line.verdict == .definitionsDiffer { return "not comparable (definitions differ)" }
+        if line.verdict == .targetsDiffer { return "not comparable (answer targets differ)" }
         let d = line.delta
         guard d.mean.isFinite else { return "—" }
         func signed(_ value: Double, _ digits: Int) -> String { (value > 0 ? "+" : value < 0 ? "−" : "") + Format.fixed(abs(value), digits) }
@@ -195,22 +214,31 @@ public struct ComparisonReport {
         return text
     }
 
-    /// One line per goal: who meets it, by the mean.
+    /// One line per goal: who meets it, by the mean, each side judged by its own goal.
     public func verdicts() -> [String] {
         a.channels.compactMap { channel in
             guard let goal = channel.goal, let target = channel.targetSeconds,
                   let other = b.channels.first(where: { $0.name == channel.name }),
-                  let levelA = channel.serviceLevel?.mean, let levelB = other.serviceLevel?.mean else { return nil }
-            let goalText = "\(Format.percent(goal, digits: 0)) within \(Quantities.format(duration: target))"
-            let metA = levelA >= goal, metB = levelB >= goal
+                  let otherGoal = other.goal, let otherTarget = other.targetSeconds else { return nil }
+            let levelA = channel.serviceLevel?.mean ?? .nan, levelB = other.serviceLevel?.mean ?? .nan
+            guard levelA.isFinite || levelB.isFinite else { return "\(channel.name): no contacts on either side" }
+            func goalText(_ goal: Double, _ target: Double) -> String { "\(Format.percent(goal, digits: 0)) within \(Quantities.format(duration: target))" }
+            let caveat = settingsA.serviceLevel != settingsB.serviceLevel ? " (each by its own service-level definition)" : ""
+            if goal != otherGoal || target != otherTarget {
+                func judged(_ label: String, _ level: Double, _ goal: Double, _ target: Double) -> String {
+                    guard level.isFinite else { return "\(label): no contacts" }
+                    return "\(label) \(level >= goal ? "meets" : "misses") its goal of \(goalText(goal, target)) (\(Format.percent(level)))"
+                }
+                return "\(channel.name): \(judged(labelA, levelA, goal, target)); \(judged(labelB, levelB, otherGoal, otherTarget))\(caveat)"
+            }
+            let metA = levelA.isFinite && levelA >= goal, metB = levelB.isFinite && levelB >= goal
             let who: String = switch (metA, metB) {
             case (true, true): "both meet it"
             case (false, false): "neither meets it"
             case (true, false): "only \(labelA) meets it"
             case (false, true): "only \(labelB) meets it"
             }
-            let caveat = settingsA.serviceLevel != settingsB.serviceLevel ? " (each by its own service-level definition)" : ""
-            return "\(channel.name) goal \(goalText): \(who) (\(Format.percent(levelA)) vs \(Format.percent(levelB)))\(caveat)"
+            return "\(channel.name) goal \(goalText(goal, target)): \(who) (\(Format.percent(levelA)) vs \(Format.percent(levelB)))\(caveat)"
         }
     }
 

@@ -72,7 +72,7 @@ public enum SimulationReport {
         extras.append("occupancy \(percent(s.occupancy))")
         let slots = s.channels.compactMap { channel in channel.slotUtilisation.flatMap { $0.mean.isFinite ? "\(channel.name) \(Format.percent($0.mean, digits: 0))" : nil } }
         if !slots.isEmpty { extras.append("slot utilisation " + slots.joined(separator: ", ")) }
-        extras.append("\(Format.grouped(Int(s.staffedAgentHours.mean.rounded()))) agent-hours staffed")
+        if s.staffedAgentHours.mean.isFinite { extras.append("\(Format.grouped(Int(s.staffedAgentHours.mean.rounded()))) agent-hours staffed") }
         if s.leakage.mean.isFinite && s.leakage.mean > 0 { extras.append("\(percent(s.leakage)) answered outside the owning department") }
         out.append(extras.joined(separator: " · "))
         var flow: [String] = []
@@ -232,15 +232,44 @@ public enum SimulationReport {
     public static func csv(_ s: SimulationSummary) -> String {
         var lines = [csvHeader]
         func number(_ value: Double?) -> String { value.map { $0.isFinite ? Format.fixed($0, 4) : "" } ?? "" }
-        for interval in s.intervals {
-            var sum = [0.0, 0, 0, 0, 0, 0]
-            for r in interval.channels {
-                lines.append([String(interval.day), interval.start, r.channel, number(r.offered), number(r.answered), number(r.abandoned),
-                              number(r.openAtEnd), number(r.unserved), number(r.deflected), number(r.serviceLevel),
-                              number(r.averageSpeedOfAnswer), number(r.slotUtilisation), "", ""].joined(separator: ","))
-                for (index, value) in [r.offered, r.answered, r.abandoned, r.openAtEnd, r.unserved, r.deflected].enumerated() { sum[index] += value }
+        /// Counts in ten-thousandths, rounded so that the shown parts add up to the shown whole
+        /// exactly (means over replications are not whole: each rounded on its own could miss by 0.0001).
+        func units(_ whole: Double, _ parts: [Double]) -> [Int] {
+            let scale = 10_000.0
+            guard whole.isFinite, parts.allSatisfy(\.isFinite), abs(whole) < 1e12 else { return [Int](repeating: 0, count: parts.count + 1) }
+            let target = Int((whole * scale).rounded())
+            var shown = parts.map { Int(($0 * scale).rounded(.down)) }
+            var left = target - shown.reduce(0, +)
+            let order = parts.indices.sorted { a, b in
+                let ra = parts[a] * scale - Double(shown[a]), rb = parts[b] * scale - Double(shown[b])
+                return ra != rb ? ra > rb : a < b
             }
-            lines.append(([String(interval.day), interval.start, "all"] + sum.map { number($0) }
+            var index = 0
+            while left > 0 && !order.isEmpty {
+                shown[order[index % order.count]] += 1
+                left -= 1
+                index += 1
+            }
+            return [target] + shown
+        }
+        func text(_ units: Int) -> String {
+            let sign = units < 0 ? "-" : ""
+            let magnitude = abs(units)
+            let fraction = String(magnitude % 10_000)
+            return sign + String(magnitude / 10_000) + "." + String(repeating: "0", count: 4 - fraction.count) + fraction
+        }
+        for interval in s.intervals {
+            var sum = [Int](repeating: 0, count: 6)
+            for r in interval.channels {
+                // offered = answered + abandoned + open at end, in what is printed too.
+                let counts = units(r.offered, [r.answered, r.abandoned, r.openAtEnd])
+                    + [Int((r.unserved * 10_000).rounded()), Int((r.deflected * 10_000).rounded())]
+                lines.append(([String(interval.day), interval.start, r.channel] + counts.map(text)
+                              + [number(r.serviceLevel), number(r.averageSpeedOfAnswer), number(r.slotUtilisation), "", ""]).joined(separator: ","))
+                for index in counts.indices { sum[index] += counts[index] }
+            }
+            // The channels' printed counts added up: the `all` row is their sum to the last digit.
+            lines.append(([String(interval.day), interval.start, "all"] + sum.map(text)
                           + ["", "", "", number(interval.staffedAgents), number(interval.occupancy)]).joined(separator: ","))
         }
         return lines.joined(separator: "\n")
@@ -281,5 +310,5 @@ public enum SimulationReport {
         return Format.partsAddingUp(e.mean, [], digits: digits).whole
     }
 
-    static func money(_ e: Estimate) -> String { Format.grouped(Int(e.mean.rounded())) }
+    static func money(_ e: Estimate) -> String { e.mean.isFinite ? Format.grouped(Int(e.mean.rounded())) : "—" }
 }

@@ -62,7 +62,7 @@ public struct StaffReport {
         columns += [("P(wait)", .right), ("service level", .right), ("ASA", .right), ("abandoned", .right), ("occupancy", .right), ("", .left)]
         var table = TextTable(columns)
         for row in rows {
-            let mark = row.agents == required ? "◀ required" : (meets(row) ? "meets target" : "")
+            let mark = row.agents == required ? "◀ required" : (required != nil && meets(row) ? "meets target" : "")
             var cells = [String(row.agents)]
             if let shrinkage { cells.append(String(IntradayRequirements.scheduledAgents(row.agents, shrinkage: shrinkage))) }
             cells += [Format.percent(row.probabilityOfWaiting), Format.percent(row.serviceLevel), Format.duration(row.averageSpeedOfAnswer),
@@ -75,6 +75,8 @@ public struct StaffReport {
             var line = "\(Format.grouped(required)) agent\(required == 1 ? " is" : "s are") needed on duty"
             if let scheduled, let shrinkage { line += "; with \(Format.percent(shrinkage, digits: 0)) shrinkage, schedule \(Format.grouped(scheduled))" }
             out.append(line + ".")
+        } else if let maxAbandon, maxAbandon <= 0, model.meanPatience != nil {
+            out.append("No number of agents meets an abandonment cap of 0 %: with patience, some customer always hangs up while every agent is busy.")
         } else {
             out.append("No number of agents up to \(Format.grouped(StaffingMath.maximumAgents)) meets this target.")
         }
@@ -121,7 +123,7 @@ public struct StaffReport {
         var warning: String?
         var rows: [Row]
         enum CodingKeys: String, CodingKey {
-            case model, requiredAgents = "required_agents", scheduledAgents = "scheduled_agents",
+            case model, requiredAgents = "required_agents", scheduledAgents = "to_schedule",
                  serviceLevelDefinition = "service_level_definition", targetSeconds = "target_seconds", goal,
                  maxAbandon = "max_abandon", shrinkage, arrivalsPerHour = "arrivals_per_hour", averageHandleTime = "average_handle_time",
                  meanPatience = "mean_patience", loadErlangs = "load_erlangs", warning, rows
@@ -208,7 +210,7 @@ public struct IntradayReport {
         return out.joined(separator: "\n")
     }
 
-    public static let csvHeader = "day,weekday,start,channel,arrivals_per_hour,average_handle_time,load_erlangs,model,required,scheduled_required,scheduled,gap"
+    public static let csvHeader = "day,weekday,start,channel,arrivals_per_hour,average_handle_time,load_erlangs,model,required,to_schedule,on_duty,gap"
 
     public func csv() -> String {
         func number(_ value: Double?) -> String { value.map { Format.fixed($0, 4) } ?? "" }

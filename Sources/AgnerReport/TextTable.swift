@@ -50,6 +50,8 @@ public enum Format {
 
     public static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return value.isNaN ? "—" : "∞" }
+        // Past what a whole number holds exactly, in scientific notation (never a trap).
+        guard abs(value) < 1e15 else { return String(format: "%.3g", value) }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let rounded = (value * scale).rounded() / scale
@@ -63,12 +65,14 @@ public enum Format {
 
     public static func count(_ value: Double) -> String {
         guard value.isFinite else { return "—" }
+        guard abs(value) < 1e15 else { return String(format: "%.3g", value) }
         return value == value.rounded() ? String(Int(value)) : fixed(value, 1)
     }
 
     /// A wait or a time in the unit that reads best: `17.2 s`, `12.5 min`, `4 h 21 min`.
     public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return seconds.isNaN ? "—" : "∞" }
+        guard seconds < 1e15 else { return String(format: "%.3g s", seconds) }
         if seconds < 100 { return fixed(seconds, 1) + " s" }
         if seconds < 3600 { return fixed(seconds / 60, 1) + " min" }
         let minutes = Int((seconds / 60).rounded())
@@ -87,7 +91,9 @@ public enum Format {
     /// on its own could show 220 = 187 + 33 for 220.4 = 187.4 + 33.0. `digits` is 0 or 1;
     /// nil: one decimal unless every value is whole.
     public static func partsAddingUp(_ whole: Double, _ parts: [Double], digits: Int? = nil) -> (whole: String, parts: [String]) {
-        guard whole.isFinite, parts.allSatisfy(\.isFinite) else { return (count(whole), parts.map(count)) }
+        guard whole.isFinite, parts.allSatisfy(\.isFinite), abs(whole) < 1e12, parts.allSatisfy({ abs($0) < 1e12 }) else {
+            return (count(whole), parts.map(count))
+        }
         let digits = digits ?? (([whole] + parts).allSatisfy { abs($0 - $0.rounded()) < 1e-9 } ? 0 : 1)
         let scale = digits == 0 ? 1.0 : 10.0
         let target = Int((whole * scale).rounded())

@@ -8,9 +8,10 @@ import Foundation
 /// It starts from a copy of the live engine: the contacts waiting (with their waits so far),
 /// those in conversation (with the time already spent), agents in their states. From there:
 /// - arrivals per channel and topic: Poisson, at a rate that blends what the last hour showed
-///   with the scenario's demand for the time of day (half and half when the scenario has demand
-///   for the stream; what was seen alone when it has none; the scenario alone when nothing was
-///   seen for a stream it has);
+///   with the scenario's demand for the time of day (half and half after an hour watched, what
+///   was seen weighing less when watched for less, as `0.5 × window/3600`, when the scenario has
+///   demand for the stream; what was seen alone when it has none; the scenario alone when
+///   nothing was seen for a stream it has);
 /// - offers are answered at once; handle times from the scenario (for a contact already in
 ///   conversation, the remaining time given the time spent, drawn by rejection), wrap-up from
 ///   the center;
@@ -144,7 +145,10 @@ public enum Forecast {
             let factor = stream.weekdayFactor.indices.contains(start.weekday) ? stream.weekdayFactor[start.weekday] : 1
             let profile = stream.ratePerInterval.isEmpty ? 0 : stream.ratePerInterval[interval] * factor
             let seen = start.recentArrivals[key].map { Double($0) / max(start.window, 1) }
-            let rate = seen.map { 0.5 * $0 + 0.5 * profile } ?? profile
+            // What was seen weighs by how long it was watched: half after a full hour, less before
+            // (a burst in the first minute after a start says little about the next hour).
+            let weight = 0.5 * min(1, start.window / 3600)
+            let rate = seen.map { weight * $0 + (1 - weight) * profile } ?? profile
             let mix = stream.segmentMix
             result.append(StreamRate(channel: stream.channel, topic: stream.topic, perSecond: rate,
                                      segments: [(.wholesale, mix.wholesale), (.regular, mix.regular), (.new, mix.new)]))

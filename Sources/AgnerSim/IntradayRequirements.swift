@@ -37,7 +37,7 @@ public enum IntradayRequirements {
 
         enum CodingKeys: String, CodingKey {
             case day, weekday, start, channel, arrivalsPerHour = "arrivals_per_hour", averageHandleTime = "average_handle_time",
-                 loadErlangs = "load_erlangs", model, required, scheduledRequired = "scheduled_required", scheduled, gap
+                 loadErlangs = "load_erlangs", model, required, scheduledRequired = "to_schedule", scheduled = "on_duty", gap
         }
 
         public func encode(to encoder: Encoder) throws {

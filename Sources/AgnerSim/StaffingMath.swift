@@ -306,6 +306,9 @@ public enum StaffingMath {
             return f.serviceLevel >= goal && (maxAbandon.map { f.abandonRate <= $0 } ?? true)
         }
         guard goal < 1 else { return nil }  // with random arrivals some contact always waits
+        // With patience, some customer always hangs up while every agent is busy: no cap of 0 is met.
+        if let maxAbandon, maxAbandon <= 0, model.meanPatience != nil { return nil }
+        guard model.load.isFinite, model.load < Double(maximumAgents) else { return nil }
         // Erlang C needs more agents than the load.
         let lowest = model.meanPatience == nil ? max(1, Int(model.load.rounded(.down)) + 1) : 1
         guard lowest <= maximumAgents else { return nil }

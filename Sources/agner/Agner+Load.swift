@@ -28,16 +28,16 @@ extension Agner {
         @Option(help: "HOST:PORT of the router (loopback only).")
         var connect: String = "127.0.0.1:7040"
 
-        @Option(help: "Connections, each an adapter with its own agents.")
+        @Option(parsing: .unconditional, help: "Connections, each an adapter with its own agents.")
         var connections: Int = 16
 
         @Option(help: "How long to send new contacts: 10s, 1min.")
         var duration: String = "10s"
 
-        @Option(help: "Contacts in flight per connection (closed loop).")
+        @Option(parsing: .unconditional, help: "Contacts in flight per connection (closed loop).")
         var pipeline: Int = 1
 
-        @Option(help: "Contacts started per second over all connections (open loop); overrides --pipeline.")
+        @Option(parsing: .unconditional, help: "Contacts started per second over all connections (open loop); overrides --pipeline.")
         var rate: Double?
 
         @Option(help: "A supervisor token, when the router runs with --tokens.")

@@ -50,7 +50,7 @@ extension Agner {
         @Flag(help: "In the table, also list every day of the run.")
         var daily = false
 
-        @Option(help: "Run only shard i of N of the replications (i from 1 to N), e.g. 2/4. Needs --db; combine the shards with agner merge.")
+        @Option(parsing: .unconditional, help: "Run only shard i of N of the replications (i from 1 to N), e.g. 2/4. Needs --db; combine the shards with agner merge.")
         var shard: String?
 
         @Option(help: "Also store the run in this SQLite results database (created if missing; runs accumulate). Prints the run's id on stderr.")
@@ -66,7 +66,14 @@ extension Agner {
         func run() throws {
             let scenario = try loadScenario(file, variant: variant)
             var simulatorOptions = options.simulatorOptions
-            if let shard { simulatorOptions.shard = try Simulator.Shard(parsing: shard) }
+            if let shard {
+                let parsed = try Simulator.Shard(parsing: shard)
+                let replications = simulatorOptions.replications ?? scenario.run.replications
+                guard parsed.count <= replications else {
+                    throw CommandFailure(description: "--shard \(shard): \(parsed.count) shards for \(replications) replications would leave some empty; use at most \(replications)")
+                }
+                simulatorOptions.shard = parsed
+            }
             let progress = ProgressLine("simulating \(scenario.name)")
             let outcome: SimulationOutcome
             do {

@@ -54,13 +54,13 @@ extension Agner {
         @Option(help: "With --scenario: a variant of it.")
         var variant: String?
 
-        @Option(help: "With --scenario: only this day of the run (0 = the first).")
+        @Option(parsing: .unconditional, help: "With --scenario: only this day of the run (0 = the first).")
         var day: Int?
 
         @Option(help: "Output: table, json or csv (csv with --scenario only).")
         var format: OutputFormat = .table
 
-        @Option(help: "Rows shown on each side of the answer.")
+        @Option(parsing: .unconditional, help: "Rows shown on each side of the answer.")
         var around: Int = 4
 
         struct Parsed {
@@ -88,6 +88,9 @@ extension Agner {
             return share
         }
 
+        /// The highest arrival rate `staff` takes, per second (1,000,000,000 an hour).
+        static let mostArrivalsPerSecond = 1_000_000_000.0 / 3600
+
         static func positive(_ value: Double, _ option: String, _ text: String) throws {
             guard value > 0, value.isFinite else { throw ValidationError("\(option) must be positive, not \(text)") }
         }
@@ -101,6 +104,11 @@ extension Agner {
             do { handle = try Quantities.duration(aht) } catch { throw ValidationError("--aht: \(error.description)") }
             try Self.positive(rate, "--arrivals", arrivals)
             try Self.positive(handle, "--aht", aht)
+            // Bounds that keep every answer exact and quick (a center of a billion agents is beyond them).
+            guard rate <= Self.mostArrivalsPerSecond else {
+                throw ValidationError("--arrivals \(arrivals) is more than \(Format.grouped(Int(Self.mostArrivalsPerSecond * 3600)))/h")
+            }
+            guard handle <= 86_400 else { throw ValidationError("--aht \(aht) is longer than a day") }
             let parts = target.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, let percent = Double(parts[0].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%", with: "")) else {
                 throw ValidationError("--target '\(target)' should be PERCENT/SECONDS, e.g. 80/60")
@@ -120,18 +128,22 @@ extension Agner {
                 if patience.hasPrefix("-") { throw ValidationError("--patience must be positive, not \(patience)") }
                 do { meanPatience = try Quantities.duration(patience) } catch { throw ValidationError("--patience: \(error.description)") }
                 try Self.positive(meanPatience!, "--patience", patience)
+                guard meanPatience! <= 86_400 else { throw ValidationError("--patience \(patience) is longer than a day") }
             }
             return Parsed(model: QueueModel(arrivalRate: rate, meanHandleTime: handle, meanPatience: meanPatience),
                           goal: percent / 100, targetSeconds: seconds)
         }
 
         func validate() throws {
-            guard (0...50).contains(around) else { throw ValidationError("--around must be between 0 and 50") }
+            guard (0...50).contains(around) else { throw ValidationError("--around must be between 0 and 50, not \(around)") }
             let cap = try maxAbandon.map { try Self.percentage($0, option: "--max-abandon", range: 0...1) }
             _ = try shrinkage.map { try Self.percentage($0, option: "--shrinkage", range: 0...0.9) }
             if scenario != nil {
                 guard arrivals == nil, aht == nil, patience == nil else {
                     throw ValidationError("with --scenario the demand, handle times and patience come from the scenario; leave out --arrivals, --aht and --patience")
+                }
+                guard target == "80/60", definition == .offered else {
+                    throw ValidationError("with --scenario each channel's target, goal and the service-level definition come from the scenario; leave out --target and --sl-definition")
                 }
                 if let day, day < 0 { throw ValidationError("--day counts from 0, not \(day)") }
                 return

@@ -22,16 +22,16 @@ extension Agner {
         @Option(help: "A reference CSV in the format of shared/validation/erlang-reference.csv (default: the built-in copy).")
         var reference: String?
 
-        @Option(help: "Scale the simulated days per case (0.1 for a quick look).")
+        @Option(parsing: .unconditional, help: "Scale the simulated days per case (0.1 for a quick look).")
         var scale: Double = 1
 
-        @Option(help: "Replications per case.")
+        @Option(parsing: .unconditional, help: "Replications per case.")
         var replications: Int = 10
 
-        @Option(help: "Random seed.")
+        @Option(parsing: .unconditional, help: "Random seed.")
         var seed: UInt64 = 1
 
-        @Option(help: "Worker threads (default: all cores).")
+        @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
         var threads: Int?
 
         func validate() throws {

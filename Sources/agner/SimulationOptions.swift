@@ -4,16 +4,16 @@ import Foundation
 
 /// Options shared by `simulate` and `compare`.
 struct SimulationOptions: ParsableArguments {
-    @Option(help: "Replications, 1–10,000 (overrides run.replications in the scenario).")
+    @Option(parsing: .unconditional, help: "Replications, 1–10,000 (overrides run.replications in the scenario).")
     var replications: Int?
 
-    @Option(help: "Random seed (overrides run.seed). Same scenario and seed give the same numbers.")
+    @Option(parsing: .unconditional, help: "Random seed (overrides run.seed). Same scenario and seed give the same numbers.")
     var seed: UInt64?
 
-    @Option(help: "Simulated days, 1–3,660 (overrides run.days).")
+    @Option(parsing: .unconditional, help: "Simulated days, 1–3,660 (overrides run.days).")
     var days: Int?
 
-    @Option(help: "Worker threads for replications (default: all cores). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads for replications (default: all cores). Results do not depend on it.")
     var threads: Int?
 
     func validate() throws {

@@ -62,13 +62,13 @@ extension Agner {
         @Option(help: "A supervisor's token, when the router runs with --tokens.")
         var token: String = ""
 
-        @Option(help: "GROUP=N: N more agents of the agent group (negative: fewer), e.g. billing=3. Repeatable.")
+        @Option(parsing: .unconditionalSingleValue, help: "GROUP=N: N more agents of the agent group (negative: fewer), e.g. billing=3. Repeatable.")
         var add: [String] = []
 
         @Option(help: "How far to look ahead: 30min, 1h, 4h (at most a day).")
         var horizon: String = "1h"
 
-        @Option(help: "Replications (1–200): more give narrower intervals.")
+        @Option(parsing: .unconditional, help: "Replications (1–200): more give narrower intervals.")
         var replications: Int = 20
 
         @Option(help: "table or json.")

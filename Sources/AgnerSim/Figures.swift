@@ -31,8 +31,14 @@ public struct FigureKey: Hashable, Sendable, Comparable, CustomStringConvertible
         (a.scope, a.name, a.metric) < (b.scope, b.name, b.metric)
     }
 
-    /// `channel.phone.service_level`: unique in a run.
-    public var description: String { "\(scope.rawValue).\(name).\(metric)" }
+    /// `channel.phone.service_level`, or `real_time.service_level` for a scope with one member
+    /// (total, real-time channels, center, cost): unique in a run, without spaces.
+    public var description: String {
+        switch scope {
+        case .total, .realTime, .center, .cost: "\(scope.rawValue).\(metric)"
+        case .channel, .topic, .department, .segment: "\(scope.rawValue).\(name).\(metric)"
+        }
+    }
 }
 
 /// The figures of a group of contacts, each a number per replication.

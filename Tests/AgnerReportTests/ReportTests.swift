@@ -145,6 +145,8 @@ struct ReportTests {
         let metrics = try #require(object["rows"] as? [[String: Any]]).compactMap { $0["metric"] as? String }
         #expect(Set(metrics).count == metrics.count)
         #expect(metrics.contains("channel.phone.service_level"))
+        #expect(metrics.contains("total.offered") && metrics.contains("cost.total"))
+        #expect(metrics.allSatisfy { !$0.contains(" ") }, "\(metrics)")
     }
 
     @Test("a difference whose interval includes zero is no clear difference")

@@ -22,7 +22,7 @@ struct HTMLReportTests {
         var rest = html[...]
         while let start = rest.range(of: "<svg "), let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex) {
             let svg = String(rest[start.lowerBound..<end.upperBound])
-            let root = try #require(try XMLDocument(xmlString: svg, options: []).rootElement())
+            let root = try ChartTests.parse(svg: svg)
             out[root.attribute(forName: "data-chart")?.stringValue ?? "?"] = root
             rest = rest[end.upperBound...]
         }

@@ -84,12 +84,14 @@ public struct PositionAxis: Sendable {
 /// Linear mapping from values to SVG coordinates, with round tick values.
 struct LinearScale {
     var domain: ClosedRange<Double>
-    var range: ClosedRange<Double>
+    /// Where the domain's lower and upper bounds go (SVG's y grows downwards, so a value axis
+    /// maps its lower bound to the larger coordinate).
+    var range: (from: Double, to: Double)
 
     func callAsFunction(_ value: Double) -> Double {
         let span = domain.upperBound - domain.lowerBound
-        guard span > 0 else { return range.lowerBound }
-        return range.lowerBound + (value - domain.lowerBound) / span * (range.upperBound - range.lowerBound)
+        guard span > 0 else { return range.from }
+        return range.from + (value - domain.lowerBound) / span * (range.to - range.from)
     }
 
     /// About `count` round values (1, 2 or 5 × a power of ten apart) inside the domain.

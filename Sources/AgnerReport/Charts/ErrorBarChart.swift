@@ -69,7 +69,7 @@ public struct ErrorBarChart: Sendable {
                 if let interval = bar.interval { values += [interval.lowerBound, interval.upperBound] }
             }
         }
-        let yScale = LinearScale(domain: y.range ?? LinearScale.fitting(values), range: (frame.height - frame.bottom)...frame.top)
+        let yScale = LinearScale(domain: y.range ?? LinearScale.fitting(values), range: (frame.height - frame.bottom, frame.top))
         let slot = frame.plotWidth / Double(max(1, categories.count))
         let groupWidth = slot * 0.7
         let barWidth = groupWidth / Double(max(1, series.count))

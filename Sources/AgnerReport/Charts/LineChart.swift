@@ -62,7 +62,7 @@ public struct LineChart: Sendable {
         var everything = series.flatMap { $0.values.compactMap { $0 } }
         everything += series.flatMap { $0.band.compactMap { $0.map { [$0.lowerBound, $0.upperBound] } }.flatMap { $0 } }
         everything += references.map(\.value)
-        let yScale = LinearScale(domain: y.range ?? LinearScale.fitting(everything), range: (frame.height - frame.bottom)...frame.top)
+        let yScale = LinearScale(domain: y.range ?? LinearScale.fitting(everything), range: (frame.height - frame.bottom, frame.top))
         let span = Double(max(1, x.count - 1))
         let xScale = { (position: Double) in frame.left + position / span * frame.plotWidth }
         root.append(ChartParts.valueAxis(y, scale: yScale, frame: frame))

@@ -47,7 +47,7 @@ public struct StackedBarChart: Sendable {
     /// - Complexity: O(series × positions).
     public func svg() -> SVGElement {
         var root = ChartParts.root(id: id, kind: "stacked-bars", title: title, frame: frame)
-        let yScale = LinearScale(domain: y.range ?? LinearScale.fitting(totals), range: (frame.height - frame.bottom)...frame.top)
+        let yScale = LinearScale(domain: y.range ?? LinearScale.fitting(totals), range: (frame.height - frame.bottom, frame.top))
         let slot = frame.plotWidth / Double(max(1, x.count))
         let xScale = { (position: Double) in frame.left + position * slot }
         root.append(ChartParts.valueAxis(y, scale: yScale, frame: frame))

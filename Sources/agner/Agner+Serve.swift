@@ -180,10 +180,13 @@ extension Agner {
                     .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1)]
                 router.metrics = ServerMetrics(factory: factory)
                 let (httpHost, httpPort) = try Self.hostAndPort(httpAddress, option: http != nil ? "--http" : "--metrics")
+                // Hummingbird says "listening on" at info level; only the banner below says it here.
+                var httpLogger = Logger(label: "agner.http")
+                httpLogger.logLevel = level <= .debug ? level : max(level, .warning)
                 // The router publishes into the feed; the HTTP side reads only the feed.
                 let feed = LiveFeed()
                 let started = WallboardServer(configuration: WallboardConfiguration(host: httpHost, port: httpPort, metrics: { registry.emitToString() }),
-                                              feed: feed, access: WallboardAccess(tokens: roles), logger: Logger(label: "agner.http"))
+                                              feed: feed, access: WallboardAccess(tokens: roles), logger: httpLogger)
                 let httpBound: Int
                 do { httpBound = try started.start() } catch {
                     throw CommandFailure(description: Self.bindFailure(httpAddress, error))

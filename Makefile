@@ -53,7 +53,7 @@ test: deps
 benchmark: deps
 	$(SWIFT) package --package-path Benchmarks benchmark
 
-pictures: release
+pictures: deps
 	scripts/readme-pictures.sh
 
 clean:

@@ -40,6 +40,8 @@ public final class WallboardServer: @unchecked Sendable {
     let logger: Logger
     var group: ServiceGroup?
     var task: Task<Void, any Error>?
+    /// Where the server's tasks run (see `DedicatedThreads`).
+    let executor = DedicatedThreads()
 
     public init(configuration: WallboardConfiguration, feed: LiveFeed, access: WallboardAccess, logger: Logger = Logger(label: "agner.http")) {
         self.configuration = configuration
@@ -61,7 +63,7 @@ public final class WallboardServer: @unchecked Sendable {
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         self.group = group
-        task = Task {
+        task = Task(executorPreference: executor) {
             do { try await group.run() } catch {
                 bound.set(.failure(error))
                 throw error
@@ -76,13 +78,14 @@ public final class WallboardServer: @unchecked Sendable {
         feed.close()
         guard let group, let task else { return }
         let done = DispatchSemaphore(value: 0)
-        Task {
+        Task(executorPreference: executor) {
             await group.triggerGracefulShutdown()
             _ = try? await task.value
             done.signal()
         }
         // Bounded: a request that will not end does not hold up the router's shutdown.
         _ = done.wait(timeout: .now() + 5)
+        executor.stop()
     }
 }
 

@@ -193,6 +193,7 @@ extension Agner {
                 }
                 server.attach(feed)
                 wallboard = started
+                markDescriptorsCloseOnExec()
                 let shown = httpHost.contains(":") ? "[\(httpHost)]" : httpHost
                 metricsNote = " · wallboard on http://\(shown):\(httpBound)/ (metrics at /metrics)"
             }

@@ -270,22 +270,27 @@ public enum HTMLReport {
         return Self.chart(chart.svg())
     }
 
-    /// Bars of B − A per unit: service level (points), waits (seconds), contacts, cost.
+    /// Bars of B − A per unit, so that no bar is dwarfed by another of another size: shares
+    /// (points), real-time waits (seconds), e-mail waits (minutes), contacts, cost, cost per contact.
     static func deltaCharts(_ report: ComparisonReport) -> [ReportPage.Chart] {
         let lines = report.lines().filter { $0.key != nil }
-        let groups: [(id: String, title: String, axis: String, kind: ComparisonReport.Line.Kind, scale: Double, format: @Sendable (Double) -> String)] = [
-            ("delta-service-level", "Service level: difference", "difference (percentage points)", .percent, 100, { Format.fixed($0, 1) }),
-            ("delta-waits", "Average speed of answer: difference", "difference (seconds)", .seconds, 1, { Format.fixed($0, 0) }),
-            ("delta-contacts", "Contacts: difference", "difference (contacts over the run)", .count, 1, { Format.fixed($0, 0) }),
-            ("delta-cost", "Cost: difference", "difference (\(report.a.costs.currency.isEmpty ? "currency" : report.a.costs.currency))", .money, 1, { Format.fixed($0, 0) }),
+        let currency = report.a.costs.currency.isEmpty ? "currency" : report.a.costs.currency
+        func isEmailWait(_ line: ComparisonReport.Line) -> Bool { line.kind == .seconds && line.key?.name == "email" }
+        func isPerContact(_ line: ComparisonReport.Line) -> Bool { line.kind == .money && line.label.contains(" per ") }
+        let groups: [(id: String, title: String, axis: String, scale: Double, format: @Sendable (Double) -> String,
+                      take: (ComparisonReport.Line) -> Bool)] = [
+            ("delta-service-level", "Service level and other shares: difference", "difference (percentage points)", 100, { Format.fixed($0, 1) }, { $0.kind == .percent }),
+            ("delta-waits", "Average speed of answer: difference", "difference (seconds)", 1, { Format.fixed($0, 0) },
+             { $0.kind == .seconds && !isEmailWait($0) }),
+            ("delta-email-waits", "E-mail: average speed of answer, difference", "difference (minutes)", 1.0 / 60, { Format.fixed($0, 0) }, isEmailWait),
+            ("delta-contacts", "Contacts: difference", "difference (contacts over the run)", 1, { Format.fixed($0, 0) }, { $0.kind == .count }),
+            ("delta-cost", "Cost: difference", "difference (\(currency))", 1, { Format.grouped(Int($0.rounded())) },
+             { $0.kind == .money && !isPerContact($0) }),
+            ("delta-cost-per-contact", "Cost per contact: difference", "difference (\(currency) per contact)", 1, { Format.fixed($0, 2) }, isPerContact),
         ]
         var charts: [ReportPage.Chart] = []
         for group in groups {
-            var chosen = lines.filter { $0.kind == group.kind && $0.delta.mean.isFinite }
-            if group.kind == .percent {
-                // Shares of different kinds (occupancy, leakage) beside service level: all in points.
-                chosen = lines.filter { $0.kind == .percent && $0.delta.mean.isFinite }
-            }
+            let chosen = lines.filter { group.take($0) && $0.delta.mean.isFinite }
             guard !chosen.isEmpty else { continue }
             let bars: [ErrorBarChart.Bar?] = chosen.map { line in
                 let d = line.delta
@@ -301,8 +306,8 @@ public enum HTMLReport {
             }
             let labels = chosen.map { line -> String in
                 let label = line.label.trimmingCharacters(in: .whitespaces)
-                return group.kind == .percent && line.key?.metric == "service_level" ? "SL \(label)"
-                    : group.kind == .seconds ? "ASA \(label)" : label
+                return line.kind == .percent && line.key?.metric == "service_level" ? "SL \(label)"
+                    : line.kind == .seconds ? "ASA \(label)" : label
             }
             let deltas = ErrorBarChart(
                 id: group.id, title: "\(group.title) (\(report.labelB) − \(report.labelA))", categories: labels, xTitle: "figure",

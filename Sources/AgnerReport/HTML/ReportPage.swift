@@ -74,7 +74,7 @@ struct ReportPage {
     }
 
     // The template is fixed and tested: failing to parse it is a programming error.
-    nonisolated(unsafe) static let template = try! MustacheTemplate(string: templateText)
+    static let template = try! MustacheTemplate(string: templateText)
 
     static let templateText = """
         <!DOCTYPE html>

@@ -66,9 +66,11 @@ extension LiveRouter {
     func deliverChannelState(_ channel: Channel) {
         guard !replaying else { return }
         let recipients = (sessionsInOrder ?? sessions.sorted { $0.key < $1.key }).filter { $0.value.subscriptions.contains("channel.state") }.map(\.key)
-        guard !recipients.isEmpty else { return }
+        guard !recipients.isEmpty || feed != nil else { return }
         let line = WireValue.object([("event", .string("channel.state")), ("channel", .string(channel.name)),
                                      ("open", .bool(engine.isOpen(channel)))])
+        feed?.publish(event: "channel.state", line: String(line.line().dropLast()))
+        guard !recipients.isEmpty else { return }
         outbox.append(to: recipients) { line.write(into: &$0) }
     }
 

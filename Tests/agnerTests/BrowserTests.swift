@@ -21,7 +21,7 @@ struct BrowserTests {
     func reportRenders() throws {
         let scratch = try Scratch()
         let output = scratch.path("report.html")
-        let run = try AgnerRun.run(["simulate", "scenarios/retail.yaml", "--days", "2", "--replications", "3", "--format", "html", "--output", output],
+        let run = try AgnerRun.run(["simulate", "scenarios/retail.yaml", "--days", "2", "--replications", "2", "--format", "html", "--output", output],
                                    in: scratch.directory)
         #expect(run.status == 0, "\(run.errors)")
         let browser = try HeadlessBrowser(width: 1200, height: 1500)

@@ -2,9 +2,12 @@
 # Both install the system packages the project needs when they are missing.
 
 SYSTEM_PACKAGES := libsqlite3-dev libjansson-dev parallel
+# The browser the HTML report's and the wallboard's tests run in (headless). If it cannot be
+# installed, those tests are skipped and say so; everything else still runs.
+BROWSER_PACKAGES := chromium fonts-dejavu-core
 SWIFT ?= swift
 
-.PHONY: run test build release deps benchmark clean
+.PHONY: run test build release deps benchmark clean pictures
 
 deps:
 	@missing=""; \
@@ -19,6 +22,19 @@ deps:
 	    echo "missing system packages:$$missing"; \
 	    echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; \
 	    exit 1; \
+	  fi; \
+	fi
+	@missing=""; \
+	for p in $(BROWSER_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	      || echo "could not install$$missing: the browser tests will be skipped"; \
+	  else \
+	    echo "missing:$$missing (the browser tests will be skipped); to run them: sudo apt-get install -y$$missing"; \
 	  fi; \
 	fi
 
@@ -36,6 +52,9 @@ test: deps
 
 benchmark: deps
 	$(SWIFT) package --package-path Benchmarks benchmark
+
+pictures: deps
+	scripts/readme-pictures.sh
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -28,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The wallboard's HTTP face (without swift-configuration, which nothing here uses) and the report's templates.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -44,7 +48,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim"]),
+        .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim", .product(name: "Mustache", package: "swift-mustache")]),
         .target(name: "AgnerStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -65,11 +69,19 @@ let package = Package(
                 "AgnerCore", "AgnerProtocol", "CJansson",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: uncheckedExclusivityInRelease
+        ),
+        .target(
+            name: "AgnerWallboard",
+            dependencies: [
+                "AgnerServer", "AgnerProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "agner",
@@ -80,6 +92,7 @@ let package = Package(
                 "AgnerStore",
                 "AgnerServer",
                 "AgnerProtocol",
+                "AgnerWallboard",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -96,6 +109,8 @@ let package = Package(
         .target(name: "AgnerTestSupport", path: "Tests/AgnerTestSupport"),
         .testTarget(name: "AgnerProtocolTests", dependencies: ["AgnerProtocol"]),
         .testTarget(name: "AgnerServerTests", dependencies: ["AgnerServer", "AgnerProtocol", "AgnerTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")]),
+        .testTarget(name: "AgnerWallboardTests", dependencies: ["AgnerWallboard", "AgnerServer", "AgnerProtocol", "AgnerTestSupport",
+                                                                .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "agnerTests", dependencies: ["agner", "AgnerTestSupport"]),
     ]
 )

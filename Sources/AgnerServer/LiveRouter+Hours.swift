@@ -67,9 +67,11 @@ extension LiveRouter {
     func deliverChannelState(_ channel: Channel) {
         guard !replaying else { return }
         let recipients = (sessionsInOrder ?? sessions.sorted { $0.key < $1.key }).filter { $0.value.subscriptions.contains(.channelState) }.map(\.key)
-        guard !recipients.isEmpty else { return }
-        let line = WireValue.object([("event", .string("channel.state")), ("channel", .string(channel.name)),
+        guard !recipients.isEmpty || feed != nil else { return }
+        let line = WireValue.object([("event", .string(EventName.channelState.rawValue)), ("channel", .string(channel.name)),
                                      ("open", .bool(engine.isOpen(channel)))])
+        feed?.publish(event: EventName.channelState.rawValue, line: String(line.line().dropLast()))
+        guard !recipients.isEmpty else { return }
         outbox.append(to: recipients) { line.write(into: &$0) }
     }
 

@@ -220,6 +220,7 @@ extension LiveRouter {
             count(event)
             if let shadowRouter { observeForShadow(shadowRouter, event) }
             guard !replaying else { forget(event); continue }
+            if let feed { publish(event, to: feed) }
             let name = EventName(event)
             let owner = name.goesToOwner ? EventWire.contact(of: event).flatMap { directory.contacts[$0.rawValue]?.owner } : nil
             recipients.removeAll(keepingCapacity: true)
@@ -300,11 +301,14 @@ extension LiveRouter {
             case .customer: tallies[key, default: DayTally()].abandoned += 1
             case .adapterLost: tallies[key, default: DayTally()].lost += 1
             }
-        case let .connected(c, _, waited):
+        case let .connected(c, a, waited):
             // Today's figures are about today's contacts: one that arrived yesterday is not counted.
             guard let snapshot = engine.contact(c), directory.contacts[c.rawValue]?.arrivalDay == day else { return }
             let key = Self.queueKey(snapshot.channel, snapshot.topic)
             tallies[key, default: DayTally()].answered += 1
+            if let agent = engine.agent(a), agent.profile.department != settings.center.topics[snapshot.topic.index].owningDepartment {
+                tallies[key, default: DayTally()].answeredOutsideOwner += 1
+            }
             if waited <= snapshot.deadline - snapshot.arrival { tallies[key, default: DayTally()].answeredWithinTarget += 1 }
         default:
             break
@@ -366,11 +370,14 @@ extension LiveRouter {
         let named = Set(queues.keys).union(tallies.keys).map { key in
             (key: key, channel: Channel(rawValue: key % 4)!.name, topic: settings.center.topics[key / 4].name)
         }.sorted { ($0.channel, $0.topic) < ($1.channel, $1.topic) }
+        var channelKnown = PerChannel(repeating: 0), channelWithin = PerChannel(repeating: 0)
         let queueValues: [WireValue] = named.map { entry in
             let queue = queues[entry.key] ?? Queue()
             let tally = tallies[entry.key] ?? DayTally()
             // Known outcomes: offered today, less those still waiting within their target.
             let known = tally.offered - queue.withinTarget - tally.lost
+            channelKnown[Channel(rawValue: entry.key % 4)!] += known
+            channelWithin[Channel(rawValue: entry.key % 4)!] += tally.answeredWithinTarget
             return .object([
                 ("channel", .string(entry.channel)), ("topic", .string(entry.topic)), ("waiting", .int(queue.waiting)),
                 ("held", .int(queue.held)), ("oldest_wait_s", .double(queue.oldest)), ("at_risk", .int(queue.atRisk)),
@@ -378,6 +385,7 @@ extension LiveRouter {
                 ("answered_within_target_today", .int(tally.answeredWithinTarget)), ("abandoned_today", .int(tally.abandoned)),
                 ("lost_today", .int(tally.lost)),
                 ("unserved_today", .int(tally.unserved)),
+                ("answered_outside_owner_today", .int(tally.answeredOutsideOwner)),
                 ("service_level_today", known > 0 ? .double(Double(tally.answeredWithinTarget) / Double(known)) : .null),
             ])
         }
@@ -386,7 +394,9 @@ extension LiveRouter {
             ("channels", .array(Channel.allCases.map { channel in
                 let override = hoursOverrides[channel].flatMap { $0.until.map { $0 > now } ?? true ? $0 : nil }
                 return .object([("channel", .string(channel.name)), ("open", .bool(engine.isOpen(channel))),
-                                ("override", .bool(override != nil)), ("until", override?.until.map(WireValue.double) ?? .null)])
+                                ("override", .bool(override != nil)), ("until", override?.until.map(WireValue.double) ?? .null),
+                                ("service_level_today", channelKnown[channel] > 0
+                                    ? .double(Double(channelWithin[channel]) / Double(channelKnown[channel])) : .null)])
             })),
             ("queues", .array(queueValues)),
         ])

@@ -83,6 +83,8 @@ public final class LiveRouter {
         var lost = 0
         /// Arrived while the channel was closed and not kept.
         var unserved = 0
+        /// Answered by an agent of another department than the topic's owner.
+        var answeredOutsideOwner = 0
     }
 
     /// A supervisor's `center.close` or `center.open`: the channel stays so until `until`
@@ -93,6 +95,9 @@ public final class LiveRouter {
     }
 
     public let settings: Settings
+    /// Where the wallboard reads from: events as they are delivered, and the figures the
+    /// server publishes (`RoutingServer.attach(_:)`); nil publishes nothing.
+    public var feed: LiveFeed?
     /// Metrics to record into; nil records nothing.
     public var metrics: ServerMetrics? {
         didSet { recountAgents() }

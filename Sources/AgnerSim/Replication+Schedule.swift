@@ -159,6 +159,7 @@ extension Replication {
         result.agents = agentTallies.elements
         result.answeredByDepartment = answeredByDepartment.elements
         result.answeredAtStep = answeredAtStep.elements
+        result.answeredByWait = answeredByWait.elements
         for workload in result.intervalWorkload { result.workload.add(workload) }
         for notice in scenario.notices {
             result.noticeCost += Double(result.topics[notice.topic.index].noticesSent) * notice.costPerMessage

@@ -62,6 +62,8 @@ struct Replication {
     let agentTallies: Slab<AgentTally>
     let answeredByDepartment: Slab<Int>
     let answeredAtStep: Slab<Int>
+    /// `answeredByWait[channel * WaitBands.count + band]` (see `WaitBands`).
+    let answeredByWait: Slab<Int>
     let intervalsPerDay: Int
     let intervalLength: Seconds
     let warmup: Seconds
@@ -235,6 +237,7 @@ struct Replication {
         agentTallies = Slab(repeating: AgentTally(), count: scenario.roster.members.count)
         answeredByDepartment = Slab(repeating: 0, count: scenario.center.topics.count * departmentCount)
         answeredAtStep = Slab(repeating: 0, count: scenario.center.topics.count * ladderSteps)
+        answeredByWait = Slab(repeating: 0, count: Channel.allCases.count * WaitBands.count)
         result = ReplicationResult(index: index, topics: scenario.center.topics.count, departments: departmentCount,
                                    intervals: scenario.run.days * scenario.run.intervalsPerDay,
                                    agents: scenario.roster.members.count, ladderSteps: ladderSteps)
@@ -500,6 +503,7 @@ struct Replication {
         answeredByDepartment[topic * departmentCount + agentProfiles[agentIndex].department.index] += 1
         let step = ringTime > 0 ? Int(info.step) : lastOfferedStep
         answeredAtStep[topic * result.ladderSteps + min(step, result.ladderSteps - 1)] += 1
+        answeredByWait[channel.rawValue * WaitBands.count + WaitBands.band(of: waited)] += 1
         agentTallies[agentIndex].recordAnswered(handle: handle, held: held, channel: channel, sampled: sampled)
     }
 

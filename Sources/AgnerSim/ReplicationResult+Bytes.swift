@@ -2,13 +2,14 @@ import AgnerCore
 
 /// A replication's counters as bytes, for the results database and for merging shards.
 ///
-/// Layout (format 1): a format byte, then every field in declaration order; whole numbers as
+/// Layout (format 2): a format byte, then every field in declaration order (`answeredByWait`
+/// last, after the costs; format 1 has no `answeredByWait` and is still read); whole numbers as
 /// LEB128 varints (zig-zag for signs), numbers with a fraction as a tag byte (0 for zero, 1
 /// then the 8 bytes of the IEEE 754 double, little-endian), arrays as a varint count then the
 /// elements. Zeros cost a byte, so the per-interval table of channels without demand is small.
 /// Doubles keep their exact bits: merged shards give the very numbers of the unsharded run.
 extension ReplicationResult {
-    static let byteFormat: UInt8 = 1
+    static let byteFormat: UInt8 = 2
 
     /// - Complexity: O(size of the result).
     public func encodedBytes() -> [UInt8] {
@@ -37,13 +38,14 @@ extension ReplicationResult {
         out.int(contactsSimulated)
         out.double(agentCost)
         out.double(noticeCost)
+        out.ints(answeredByWait)
         return out.bytes
     }
 
     /// - Throws: `TextFile.Failure` when the bytes are not a replication in a known format.
     public init(bytes: [UInt8]) throws(TextFile.Failure) {
         var input = ByteReader(bytes: bytes)
-        guard let format = input.byte(), format == Self.byteFormat else {
+        guard let format = input.byte(), format == 1 || format == Self.byteFormat else {
             throw TextFile.Failure(description: "a stored replication is in an unknown format")
         }
         do {
@@ -71,6 +73,7 @@ extension ReplicationResult {
             contactsSimulated = try input.int()
             agentCost = try input.double()
             noticeCost = try input.double()
+            if format >= 2 { answeredByWait = try input.ints() }
             guard input.atEnd else { throw ByteReader.Truncated() }
         } catch {
             throw TextFile.Failure(description: "a stored replication is damaged")

@@ -24,6 +24,10 @@ public struct ReplicationResult: Sendable, Equatable, Codable {
     /// Answered contacts by topic and by the escalation step at which they were offered:
     /// `answeredAtStep[topic * ladderSteps + step]`.
     public var answeredAtStep: [Int]
+    /// Answered contacts by channel and by how long they waited, in `WaitBands`:
+    /// `answeredByWait[channel * WaitBands.count + band]`. Empty for results stored before it
+    /// was recorded (byte format 1).
+    public var answeredByWait: [Int] = []
     /// The most steps of any topic's ladder (the stride of `answeredAtStep`).
     public var ladderSteps: Int
     /// Contacts simulated (including the warm-up), for speed figures.

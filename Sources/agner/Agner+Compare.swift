@@ -22,6 +22,7 @@ extension Agner {
                 Examples:
                   agner compare scenarios/extended-hours.yaml --variant standard --variant extended
                   agner compare today.yaml tomorrow.yaml --replications 20
+                  agner compare scenarios/extended-hours.yaml --format html --output compare.html
                 """)
 
         @Argument(help: "One scenario file with two variants, or two scenario files.")
@@ -35,8 +36,15 @@ extension Agner {
         @Flag(help: "Compare two runs whose replications, days, seed, warm-up or service-level definition differ.")
         var allowDifferentRuns = false
 
-        @Option(help: "Output: table or json.")
-        var format: StaffFormat = .table
+        @Option(help: "Output: table, json, or html (one self-contained page: both sides overlaid, the differences as bars with their intervals).")
+        var format: CompareFormat = .table
+
+        @Option(help: "Write the report to this file instead of standard output.")
+        var output: String?
+
+        enum CompareFormat: String, ExpressibleByArgument, CaseIterable {
+            case table, json, html
+        }
 
         func validate() throws {
             guard (1...2).contains(files.count) else { throw ValidationError("give one scenario file with two variants, or two files") }
@@ -96,10 +104,12 @@ extension Agner {
                 progress.finish()
             }
             let report = ComparisonReport(a: outcomes[0], b: outcomes[1], labelA: scenarios[0].label, labelB: scenarios[1].label)
-            switch format {
-            case .table: print(report.table())
-            case .json: print(try report.json())
+            let text: String = switch format {
+            case .table: report.table()
+            case .json: try report.json()
+            case .html: HTMLReport.comparison(a: outcomes[0], b: outcomes[1], labelA: scenarios[0].label, labelB: scenarios[1].label)
             }
+            try writeReport(text, to: output)
         }
     }
 }

@@ -27,7 +27,7 @@ extension Agner {
         var db: String?
 
         @Option(help: "Output: table, json or csv, as agner simulate.")
-        var format: OutputFormat = .table
+        var format: SimulationFormat = .table
 
         @Flag(help: "In the table, also break down by topic, department and segment.")
         var details = false
@@ -118,7 +118,7 @@ extension Agner {
                 let id = try storeRun(outcome: outcome, summary: summary, scenarioText: text, path: db)
                 note("merged \(count) shards into run \(id) in \(db)")
             }
-            try printSummary(summary, format: format, parts: .init(details: details, agents: agents, intervals: intervals, daily: daily))
+            try printSummary(summary, outcome: outcome, format: format, parts: .init(details: details, agents: agents, intervals: intervals, daily: daily))
         }
     }
 }

@@ -3,6 +3,7 @@ import AgnerCore
 import AgnerServer
 import AgnerSim
 import AgnerStore
+import AgnerWallboard
 import ArgumentParser
 import Prometheus
 import Dispatch
@@ -27,7 +28,12 @@ extension Agner {
                 replayed after it, so nothing acknowledged is lost and a restart stays quick. \
                 SIGTERM or SIGINT stops gracefully. The protocol is in docs/protocol.md.
 
-                Example: agner serve --center scenarios/retail.yaml --db agner.db --listen 127.0.0.1:7040
+                --http HOST:PORT adds a read-only HTTP face: the wallboard at /, Prometheus \
+                metrics at /metrics, the wallboard's figures as JSON at /api/stats and the \
+                router's events as Server-Sent Events at /events. With --tokens it needs a \
+                supervisor's or an observer's token (Authorization: Bearer, or the login form).
+
+                Example: agner serve --center scenarios/retail.yaml --db agner.db --listen 127.0.0.1:7040 --http 127.0.0.1:9040
                 """)
 
         @Option(help: "A scenario file whose center and agents configure the router.")
@@ -48,8 +54,14 @@ extension Agner {
         @Option(help: "Store a snapshot of the state after this many journaled commands (0: only at a graceful stop); a restart replays only what came after it.")
         var snapshotEvery: Int = 250_000
 
-        @Option(help: "HOST:PORT for Prometheus metrics over HTTP (GET /metrics). Loopback unless --tokens.")
+        @Option(help: "HOST:PORT for the HTTP face: the wallboard (/), Prometheus metrics (/metrics), JSON figures (/api/stats), Server-Sent Events (/events). Loopback unless --tokens; port 0 picks a free port.")
+        var http: String?
+
+        @Option(help: "The same as --http (metrics moved to the HTTP face, which serves them at /metrics); kept for existing setups.")
         var metrics: String?
+
+        /// The HTTP face's address: --http, or --metrics for older setups.
+        var httpAddress: String? { http ?? metrics }
 
         @Option(help: "How long the calls and chats of an adapter whose last connection closed are held before they end as abandoned (adapterLost), e.g. 2min, 90s, at most 1d; its contacts in conversation are then taken as ended. E-mails stay held until it comes back. After a restart the whole grace runs from the restart.")
         var adapterGrace: String = "2min"
@@ -92,10 +104,13 @@ extension Agner {
             if !Self.isLoopback(host) && tokens == nil {
                 throw ValidationError("refusing to listen on \(host) without --tokens: anyone who can reach it could route contacts")
             }
-            if let metrics {
-                let (metricsHost, _) = try Self.hostAndPort(metrics, option: "--metrics")
-                if !Self.isLoopback(metricsHost) && tokens == nil {
-                    throw ValidationError("refusing to serve metrics on \(metricsHost) without --tokens")
+            if let http, let metrics, http != metrics {
+                throw ValidationError("--metrics is the same as --http: give one address")
+            }
+            if let httpAddress {
+                let (httpHost, _) = try Self.hostAndPort(httpAddress, option: http != nil ? "--http" : "--metrics")
+                if !Self.isLoopback(httpHost) && tokens == nil {
+                    throw ValidationError("refusing to serve HTTP on \(httpHost) without --tokens: anyone who can reach it could watch the center")
                 }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
@@ -167,9 +182,9 @@ extension Agner {
             // The address first: a start that cannot listen touches nothing else.
             let bound: Int
             do { bound = try server.bind() } catch { throw CommandFailure(description: Self.bindFailure(listen, error)) }
-            var endpoint: MetricsEndpoint? = nil
+            var wallboard: WallboardServer? = nil
             var metricsNote = ""
-            if let metrics {
+            if let httpAddress {
                 let registry = PrometheusCollectorRegistry()
                 var factory = PrometheusMetricsFactory(registry: registry)
                 // Waits around the one-minute target; request durations from 50 µs to 1 s.
@@ -178,23 +193,23 @@ extension Agner {
                     .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
                     .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1)]
                 router.metrics = ServerMetrics(factory: factory)
-                let (metricsHost, metricsPort) = try Self.hostAndPort(metrics, option: "--metrics")
-                let started = MetricsEndpoint()
-                let metricsBound: Int
-                // With tokens, metrics need a supervisor's or an observer's token as a bearer credential.
-                var authorize: (@Sendable (String?) -> Bool)? = nil
-                if let grants = roles {
-                    authorize = { (header: String?) -> Bool in
-                        guard let header, header.hasPrefix("Bearer "),
-                              let grant = Grant.matching(String(header.dropFirst(7)), in: grants) else { return false }
-                        return grant.role != .adapter
-                    }
+                let (httpHost, httpPort) = try Self.hostAndPort(httpAddress, option: http != nil ? "--http" : "--metrics")
+                // Hummingbird says "listening on" at info level; only the banner below says it here.
+                var httpLogger = Logger(label: "agner.http")
+                httpLogger.logLevel = level <= .debug ? level : max(level, .warning)
+                // The router publishes into the feed; the HTTP side reads only the feed.
+                let feed = LiveFeed()
+                let started = WallboardServer(configuration: WallboardConfiguration(host: httpHost, port: httpPort, metrics: { registry.emitToString() }),
+                                              feed: feed, access: WallboardAccess(tokens: roles), logger: httpLogger)
+                let httpBound: Int
+                do { httpBound = try started.start() } catch {
+                    throw CommandFailure(description: Self.bindFailure(httpAddress, error))
                 }
-                do { metricsBound = try started.start(host: metricsHost, port: metricsPort, authorize: authorize) { registry.emitToString() } } catch {
-                    throw CommandFailure(description: Self.bindFailure(metrics, error))
-                }
-                endpoint = started
-                metricsNote = " · metrics on http://\(metricsHost):\(metricsBound)/metrics"
+                server.attach(feed)
+                wallboard = started
+                markDescriptorsCloseOnExec()
+                let shown = httpHost.contains(":") ? "[\(httpHost)]" : httpHost
+                metricsNote = " · wallboard on http://\(shown):\(httpBound)/ (metrics at /metrics)"
             }
             // Every address is ours now: the journal may be opened (or created).
             do { journal.log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
@@ -219,8 +234,8 @@ extension Agner {
             withExtendedLifetime(sources) { stop.wait() }
             writeToStandardError("agner serve: stopping\n")
             logger.info("stopping")
+            wallboard?.shutdown()
             server.shutdown()
-            endpoint?.shutdown()
         }
 
         /// What recovery did: the snapshot it started from, the entries it replayed, and the

@@ -22,6 +22,7 @@ extension Agner {
                 Examples:
                   agner simulate scenarios/retail.yaml
                   agner simulate scenarios/retail.yaml --details --intervals
+                  agner simulate scenarios/retail.yaml --format html --output report.html
                   agner simulate scenarios/retail.yaml --variant leaner --replications 20 --format json
                   agner simulate scenarios/single-queue.yaml --db results.sqlite
                   agner simulate scenarios/retail.yaml --replications 40 --shard 2/4 --db part-2.sqlite
@@ -35,8 +36,11 @@ extension Agner {
 
         @OptionGroup var options: SimulationOptions
 
-        @Option(help: "Output: table, json (one object, snake_case, null for undefined) or csv (per interval and channel).")
-        var format: OutputFormat = .table
+        @Option(help: "Output: table, json (one object, snake_case, null for undefined), csv (per interval and channel) or html (one self-contained page with charts; docs/simulation.md).")
+        var format: SimulationFormat = .table
+
+        @Option(help: "Write the report to this file instead of standard output.")
+        var output: String?
 
         @Flag(help: "In the table, also break down by topic, department and segment, with ownership (leakage, ladder steps) and what each department's agents handled.")
         var details = false
@@ -88,23 +92,44 @@ extension Agner {
                 let id = try storeRun(outcome: outcome, summary: summary, scenarioText: scenario.sourceText, path: db)
                 note("stored as run \(id) in \(db)")
             }
-            try printSummary(summary, format: format, parts: .init(details: details, agents: agents, intervals: intervals, daily: daily))
+            try printSummary(summary, outcome: outcome, format: format, parts: .init(details: details, agents: agents, intervals: intervals, daily: daily),
+                             output: output)
         }
     }
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case table, json, csv
     }
+
+    /// A simulation's formats: those of the other reports, and the HTML page.
+    enum SimulationFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv, html
+    }
 }
 
 /// Prints a summary in the chosen format (the same for simulate and merge, so that merged
-/// shards print exactly what the whole run prints).
-func printSummary(_ summary: SimulationSummary, format: Agner.OutputFormat, parts: SimulationReport.TableParts) throws {
-    switch format {
-    case .table: print(SimulationReport.table(summary, parts: parts))
-    case .json: print(try SimulationReport.json(summary))
-    case .csv: print(SimulationReport.csv(summary))
+/// shards print exactly what the whole run prints), to standard output or to `output`.
+func printSummary(_ summary: SimulationSummary, outcome: SimulationOutcome, format: Agner.SimulationFormat,
+                  parts: SimulationReport.TableParts, output: String? = nil) throws {
+    let text: String = switch format {
+    case .table: SimulationReport.table(summary, parts: parts)
+    case .json: try SimulationReport.json(summary)
+    case .csv: SimulationReport.csv(summary)
+    case .html: HTMLReport.simulation(outcome)
     }
+    try writeReport(text, to: output)
+}
+
+/// Prints the report, or writes it to a file (with a note on stderr saying where).
+func writeReport(_ text: String, to output: String?) throws {
+    guard let output else {
+        print(text)
+        return
+    }
+    do { try (text + "\n").write(toFile: output, atomically: true, encoding: .utf8) } catch {
+        throw CommandFailure(description: "\(output): cannot write the report: \(error.localizedDescription)")
+    }
+    note("report written to \(output)")
 }
 
 /// A line for the person at the terminal, on stderr (stdout carries the report).

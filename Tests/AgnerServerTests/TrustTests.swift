@@ -89,27 +89,6 @@ struct TrustOverTCPTests {
         withExtendedLifetime(silent) {}
     }
 
-    @Test("with tokens, metrics need a bearer token of a supervisor or an observer")
-    func metricsNeedToken() throws {
-        let endpoint = MetricsEndpoint()
-        defer { endpoint.shutdown() }
-        let grants: [String: Grant] = ["boss-token": .supervisor, "pbx-token": .adapter("pbx")]
-        let port = try endpoint.start(host: "127.0.0.1", port: 0, authorize: { header in
-            guard let header, header.hasPrefix("Bearer "), let grant = Grant.matching(String(header.dropFirst(7)), in: grants) else { return false }
-            return grant.role != .adapter
-        }) { "agner_requests_total 1\n" }
-        func get(_ authorization: String?) -> String {
-            let client = try! TestClient(port: port)
-            client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n" + (authorization.map { "Authorization: \($0)\r\n" } ?? "") + "\r\n")
-            return client.readRaw()
-        }
-        #expect(get(nil).hasPrefix("HTTP/1.1 401"))
-        #expect(get("Bearer wrong").hasPrefix("HTTP/1.1 401"))
-        #expect(get("Bearer pbx-token").hasPrefix("HTTP/1.1 401"))
-        let ok = get("Bearer boss-token")
-        #expect(ok.hasPrefix("HTTP/1.1 200") && ok.contains("agner_requests_total"))
-    }
-
     @Test("a prompt reader gets every page of 30,000 open contacts, and the connection stays open")
     func largeListsArePaged() throws {
         let live = try LiveServer(configuration: ServerConfiguration(port: 0, outboundLimit: 1024 * 1024))

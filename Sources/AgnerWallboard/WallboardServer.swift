@@ -1,0 +1,110 @@
+import AgnerServer
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Where the wallboard listens and what it serves; every setting has a default.
+public struct WallboardConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (see `WallboardServer.start()`).
+    public var port: Int
+    /// The Prometheus text for `/metrics`; nil serves none (404).
+    public var metrics: (@Sendable () -> String)?
+
+    public init(host: String = "127.0.0.1", port: Int = 9040, metrics: (@Sendable () -> String)? = nil) {
+        self.host = host
+        self.port = port
+        self.metrics = metrics
+    }
+}
+
+/// The live service's HTTP face (Hummingbird), read-only:
+///
+/// | path | what |
+/// |---|---|
+/// | `GET /` | the wallboard: a page that updates itself from `/events` |
+/// | `GET /metrics` | Prometheus text format |
+/// | `GET /api/stats` | the wallboard's figures, JSON (`LiveRouter.wallboardStats()`) |
+/// | `GET /events` | Server-Sent Events: `stats`, and the protocol's events (`?events=a,b` to choose) |
+/// | `GET /login`, `POST /login`, `POST /logout` | with tokens: a form that sets a session cookie |
+///
+/// It reads the router only through a `LiveFeed`, never the router itself, so its requests
+/// run on its own threads and the router's event loop never waits for a browser. The
+/// protocol is documented in docs/protocol.md ("The HTTP face").
+public final class WallboardServer: @unchecked Sendable {
+    public let configuration: WallboardConfiguration
+    let feed: LiveFeed
+    let access: WallboardAccess
+    let logger: Logger
+    var group: ServiceGroup?
+    var task: Task<Void, any Error>?
+    /// Where the server's tasks run (see `DedicatedThreads`).
+    let executor = DedicatedThreads()
+
+    public init(configuration: WallboardConfiguration, feed: LiveFeed, access: WallboardAccess, logger: Logger = Logger(label: "agner.http")) {
+        self.configuration = configuration
+        self.feed = feed
+        self.access = access
+        self.logger = logger
+    }
+
+    /// Binds and starts serving. - Returns: the port (the one chosen, with port 0).
+    /// - Throws: when the address cannot be listened on.
+    @discardableResult
+    public func start() throws -> Int {
+        let bound = BoundPort()
+        let app = Application(
+            router: WallboardRoutes.router(feed: feed, access: access, metrics: configuration.metrics),
+            server: .http1(),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "agner"),
+            onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? 0)) },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        self.group = group
+        task = Task(executorPreference: executor) {
+            do { try await group.run() } catch {
+                bound.set(.failure(error))
+                throw error
+            }
+            bound.set(.failure(CancellationError()))
+        }
+        return try bound.wait().get()
+    }
+
+    /// Ends every event stream, then stops the server gracefully (in-flight requests finish).
+    public func shutdown() {
+        feed.close()
+        guard let group, let task else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task(executorPreference: executor) {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+            done.signal()
+        }
+        // Bounded: a request that will not end does not hold up the router's shutdown.
+        _ = done.wait(timeout: .now() + 5)
+        executor.stop()
+    }
+}
+
+/// The port once the server runs, or why it does not; waited for by `start()`.
+final class BoundPort: @unchecked Sendable {
+    let lock = NSCondition()
+    var result: Result<Int, any Error>?
+
+    func set(_ value: Result<Int, any Error>) {
+        lock.lock()
+        if result == nil { result = value }
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func wait() -> Result<Int, any Error> {
+        lock.lock()
+        defer { lock.unlock() }
+        while result == nil { lock.wait() }
+        return result!
+    }
+}

@@ -93,7 +93,13 @@ public struct StaffingSearch: Sendable {
     /// One promise: a channel's service-level goal or its abandonment cap, over the whole run or
     /// in one interval of the day.
     public struct Constraint: Hashable, Sendable {
-        public enum Kind: Hashable, Sendable { case serviceLevel, abandonment }
+        public enum Kind: Hashable, Sendable {
+            case serviceLevel, abandonment
+            /// A goal set aside (no staffing in reach meets it) is held where it is today: the
+            /// service level not clearly lower, the abandon rate not clearly higher (the paired
+            /// 95 % interval of the difference from today does not lie wholly on the wrong side).
+            case serviceLevelNotBelowToday, abandonmentNotAboveToday
+        }
         public var channel: Channel
         public var kind: Kind
         /// The interval of the day, or nil for the whole run.
@@ -107,6 +113,8 @@ public struct StaffingSearch: Sendable {
             switch kind {
             case .serviceLevel: return "\(channel.name) service level ≥ \(Quantities.trim(bound * 100)) %\(at)"
             case .abandonment: return "\(channel.name) abandonment ≤ \(Quantities.trim(bound * 100)) %\(at)"
+            case .serviceLevelNotBelowToday: return "\(channel.name) service level not below today's\(at)"
+            case .abandonmentNotAboveToday: return "\(channel.name) abandonment not above today's\(at)"
             }
         }
     }
@@ -175,6 +183,8 @@ public struct StaffingSearch: Sendable {
     var cache: [Staffing: Evaluation] = [:]
     var evaluations = 0
     var constraints: [Constraint] = []
+    /// Per floor constraint (a goal set aside), today's value in each replication.
+    var baselines: [Constraint: [Double]] = [:]
     /// Per group: the channels it serves.
     let serves: [[Channel]]
     /// Per group and unit (one unit per group, or per interval): whether the unit may hold agents.
@@ -230,10 +240,18 @@ public struct StaffingSearch: Sendable {
         // Goals that even the doubled staffing misses are set aside.
         let setAside = first[2].checks.filter { !$0.met }
         let kept = Set(constraints).subtracting(setAside.map(\.constraint))
-        constraints = constraints.filter { kept.contains($0) }
-        cache = cache.mapValues { rejudge($0) }
-        let todayEvaluation = rejudge(first[0])
-        let startEvaluation = rejudge(first[1])
+        var floors: [Constraint] = []
+        for check in setAside {
+            var floor = check.constraint
+            floor.kind = check.constraint.kind == .serviceLevel ? .serviceLevelNotBelowToday : .abandonmentNotAboveToday
+            floor.bound = 0
+            baselines[floor] = values(of: check.constraint, in: first[0].outcome)
+            floors.append(floor)
+        }
+        constraints = constraints.filter { kept.contains($0) } + floors
+        cache = cache.mapValues { judge($0.staffing, $0.outcome) }
+        let todayEvaluation = cache[today]!
+        let startEvaluation = cache[start]!
         var current = startEvaluation
         var stop = ""
         var best: Evaluation? = current.feasible ? current : nil
@@ -275,14 +293,22 @@ public struct StaffingSearch: Sendable {
         return total
     }
 
-    /// Adds one agent at a time to the group that closes the most shortfall per unit of cost.
+    /// Adds agents to the group whose one-agent increase closed the most shortfall per unit of
+    /// cost. While far from the goals it adds as many as that gain says are missing (at most
+    /// three at a time: gains shrink as agents are added, so this stays below what is needed).
     mutating func addByGroup(from start: Evaluation, progress: (@Sendable (String) -> Void)?) throws(Failure) -> (Evaluation, String) {
         var current = start
+        // Each constraint's shortfall counts as the share of its gap at the start that remains,
+        // so that a goal missed by many points does not drown one missed by a few.
+        let scale = Dictionary(start.checks.map { ($0.constraint, max($0.shortfall, 0.001)) }, uniquingKeysWith: { a, _ in a })
+        func gap(_ evaluation: Evaluation) -> Double {
+            evaluation.checks.reduce(0) { $0 + $1.shortfall / (scale[$1.constraint] ?? 0.001) }
+        }
         while !current.feasible {
             let failing = Set(current.checks.filter { !$0.met }.map(\.constraint.channel))
             let groups = base.agentGroups.indices.filter { group in serves[group].contains { failing.contains($0) } }
             guard !groups.isEmpty else { return (current, "no group serves the channels that miss their goals") }
-            guard evaluations + groups.count <= settings.budget else { return (current, "the budget ran out before every goal was met") }
+            guard evaluations + groups.count + 1 <= settings.budget else { return (current, "the budget ran out before every goal was met") }
             let candidates = groups.map { group in
                 var counts = current.staffing.counts
                 counts[group][0] += 1
@@ -292,17 +318,27 @@ public struct StaffingSearch: Sendable {
             var chosen = 0
             var bestScore = -Double.infinity
             for (index, result) in results.enumerated() {
-                let gain = current.shortfall - result.shortfall
+                let gain = gap(current) - gap(result)
                 let score = gain / max(1e-9, unitCosts[groups[index]][0])
                 if score > bestScore { bestScore = score; chosen = index }
             }
-            current = results[chosen]
-            progress?("added one to \(base.agentGroups[groups[chosen]].name): \(current.staffing.total) agents, shortfall \(Quantities.trim(current.shortfall * 100)) points")
+            let gain = gap(current) - gap(results[chosen])
+            let steps = gain > 0 ? max(1, min(3, Int(gap(current) / gain))) : 1
+            if steps > 1 {
+                var counts = current.staffing.counts
+                counts[groups[chosen]][0] += steps
+                current = try evaluate([Staffing(counts)])[0]
+            } else {
+                current = results[chosen]
+            }
+            progress?("added \(steps) to \(base.agentGroups[groups[chosen]].name): \(current.staffing.total) agents, shortfall \(Quantities.trim(current.shortfall * 100)) points")
         }
         return (current, "")
     }
 
-    /// Removes one agent at a time, the largest saving first, while every goal holds.
+    /// Removes agents, the largest saving first, while every goal holds: every one-agent
+    /// decrease is simulated; all those that held are then tried together, and if the
+    /// combination fails, the single one with the largest saving is taken.
     mutating func removeByGroup(from start: Evaluation, progress: (@Sendable (String) -> Void)?) throws(Failure) -> (Evaluation, String) {
         var current = start
         while true {
@@ -315,15 +351,25 @@ public struct StaffingSearch: Sendable {
                 return Staffing(counts)
             }
             let results = try evaluate(candidates)
-            var chosen: Int? = nil
-            for (index, result) in results.enumerated() where result.feasible {
-                guard let best = chosen else { chosen = index; continue }
-                let saving = unitCosts[groups[index]][0], bestSaving = unitCosts[groups[best]][0]
-                if saving > bestSaving + 1e-9 || (abs(saving - bestSaving) <= 1e-9 && result.margin > results[best].margin) { chosen = index }
+            let held = results.indices.filter { results[$0].feasible }.sorted { a, b in
+                let sa = unitCosts[groups[a]][0], sb = unitCosts[groups[b]][0]
+                if abs(sa - sb) > 1e-9 { return sa > sb }
+                if results[a].margin != results[b].margin { return results[a].margin > results[b].margin }
+                return a < b
             }
-            guard let chosen else { return (current, "no single agent can be removed without missing a goal") }
-            current = results[chosen]
-            progress?("removed one from \(base.agentGroups[groups[chosen]].name): \(current.staffing.total) agents")
+            guard let best = held.first else { return (current, "no single agent can be removed without missing a goal") }
+            if held.count > 1, evaluations < settings.budget {
+                var counts = current.staffing.counts
+                for index in held { counts[groups[index]][0] -= 1 }
+                let combined = try evaluate([Staffing(counts)])[0]
+                if combined.feasible {
+                    current = combined
+                    progress?("removed one from each of \(held.count) groups: \(current.staffing.total) agents")
+                    continue
+                }
+            }
+            current = results[best]
+            progress?("removed one from \(base.agentGroups[groups[best]].name): \(current.staffing.total) agents")
         }
     }
 
@@ -491,49 +537,56 @@ public struct StaffingSearch: Sendable {
     }
 
     func judge(_ staffing: Staffing, _ outcome: SimulationOutcome) -> Evaluation {
-        let definition = outcome.scenario.run.serviceLevel
         var checks: [Check] = []
         for constraint in constraints {
-            let values: [Double] = outcome.replications.map { result in
-                let tally: Tally
-                if let interval = constraint.interval {
-                    var sum = Tally()
-                    var index = interval
-                    while index * 4 < result.intervals.count {
-                        sum.add(result.intervals[index * 4 + constraint.channel.rawValue])
-                        index += intervalsPerDay
-                    }
-                    tally = sum
-                } else {
-                    tally = result.channels[constraint.channel.rawValue]
-                }
-                return constraint.kind == .serviceLevel ? tally.serviceLevel(definition) : tally.abandonRate
+            let figures = values(of: constraint, in: outcome)
+            if let baseline = baselines[constraint] {
+                // Paired with today's replications (the same customers): the difference.
+                let differences = zip(figures, baseline).map { $0 - $1 }
+                checks.append(Self.check(constraint, Estimate(differences)))
+            } else {
+                checks.append(Self.check(constraint, Estimate(figures, range: Estimate.share)))
             }
-            let estimate = Estimate(values, range: Estimate.share)
-            checks.append(Self.check(constraint, estimate))
         }
         return Evaluation(staffing: staffing, checks: checks, outcome: outcome)
+    }
+
+    /// The constraint's figure in each replication: the service level or abandon rate of its
+    /// channel, over the run or over one interval of the day (pooled over the days).
+    func values(of constraint: Constraint, in outcome: SimulationOutcome) -> [Double] {
+        let definition = outcome.scenario.run.serviceLevel
+        return outcome.replications.map { result in
+            let tally: Tally
+            if let interval = constraint.interval {
+                var sum = Tally()
+                var index = interval
+                while index * 4 < result.intervals.count {
+                    sum.add(result.intervals[index * 4 + constraint.channel.rawValue])
+                    index += intervalsPerDay
+                }
+                tally = sum
+            } else {
+                tally = result.channels[constraint.channel.rawValue]
+            }
+            switch constraint.kind {
+            case .serviceLevel, .serviceLevelNotBelowToday: return tally.serviceLevel(definition)
+            case .abandonment, .abandonmentNotAboveToday: return tally.abandonRate
+            }
+        }
     }
 
     static func check(_ constraint: Constraint, _ estimate: Estimate) -> Check {
         // No contacts in any replication: nothing to promise.
         guard estimate.mean.isFinite else { return Check(constraint: constraint, estimate: estimate, met: true, shortfall: 0, margin: 1) }
         let lower = estimate.lower ?? estimate.mean, upper = estimate.upper ?? estimate.mean
-        switch constraint.kind {
-        case .serviceLevel:
-            let margin = lower - constraint.bound
-            return Check(constraint: constraint, estimate: estimate, met: margin >= 0, shortfall: max(0, -margin), margin: margin)
-        case .abandonment:
-            let margin = constraint.bound - upper
-            return Check(constraint: constraint, estimate: estimate, met: margin >= 0, shortfall: max(0, -margin), margin: margin)
+        let margin: Double = switch constraint.kind {
+        case .serviceLevel: lower - constraint.bound
+        case .abandonment: constraint.bound - upper
+        // Not clearly worse than today: the difference's interval reaches the right side of zero.
+        case .serviceLevelNotBelowToday: upper
+        case .abandonmentNotAboveToday: -lower
         }
-    }
-
-    /// Judges an evaluation again against the constraints kept.
-    func rejudge(_ evaluation: Evaluation) -> Evaluation {
-        var copy = evaluation
-        copy.checks = evaluation.checks.filter { check in constraints.contains(check.constraint) }
-        return copy
+        return Check(constraint: constraint, estimate: estimate, met: margin >= 0, shortfall: max(0, -margin), margin: margin)
     }
 
     func makeConstraints() -> [Constraint] {
@@ -598,9 +651,10 @@ public struct StaffingSearch: Sendable {
         return scenario
     }
 
-    /// The Erlang requirements laid on today's staffing: per channel (and interval of the day),
-    /// required agent-hours over on-duty agent-hours; each group scaled by the largest ratio
-    /// among the channels it serves, rounded up.
+    /// The Erlang requirements laid on today's staffing: per channel, the ratio of the agents
+    /// Erlang C/A requires to those on duty (per group: the mean of every interval's ratio,
+    /// weighted by its requirement; per interval of the day: summed over the days); each group
+    /// scaled by the largest ratio among the channels it serves, rounded up.
     func erlangStart() -> Staffing {
         let rows = IntradayRequirements.rows(base, maxAbandon: settings.maxAbandon)
         let perDay = intervalsPerDay
@@ -612,9 +666,16 @@ public struct StaffingSearch: Sendable {
         for row in rows {
             guard let channel = Channel(name: row.channel), let needed = row.required, row.model == "erlangA" || row.model == "erlangC",
                   let interval = clock.firstIndex(of: row.start) else { continue }
-            let slot = slots == 1 ? 0 : interval
-            required[channel.rawValue][slot] += Double(needed)
-            onDuty[channel.rawValue][slot] += row.scheduled
+            if slots == 1 {
+                // Per group: the ratio of each interval weighted by its requirement, so that the busy
+                // intervals, which a fixed shift must cover, count most.
+                guard row.scheduled > 0 else { continue }
+                required[channel.rawValue][0] += Double(needed) * Double(needed) / row.scheduled
+                onDuty[channel.rawValue][0] += Double(needed)
+            } else {
+                required[channel.rawValue][interval] += Double(needed)
+                onDuty[channel.rawValue][interval] += row.scheduled
+            }
         }
         let today = Self.onDutyByGroup(base)
         return Staffing(base.agentGroups.enumerated().map { group, info in

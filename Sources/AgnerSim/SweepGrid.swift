@@ -174,7 +174,8 @@ public struct SweepSummary: Sendable, Encodable {
         }
     }
 
-    static func point(_ index: Int, values: [String], paths: [String], outcome: SimulationOutcome) -> Point {
+    /// The figures of one run as a row (`values` of the `paths`).
+    public static func point(_ index: Int, values: [String], paths: [String], outcome: SimulationOutcome) -> Point {
         let scenario = outcome.scenario
         let figures = outcome.figures()
         func estimate(_ scope: FigureScope, _ name: String, _ metric: String) -> Estimate {

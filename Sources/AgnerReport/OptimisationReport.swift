@@ -118,7 +118,11 @@ public struct OptimisationReport {
             }
         }
         if r.settings.granularity == .interval {
-            table.add(["intervals missing a goal"] + runs.map { _ in "" })
+            let evaluations = [r.todayEvaluation, r.startEvaluation] + (r.best.map { [$0] } ?? []) + (r.confirmation.map { [$0] } ?? [])
+            table.add(["interval checks missed"] + evaluations.map { evaluation in
+                let perInterval = evaluation.checks.filter { $0.constraint.interval != nil }
+                return "\(perInterval.filter { !$0.met }.count) of \(perInterval.count)"
+            })
         }
         table.addRule()
         table.add(["occupancy"] + runs.map { SimulationReport.percent($0.1.occupancy) })
@@ -127,12 +131,6 @@ public struct OptimisationReport {
             table.add(["cost" + (currency.isEmpty ? "" : " (\(currency))")] + runs.map { SweepReport.money($0.1.cost) })
         }
         var text = table.render()
-        if r.settings.granularity == .interval {
-            // The per-interval verdicts, counted per run.
-            let counts = [r.todayEvaluation, r.startEvaluation] + (r.best.map { [$0] } ?? []) + (r.confirmation.map { [$0] } ?? [])
-            let missing = counts.map { evaluation in evaluation.checks.filter { !$0.met && $0.constraint.interval != nil }.count }
-            text = text.replacingOccurrences(of: "intervals missing a goal", with: "intervals missing a goal: " + missing.map(String.init).joined(separator: " / "))
-        }
         if let best = r.best {
             let today = row(r.todayEvaluation.outcome).cost.mean, least = row(best.outcome).cost.mean
             if today > 0 {

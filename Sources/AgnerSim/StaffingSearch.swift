@@ -236,7 +236,7 @@ public struct StaffingSearch: Sendable {
         let doubled = Staffing(zip(start.counts, today.counts).map { pair in
             zip(pair.0, pair.1).map { max(2 * $0, 2 * $1, $0 + 1) }
         }.enumerated().map { group, counts in counts.enumerated().map { domain[group][$0] ? $1 : 0 } })
-        let first = try evaluate([today, start, doubled])
+        let first = try evaluate([today, start, doubled], keepDetail: true)
         // Goals that even the doubled staffing misses are set aside.
         let setAside = first[2].checks.filter { !$0.met }
         let kept = Set(constraints).subtracting(setAside.map(\.constraint))
@@ -249,7 +249,11 @@ public struct StaffingSearch: Sendable {
             floors.append(floor)
         }
         constraints = constraints.filter { kept.contains($0) } + floors
-        cache = cache.mapValues { judge($0.staffing, $0.outcome) }
+        cache = cache.mapValues { evaluation in
+            var judged = judge(evaluation.staffing, evaluation.outcome)
+            judged.outcome = Self.withoutDetail(judged.outcome)
+            return judged
+        }
         let todayEvaluation = cache[today]!
         let startEvaluation = cache[start]!
         var current = startEvaluation
@@ -516,7 +520,9 @@ public struct StaffingSearch: Sendable {
 
     /// Simulates staffings not seen before (all in one batch, with the same random numbers),
     /// counting each as one evaluation.
-    mutating func evaluate(_ staffings: [Staffing], seed: UInt64? = nil) throws(Failure) -> [Evaluation] {
+    /// - Parameter keepDetail: keep each replication's per-interval and per-agent tallies
+    ///   (otherwise let go once judged: a long search would hold hundreds of megabytes).
+    mutating func evaluate(_ staffings: [Staffing], seed: UInt64? = nil, keepDetail: Bool = false) throws(Failure) -> [Evaluation] {
         let fresh = seed != nil ? staffings : Array(Set(staffings.filter { cache[$0] == nil })).sorted { $0.counts.lexicographicallyPrecedes($1.counts) { $0.lexicographicallyPrecedes($1) } }
         if !fresh.isEmpty {
             var scenarios: [Scenario] = []
@@ -531,9 +537,25 @@ public struct StaffingSearch: Sendable {
             if seed != nil {
                 return zip(fresh, outcomes).map { judge($0, $1) }
             }
-            for (staffing, outcome) in zip(fresh, outcomes) { cache[staffing] = judge(staffing, outcome) }
+            for (staffing, outcome) in zip(fresh, outcomes) {
+                var evaluation = judge(staffing, outcome)
+                if !keepDetail { evaluation.outcome = Self.withoutDetail(outcome) }
+                cache[staffing] = evaluation
+            }
         }
         return staffings.map { cache[$0]! }
+    }
+
+    /// The outcome without the per-interval and per-agent tallies of its replications: what the
+    /// reports need (every figure of `SimulationOutcome.figures()`) and no more.
+    static func withoutDetail(_ outcome: SimulationOutcome) -> SimulationOutcome {
+        var light = outcome
+        for index in light.replications.indices {
+            light.replications[index].intervals = []
+            light.replications[index].intervalWorkload = []
+            light.replications[index].agents = []
+        }
+        return light
     }
 
     func judge(_ staffing: Staffing, _ outcome: SimulationOutcome) -> Evaluation {

@@ -160,18 +160,25 @@ public struct SweepSummary: Sendable, Encodable {
     /// - Parameter outcomes: one per point of `sweep`, in point order.
     public init(sweep: SweepGrid, outcomes: [SimulationOutcome]) {
         precondition(outcomes.count == sweep.pointCount, "one outcome per point")
-        let first = outcomes[0].scenario
+        self.init(sweep: sweep, first: outcomes[0], points: outcomes.enumerated().map { index, outcome in
+            Self.point(index, values: sweep.values(point: index), paths: sweep.axes.map(\.pathText), outcome: outcome)
+        })
+    }
+
+    /// From rows already made (`point(_:values:paths:outcome:)`, one per point in order), so that
+    /// a large grid can be run a few points at a time and its replications let go.
+    /// - Parameter first: the first point's run (for the run settings).
+    public init(sweep: SweepGrid, first outcome: SimulationOutcome, points: [Point]) {
+        let first = outcome.scenario
         scenario = first.name
         variant = first.variant
         seed = first.run.seed
-        replications = outcomes[0].replications.count
+        replications = outcome.replications.count
         days = first.run.days
         serviceLevelDefinition = first.run.serviceLevel.rawValue
         currency = first.costs.currency
         axes = sweep.axes.map(\.pathText)
-        points = outcomes.enumerated().map { index, outcome in
-            Self.point(index, values: sweep.values(point: index), paths: sweep.axes.map(\.pathText), outcome: outcome)
-        }
+        self.points = points
     }
 
     /// The figures of one run as a row (`values` of the `paths`).

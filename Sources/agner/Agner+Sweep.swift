@@ -83,23 +83,38 @@ extension Agner {
             var simulatorOptions = options.simulatorOptions
             if let jobs { simulatorOptions.threads = jobs }
             if let shard { simulatorOptions.shard = try Simulator.Shard(parsing: shard) }
+            // A few points at a time, so that a large grid's replications are let go once summed.
+            let threads = simulatorOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let chunk = max(8, 4 * threads)
             let progress = ProgressLine("sweeping \(grid.pointCount) points")
-            let outcomes: [SimulationOutcome]
-            do {
-                outcomes = try Simulator.runBatch(scenarios, options: simulatorOptions) { progress.update(done: $0, total: $1) }
-            } catch {
-                progress.finish()
-                throw CommandFailure(description: "\(file): \(error.description)")
+            let paths = grid.axes.map(\.pathText)
+            var rows: [SweepSummary.Point] = []
+            var first: SimulationOutcome? = nil
+            let pointCount = scenarios.count
+            for start in stride(from: 0, to: scenarios.count, by: chunk) {
+                let points = start..<min(scenarios.count, start + chunk)
+                let outcomes: [SimulationOutcome]
+                do {
+                    outcomes = try Simulator.runBatch(Array(scenarios[points]), options: simulatorOptions) { done, total in
+                        progress.update(done: start * total / points.count + done, total: pointCount * total / points.count)
+                    }
+                } catch {
+                    progress.finish()
+                    throw CommandFailure(description: "\(file): \(error.description)")
+                }
+                if first == nil { first = outcomes[0] }
+                for (offset, outcome) in outcomes.enumerated() {
+                    let point = start + offset
+                    if let db {
+                        try storeRun(outcome: outcome, summary: SimulationSummary(outcome), scenarioText: outcome.scenario.sourceText,
+                                     path: db, sweepPoint: point)
+                    }
+                    rows.append(SweepSummary.point(point, values: grid.values(point: point), paths: paths, outcome: outcome))
+                }
             }
             progress.finish()
-            if let db {
-                for (point, outcome) in outcomes.enumerated() {
-                    try storeRun(outcome: outcome, summary: SimulationSummary(outcome), scenarioText: outcome.scenario.sourceText,
-                                 path: db, sweepPoint: point)
-                }
-                note("stored \(outcomes.count) points in \(db)")
-            }
-            try printSweep(SweepSummary(sweep: grid, outcomes: outcomes), format: format)
+            if let db { note("stored \(grid.pointCount) points in \(db)") }
+            try printSweep(SweepSummary(sweep: grid, first: first!, points: rows), format: format)
         }
     }
 }

@@ -114,7 +114,12 @@ public struct OptimisationReport {
         for (index, channel) in runs[0].1.channels.enumerated() {
             table.add(["\(channel.channel) service level"] + runs.map { SimulationReport.percent($0.1.channels[index].serviceLevel) + " " + SweepReport.mark($0.1.channels[index].meetsGoal) })
             if channel.abandonRate != nil {
-                table.add(["\(channel.channel) abandoned"] + runs.map { $0.1.channels[index].abandonRate.map(SimulationReport.percent) ?? "—" })
+                table.add(["\(channel.channel) abandoned"] + runs.map { run in
+                    guard let rate = run.1.channels[index].abandonRate else { return "—" }
+                    // Against the cap, when there is one: the same marks as the goals.
+                    let mark = r.settings.maxAbandon.map { " " + SweepReport.mark(GoalCheck.atMost(rate, $0)) } ?? ""
+                    return SimulationReport.percent(rate) + mark
+                })
             }
         }
         if r.settings.granularity == .interval {

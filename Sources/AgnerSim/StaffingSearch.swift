@@ -192,7 +192,8 @@ public struct StaffingSearch: Sendable {
     let unitCosts: [[Double]]
 
     /// - Throws: `Failure.invalid` for settings out of range (fewer than 2 replications: a goal
-    ///   needs an interval), `--cost` without an hourly cost, or a scenario with no agent group.
+    ///   needs an interval), `--cost` without an hourly cost, a scenario with no agent group, or
+    ///   a search per group over a group with a staffing profile.
     public init(scenario: Scenario, settings: Settings) throws(Failure) {
         guard settings.replications >= 2 else { throw .invalid("a goal is judged by its 95 % interval, which needs at least 2 replications per evaluation (10 is a good start)") }
         guard settings.budget >= 3 else { throw .invalid("the budget must allow at least 3 evaluations") }
@@ -201,6 +202,9 @@ public struct StaffingSearch: Sendable {
             throw .invalid("--cost needs the scenario's costs.agentHour (it is 0); without it the least cost is the fewest agents")
         }
         guard !scenario.agentGroups.isEmpty else { throw .invalid("the scenario has no agent group") }
+        if settings.granularity == .group, let profiled = scenario.agentGroups.first(where: { $0.staffing != nil }) {
+            throw .invalid("agent group '\(profiled.name)' gives a staffing profile, which a count per group cannot change; optimise it with --by interval")
+        }
         base = scenario
         self.settings = settings
         intervalsPerDay = scenario.run.intervalsPerDay

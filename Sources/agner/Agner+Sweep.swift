@@ -82,7 +82,14 @@ extension Agner {
             }
             var simulatorOptions = options.simulatorOptions
             if let jobs { simulatorOptions.threads = jobs }
-            if let shard { simulatorOptions.shard = try Simulator.Shard(parsing: shard) }
+            if let shard {
+                let parsed = try Simulator.Shard(parsing: shard)
+                let replications = simulatorOptions.replications ?? scenarios[0].run.replications
+                guard parsed.count <= replications else {
+                    throw CommandFailure(description: "--shard \(shard): \(parsed.count) shards for \(replications) replications would leave some empty; use at most \(replications)")
+                }
+                simulatorOptions.shard = parsed
+            }
             // A few points at a time, so that a large grid's replications are let go once summed.
             let threads = simulatorOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount
             let chunk = max(8, 4 * threads)

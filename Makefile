@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := libsqlite3-dev libjansson-dev parallel
 BROWSER_PACKAGES := chromium fonts-dejavu-core
 SWIFT ?= swift
 
-.PHONY: run test build release deps benchmark clean pictures
+.PHONY: run test build release deps ciw benchmark clean pictures
 
 deps:
 	@missing=""; \
@@ -38,6 +38,16 @@ deps:
 	  fi; \
 	fi
 
+# The comparison with another simulator (validation/ciw/two_skill.py, run by the tests) needs
+# Ciw from PyPI; a few seconds to install, and skipped by the tests where Python is missing.
+CIW_VERSION := 3.2.7
+
+ciw:
+	@if command -v python3 >/dev/null 2>&1; then \
+	  python3 -c 'import ciw' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check ciw==$(CIW_VERSION) \
+	    || echo "could not install Ciw: the comparison with it will be skipped"; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -47,7 +57,7 @@ release: deps
 run: release
 	.build/release/agner simulate scenarios/retail.yaml
 
-test: deps
+test: deps ciw
 	$(SWIFT) test
 
 benchmark: deps

@@ -95,7 +95,8 @@ struct Pool: Sendable, Codable {
     var isIndexed = false
     /// Free agents who were kept from a contact of a lower tier because this pool (of a higher
     /// tier) had too few other free agents (`ChannelSettings.higherTierReserve`). When the pool
-    /// gains a free agent they are routed again: one of them may now keep the reserve.
+    /// gains a free agent and then has at least the smallest reserve free, they are routed again:
+    /// one of them may now keep the reserve.
     var heldBack: [Int32] = []
 
     init(criterion: PoolCriterion) {

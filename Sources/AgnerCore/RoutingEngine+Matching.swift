@@ -84,34 +84,74 @@ extension RoutingEngine {
     }
 
     /// Whether the reserve keeps the agent from a contact of a tier below others; if so, the
-    /// agent is noted in each pool that lacks free agents, to be routed again when it gains one.
+    /// agent is noted in one pool that lacks free agents (its witness), to be routed again when
+    /// that pool gains enough: until then the agent cannot keep the reserve, so noting it in
+    /// every short pool would only route it again for nothing (a "watched literal", as SAT
+    /// solvers keep one watch per clause). When the witness recovers, the agent is checked
+    /// against all its pools and, if another is short, noted there.
     mutating func holdsBack(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
-        if keepsReserve(agent, below: tier, reserve: reserve) { return false }
         for channel in Channel.allCases where channelTiers[channel] > tier {
             let own = agents[Int(agent)].countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
             for membership in agents[Int(agent)].memberships[channel] {
                 let pool = Int(membership.pool)
-                guard pools[pool].freeCount - own < reserve, pools[pool].heldBack.last != agent else { continue }
-                pools[pool].heldBack.append(agent)
-                if pools[pool].heldBack.count > 4 * pools[pool].freeCount + 64 {
-                    // Keep each agent once, and only those still free.
-                    var seen = Set<Int32>()
-                    pools[pool].heldBack.removeAll { agents[Int($0)].countedFree == 0 || !seen.insert($0).inserted }
+                guard pools[pool].freeCount - own < reserve else { continue }
+                if pools[pool].heldBack.last != agent {
+                    pools[pool].heldBack.append(agent)
+                    if pools[pool].heldBack.count > 4 * pools[pool].freeCount + 64 { compactHeldBack(pool) }
                 }
+                return true
             }
         }
-        return true
+        return false
+    }
+
+    /// Keeps each agent of a pool's held-back list once, and only those still free, in order.
+    /// - Complexity: O(list length); the marks are reused from one compaction to the next.
+    mutating func compactHeldBack(_ pool: Int) {
+        heldBackEpoch &+= 1
+        if heldBackMarks.count < agents.count { heldBackMarks += Array(repeating: 0, count: agents.count - heldBackMarks.count) }
+        let list = pools[pool].heldBack
+        pools[pool].heldBack = []
+        var kept: [Int32] = []
+        kept.reserveCapacity(list.count)
+        for agent in list where agents[Int(agent)].countedFree != 0 && heldBackMarks[Int(agent)] != heldBackEpoch {
+            heldBackMarks[Int(agent)] = heldBackEpoch
+            kept.append(agent)
+        }
+        pools[pool].heldBack = kept
     }
 
     /// Routes again the agents held back in pools that gained a free agent (see `Pool.heldBack`).
+    ///
+    /// An agent still short of every reserve it is free for is only noted again in the pools
+    /// that lack free agents (what routing it would do), without looking through all its pools
+    /// for work: whatever it could take besides reserved work it took when it became free.
     mutating func recheckHeldBack(into events: inout [Event]) {
         while let pool = poolsToRecheck.popLast() {
             let waiting = pools[Int(pool)].heldBack
             pools[Int(pool)].heldBack = []
             for agent in waiting where agents[Int(agent)].live && agents[Int(agent)].countedFree != 0 {
-                routeAgent(agent, into: &events)
+                if mayTakeReservedWork(agent) { routeAgent(agent, into: &events) }
             }
         }
+    }
+
+    /// Whether the agent, free on some channel with a reserve, keeps that reserve now; an agent
+    /// that keeps none is noted in the pools that hold it back (`holdsBack`).
+    mutating func mayTakeReservedWork(_ agent: Int32) -> Bool {
+        let free = agents[Int(agent)].countedFree
+        var reserved = false
+        for channel in Channel.allCases where free & (1 << UInt8(channel.rawValue)) != 0 {
+            let reserve = channelReserves[channel]
+            guard reserve > 0 else { continue }
+            reserved = true
+            if keepsReserve(agent, below: channelTiers[channel], reserve: reserve) { return true }
+        }
+        guard reserved else { return false }
+        for channel in Channel.allCases where free & (1 << UInt8(channel.rawValue)) != 0 && channelReserves[channel] > 0 {
+            _ = holdsBack(agent, below: channelTiers[channel], reserve: channelReserves[channel])
+        }
+        return false
     }
 
     /// The pool's best free agent under the selection policy, dropping stale entries.
@@ -269,7 +309,11 @@ extension RoutingEngine {
                     for membership in agents[slot].memberships[channel] {
                         let pool = Int(membership.pool)
                         pools[pool].freeCount += delta
-                        if isFree && !pools[pool].heldBack.isEmpty { poolsToRecheck.append(membership.pool) }
+                        // Its held-back agents are routed again only when the pool could now keep a
+                        // reserve: below the smallest one, every one of them would be held back again.
+                        if isFree && !pools[pool].heldBack.isEmpty && pools[pool].freeCount >= smallestReserve {
+                            poolsToRecheck.append(membership.pool)
+                        }
                     }
                 }
                 guard isFree else { continue }

@@ -45,6 +45,13 @@ public struct RoutingEngine: Sendable {
     /// Pools that gained a free agent while they had agents held back (`Pool.heldBack`): those
     /// agents are routed again at the end of the command or timer. Empty between commands.
     var poolsToRecheck: [Int32] = []
+    /// The smallest reserve of any channel that has one (`Int.max` without): an agent held back
+    /// for a pool can take lower-tier work only once that pool has at least this many free
+    /// agents, so a pool below it is not worth routing its held-back agents again.
+    let smallestReserve: Int
+    /// Marks for `compactHeldBack` (one per agent slot, compared with the epoch).
+    var heldBackMarks: [UInt32] = []
+    var heldBackEpoch: UInt32 = 0
 
     public init(configuration: CenterConfiguration) {
         self.configuration = configuration
@@ -55,6 +62,7 @@ public struct RoutingEngine: Sendable {
                                      chat: configuration.channels.chat.higherTierReserve,
                                      email: configuration.channels.email.higherTierReserve,
                                      clickToCall: configuration.channels.clickToCall.higherTierReserve)
+        smallestReserve = Channel.allCases.map { configuration.channels[$0].higherTierReserve }.filter { $0 > 0 }.min() ?? Int.max
         for (topicIndex, topic) in configuration.topics.enumerated() {
             let ladder = configuration.ladder(for: TopicID(topicIndex))
             stepStarts.append(ladder.steps.map(\.from))

@@ -171,6 +171,12 @@ public enum IntradayRequirements {
             let dayStart = Double(day) * 86_400
             for group in scenario.agentGroups where group.count > 0 {
                 guard let shift = scenario.shift(of: group, day: day) else { continue }
+                if let staffing = group.staffing {
+                    for (interval, agents) in staffing.enumerated() where agents > 0 {
+                        add(dayStart + Double(interval) * length, dayStart + Double(interval + 1) * length, agents: Double(agents), group: group)
+                    }
+                    continue
+                }
                 add(dayStart + shift.start, dayStart + shift.end, agents: Double(group.count), group: group)
                 for member in 0..<group.count {
                     for rule in group.breaks {

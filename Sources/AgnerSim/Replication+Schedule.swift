@@ -33,6 +33,17 @@ extension Replication {
         for group in scenario.agentGroups {
             defer { number += group.count }
             guard let shift = scenario.shift(of: group, day: day) else { continue }
+            if group.staffing != nil {
+                for member in 0..<group.count {
+                    let agent = UInt64(number + member)
+                    for span in group.onDutySpans(member: member, interval: intervalLength) ?? [] {
+                        push(dayStart + span.start, .shiftStart, agent)
+                        push(dayStart + span.end, .shiftEnd, agent)
+                        result.agentCost += shiftCost(dayStart + span.start, dayStart + span.end, dayStart: dayStart)
+                    }
+                }
+                continue
+            }
             for member in 0..<group.count {
                 let agent = UInt64(number + member)
                 push(dayStart + shift.start, .shiftStart, agent)
@@ -51,20 +62,9 @@ extension Replication {
         for channel in scenario.center.channelsByTier { apply(.setChannelOpen(channel, open)) }
     }
 
-    /// The cost of one shift after the warm-up, with the premium for time outside standard
-    /// hours (of the day the shift starts and, past midnight, of the next).
+    /// The cost of one shift after the warm-up (`Scenario.shiftCost`).
     func shiftCost(_ start: Seconds, _ stop: Seconds, dayStart: Seconds) -> Double {
-        let from = max(start, warmup)
-        let to = min(stop, end)
-        guard to > from else { return 0 }
-        let standard = scenario.costs.standardHours
-        var inside = 0.0
-        for day in [dayStart, dayStart + 86_400] {
-            inside += max(0, min(to, day + standard.end) - max(from, day + standard.start))
-        }
-        let outside = (to - from) - inside
-        let hourly = scenario.costs.agentHour / 3600
-        return hourly * (inside + outside * (1 + scenario.costs.extendedHoursPremium))
+        scenario.shiftCost(start, stop, dayStart: dayStart)
     }
 
     /// An agent's presence changed. Staffed (logged in, not on a break) and occupied (staffed

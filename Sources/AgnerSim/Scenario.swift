@@ -26,6 +26,8 @@ public struct Scenario: Sendable {
     public var sourceHash: String
     /// The file's text, stored with results so that shards can be merged from it.
     public var sourceText: String = ""
+    /// Assignments laid over the file after the variant (`agner sweep --set`), in order.
+    public var overrides: [ScenarioOverride] = []
 }
 
 public enum Weekday: Int, CaseIterable, Sendable, Codable {
@@ -86,6 +88,27 @@ public struct AgentGroup: Sendable {
     public var shift: Shift?
     public var days: Set<Weekday>
     public var breaks: [BreakRule]
+    /// Agents on duty in each interval of the day (`run.intervalsPerDay` values), on the days the
+    /// group works: member i (0-based) is logged in while the interval's value is above i. nil:
+    /// the whole group works its shift. A group with a profile has no shift and no breaks.
+    public var staffing: [Int]? = nil
+
+    /// The spans member `member` is on duty by the staffing profile, in seconds after midnight
+    /// (runs of consecutive intervals whose value is above `member`); nil without a profile.
+    public func onDutySpans(member: Int, interval: Seconds) -> [(start: Seconds, end: Seconds)]? {
+        guard let staffing else { return nil }
+        var spans: [(start: Seconds, end: Seconds)] = []
+        var open: Int? = nil
+        for index in 0...staffing.count {
+            let on = index < staffing.count && staffing[index] > member
+            if on, open == nil { open = index }
+            if !on, let start = open {
+                spans.append((Double(start) * interval, Double(index) * interval))
+                open = nil
+            }
+        }
+        return spans
+    }
 }
 
 /// Contacts of one channel and topic: a Poisson stream with a rate per interval of the day.

@@ -223,8 +223,11 @@ struct AgentGroupFile: Decodable {
     var shift: Shift?
     var days: [String]?
     var breaks: [BreakFile]
+    /// Agents on duty from each time of day until the next (before the first: none).
+    var staffing: [(time: Seconds, agents: Int)]?
+    var countGiven: Bool
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, count, department, skills, channels, shift, days, breaks }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, count, department, skills, channels, shift, days, breaks, staffing }
 
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
@@ -239,6 +242,21 @@ struct AgentGroupFile: Decodable {
         shift = try c.decodeIfPresent(ShiftValue.self, forKey: .shift)?.shift
         days = try c.decodeIfPresent([String].self, forKey: .days)
         breaks = try c.decodeIfPresent([BreakFile].self, forKey: .breaks) ?? []
+        countGiven = c.contains(.count)
+        if c.contains(.staffing) {
+            let nested = try c.nestedContainer(keyedBy: AnyKey.self, forKey: .staffing)
+            var steps: [(Seconds, Int)] = []
+            for key in nested.allKeys {
+                let time: Seconds
+                do { time = try Quantities.clock(key.stringValue) } catch { throw FieldError(nested.codingPath + [key], error.description) }
+                guard let agents = try nested.wholeNumber(key, in: DomainLimits.agents) else { continue }
+                steps.append((time, agents))
+            }
+            guard !steps.isEmpty else { throw FieldError(c.codingPath + [CodingKeys.staffing], "give agents on duty by time of day, e.g. {\"08:00\": 4, \"12:00\": 6, \"20:00\": 0}") }
+            staffing = steps.sorted { $0.0 < $1.0 }
+            if shift != nil { throw FieldError(c.codingPath + [CodingKeys.staffing], "give a shift or a staffing profile, not both") }
+            if !breaks.isEmpty { throw FieldError(c.codingPath + [CodingKeys.staffing], "a staffing profile counts agents on duty, so it has no breaks; plan breaks in the shifts that cover it") }
+        }
     }
 }
 

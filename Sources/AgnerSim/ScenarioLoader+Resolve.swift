@@ -146,10 +146,23 @@ extension ScenarioLoader {
             }
             let name = group.name ?? "group \(index + 1)"
             try checkBreaks(group.breaks.map(\.rule), group: name, count: group.count, shift: group.shift, path: base + [.key("breaks")])
+            var count = group.count
+            var staffing: [Int]? = nil
+            if let steps = group.staffing {
+                staffing = try staffingProfile(steps, run: run, path: base + [.key("staffing")])
+                let most = staffing!.max() ?? 0
+                if group.countGiven {
+                    guard count >= most else {
+                        throw FieldError(path: base + [.key("count")], "the staffing profile puts \(most) agents on duty, more than the group's \(count)")
+                    }
+                } else {
+                    count = most
+                }
+            }
             groups.append(AgentGroup(
-                name: name, count: group.count,
+                name: name, count: count,
                 department: try department(group.department, base + [.key("department")]),
-                skills: levels, capacity: capacity, shift: group.shift, days: days, breaks: group.breaks.map(\.rule)))
+                skills: levels, capacity: capacity, shift: group.shift, days: days, breaks: group.breaks.map(\.rule), staffing: staffing))
         }
         let roster: Roster
         do { roster = try Roster(groups: groups.map { ($0.name, $0.count) }) } catch {
@@ -312,6 +325,21 @@ extension ScenarioLoader {
     static func suggestion(_ name: String, _ known: [String]) -> String {
         if let close = closest(name, in: known) { return "; did you mean '\(close)'?" }
         return " (known: \(known.joined(separator: ", ")))"
+    }
+
+    /// Agents on duty in each interval of a day, from (time of day, agents) steps that start on
+    /// interval boundaries; before the first step nobody is on duty.
+    static func staffingProfile(_ steps: [(time: Seconds, agents: Int)], run: RunSettings, path: FieldPath) throws(FieldError) -> [Int] {
+        var profile = Array(repeating: 0, count: run.intervalsPerDay)
+        for (index, step) in steps.enumerated() {
+            let position = step.time / run.interval
+            guard position == position.rounded(), step.time < 86_400 else {
+                throw FieldError(path: path, "\(SimulationSummary.clock(step.time)) is not the start of a \(Quantities.format(duration: run.interval)) interval; staffing changes on interval boundaries")
+            }
+            let end = index + 1 < steps.count ? Int(steps[index + 1].time / run.interval) : run.intervalsPerDay
+            for interval in Int(position)..<max(Int(position), end) { profile[interval] = step.agents }
+        }
+        return profile
     }
 
     /// Arrivals per second in each interval of a day.

@@ -9,19 +9,22 @@ public enum ScenarioLoader {
     /// - Throws: `ScenarioError` naming the file, and the field and line where known: a file
     ///   that is missing, unreadable, binary, larger than `ScenarioLimits.fileSize`, not YAML,
     ///   or whose values are outside their ranges.
-    public static func load(path: String, variant: String? = nil) throws(ScenarioError) -> Scenario {
+    ///
+    /// `overrides` (`agner sweep --set`, `agner optimise`) are laid over the file after the
+    /// variant, and the result is checked as strictly as the file; an error in one names it.
+    public static func load(path: String, variant: String? = nil, overrides: [ScenarioOverride] = []) throws(ScenarioError) -> Scenario {
         let text: String
         do { text = try TextFile.read(path, limit: ScenarioLimits.fileSize, kind: "a scenario") } catch {
             throw ScenarioError(file: path, path: [], message: error.description)
         }
-        do { return try load(yaml: text, variant: variant) } catch {
+        do { return try load(yaml: text, variant: variant, overrides: overrides) } catch {
             var located = error
             located.file = path
             throw located
         }
     }
 
-    public static func load(yaml text: String, variant: String? = nil) throws(ScenarioError) -> Scenario {
+    public static func load(yaml text: String, variant: String? = nil, overrides: [ScenarioOverride] = []) throws(ScenarioError) -> Scenario {
         guard text.utf8.count <= ScenarioLimits.fileSize else {
             throw ScenarioError(path: [], message: "\(text.utf8.count) bytes is more than a scenario may have (\(ScenarioLimits.fileSize) bytes)")
         }
@@ -73,6 +76,22 @@ public enum ScenarioLoader {
             }
         }
 
+        /// The chosen document with the overrides laid over it.
+        func overridden(_ node: Node, variantName: String?) throws(ScenarioError) -> Scenario {
+            let changed = try ScenarioOverride.apply(overrides, to: node)
+            do {
+                var scenario = try build(changed, variantName: variantName, pathPrefix: [])
+                scenario.overrides = overrides
+                return scenario
+            } catch {
+                var named = error
+                named.variant = variantName
+                named.line = nil  // the mistake is on the command line, not on a line of the file
+                named.message += " (with \(overrides.map { "--set \($0)" }.joined(separator: " ")))"
+                throw named
+            }
+        }
+
         // Check every variant, so a mistake in one is found before anyone needs it.
         var chosen: Scenario? = nil
         let base = try build(.mapping(document), variantName: nil, pathPrefix: [])
@@ -91,7 +110,7 @@ public enum ScenarioLoader {
                     named.variant = name
                     throw named
                 }
-                if name == variant { chosen = scenario }
+                if name == variant { chosen = overrides.isEmpty ? scenario : try overridden(merged, variantName: name) }
             }
         }
         if let variant {
@@ -102,7 +121,7 @@ public enum ScenarioLoader {
             }
             return chosen
         }
-        return base
+        return overrides.isEmpty ? base : try overridden(.mapping(document), variantName: nil)
     }
 
     /// Counts the nodes of `node` with its aliases expanded, down from `budget`; false as soon as

@@ -495,7 +495,7 @@ public struct SimulationSummary: Sendable, Encodable {
     }
 
     /// `HH:MM` for seconds after midnight.
-    static func clock(_ seconds: Double) -> String {
+    public static func clock(_ seconds: Double) -> String {
         let minutes = Int(seconds / 60)
         return String(format2: minutes / 60) + ":" + String(format2: minutes % 60)
     }

@@ -25,10 +25,16 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var shardCount: Int?
     /// The scenario file's text, so that `agner merge` can rebuild every figure (v2).
     public var scenarioText: String?
+    /// Assignments laid over the scenario after its variant (`agner sweep --set`), one
+    /// `PATH=VALUE` per line, in order; nil when there were none (v3).
+    public var overrides: String?
+    /// The run's point in a sweep (0-based, first axis slowest); nil for a run outside a sweep (v3).
+    public var sweepPoint: Int?
 
     public init(createdAt: String, scenario: String, scenarioHash: String, variant: String?, seed: UInt64, replications: Int,
                 days: Int, warmupSeconds: Double, serviceLevelDefinition: String, contactsSimulated: Int, wallSeconds: Double,
-                shardIndex: Int? = nil, shardCount: Int? = nil, scenarioText: String? = nil) {
+                shardIndex: Int? = nil, shardCount: Int? = nil, scenarioText: String? = nil, overrides: String? = nil,
+                sweepPoint: Int? = nil) {
         self.createdAt = createdAt
         self.scenario = scenario
         self.scenarioHash = scenarioHash
@@ -43,6 +49,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         self.shardIndex = shardIndex
         self.shardCount = shardCount
         self.scenarioText = scenarioText
+        self.overrides = overrides
+        self.sweepPoint = sweepPoint
     }
 
     public var unsignedSeed: UInt64 { UInt64(bitPattern: seed) }

@@ -15,6 +15,8 @@ import GRDB
 ///   intervals recomputed); `intervalChannel` and `intervalStaffing` replace `interval` for new
 ///   runs (the center's figures once per interval); `agentResult` gains the agent's name and
 ///   slot utilisation.
+/// - v3: `run` gains the assignments laid over the scenario (`overrides`) and its point in a
+///   sweep (`sweepPoint`), so that the shards of a sweep can be merged point by point.
 public final class ResultsStore: Sendable {
     let writer: any DatabaseWriter
 
@@ -133,6 +135,12 @@ public final class ResultsStore: Sendable {
             try db.alter(table: "agentResult") { t in
                 t.add(column: "name", .text)
                 t.add(column: "slotUtilisation", .double)
+            }
+        }
+        migrator.registerMigration("v3: overrides and sweep points") { db in
+            try db.alter(table: "run") { t in
+                t.add(column: "overrides", .text)
+                t.add(column: "sweepPoint", .integer)
             }
         }
         return migrator

@@ -63,11 +63,28 @@ extension Agner {
                 guard !found.isEmpty else { throw CommandFailure(description: "\(file): holds no shard run (agner simulate --shard i/N --db \(file))") }
                 shards += found.map { ShardRun(file: file, record: $0, store: store) }
             }
+            if shards.contains(where: { $0.record.sweepPoint != nil }) {
+                try mergeSweep(shards)
+                return
+            }
+            let outcome = try Self.merge(shards)
+            let summary = SimulationSummary(outcome)
+            if let db {
+                let id = try storeRun(outcome: outcome, summary: summary, scenarioText: outcome.scenario.sourceText, path: db)
+                note("merged \(shards.count) shards into run \(id) in \(db)")
+            }
+            try printSummary(summary, outcome: outcome, format: format, parts: .init(details: details, agents: agents, intervals: intervals, daily: daily))
+        }
+
+        /// Rebuilds one run from its shards: they must be shards 1 … N of one run (same scenario
+        /// text, variant, assignments, seed, replications and days), each once.
+        static func merge(_ shards: [ShardRun]) throws -> SimulationOutcome {
             let first = shards[0].record
             func sameRun(_ r: RunRecord) -> Bool {
                 r.scenarioHash == first.scenarioHash && r.scenarioText == first.scenarioText && r.variant == first.variant
                     && r.seed == first.seed && r.replications == first.replications && r.days == first.days
                     && r.shardCount == first.shardCount && r.serviceLevelDefinition == first.serviceLevelDefinition
+                    && r.overrides == first.overrides && r.sweepPoint == first.sweepPoint
             }
             if let other = shards.first(where: { !sameRun($0.record) }) {
                 throw CommandFailure(description: """
@@ -88,9 +105,15 @@ extension Agner {
             guard missing.isEmpty else {
                 throw CommandFailure(description: "shard\(missing.count == 1 ? "" : "s") \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) missing")
             }
+            var overrides: [ScenarioOverride] = []
+            do {
+                overrides = try (first.overrides ?? "").split(separator: "\n").map { try ScenarioOverride(parsing: String($0)) }
+            } catch {
+                throw CommandFailure(description: "\(shards[0].file): the stored assignments no longer read: \(error)")
+            }
             guard let text = first.scenarioText else { throw CommandFailure(description: "\(shards[0].file): the run does not hold its scenario") }
             var scenario: Scenario
-            do { scenario = try ScenarioLoader.load(yaml: text, variant: first.variant) } catch {
+            do { scenario = try ScenarioLoader.load(yaml: text, variant: first.variant, overrides: overrides) } catch {
                 throw CommandFailure(description: "the stored scenario no longer loads: \(error.description)")
             }
             var results: [ReplicationResult] = []
@@ -112,13 +135,47 @@ extension Agner {
             } catch {
                 throw CommandFailure(description: error.description)
             }
-            let outcome = SimulationOutcome(scenario: scenario, replications: results, shard: nil, wallSeconds: wall, threads: 0)
-            let summary = SimulationSummary(outcome)
-            if let db {
-                let id = try storeRun(outcome: outcome, summary: summary, scenarioText: text, path: db)
-                note("merged \(count) shards into run \(id) in \(db)")
+            return SimulationOutcome(scenario: scenario, replications: results, shard: nil, wallSeconds: wall, threads: 0)
+        }
+
+        /// Merges the shards of a sweep point by point and prints the sweep's table.
+        func mergeSweep(_ shards: [ShardRun]) throws {
+            if let stray = shards.first(where: { $0.record.sweepPoint == nil }) {
+                throw CommandFailure(description: "\(stray.file): run \(stray.record.id ?? 0) is not a point of a sweep; merge the shards of one sweep at a time")
             }
-            try printSummary(summary, outcome: outcome, format: format, parts: .init(details: details, agents: agents, intervals: intervals, daily: daily))
+            let points = Dictionary(grouping: shards) { $0.record.sweepPoint! }
+            let count = points.keys.max()! + 1
+            let missing = (0..<count).filter { points[$0] == nil }
+            guard missing.isEmpty else {
+                throw CommandFailure(description: "point\(missing.count == 1 ? "" : "s") \(missing.map(String.init).joined(separator: ", ")) of the sweep missing")
+            }
+            let first = shards[0].record
+            if let other = shards.first(where: { r in
+                r.record.scenarioText != first.scenarioText || r.record.variant != first.variant || r.record.seed != first.seed
+                    || r.record.replications != first.replications || r.record.days != first.days || r.record.shardCount != first.shardCount
+            }) {
+                throw CommandFailure(description: "\(other.file): run \(other.record.id ?? 0) belongs to another sweep than \(shards[0].file)'s; merge one sweep at a time")
+            }
+            var outcomes: [SimulationOutcome] = []
+            for point in 0..<count { outcomes.append(try Self.merge(points[point]!)) }
+            let grid: SweepGrid
+            do { grid = try SweepGrid(points: outcomes.map(\.scenario.overrides)) } catch {
+                throw CommandFailure(description: error.description)
+            }
+            guard grid.pointCount == count, (0..<count).allSatisfy({ grid.overrides(point: $0) == outcomes[$0].scenario.overrides }) else {
+                throw CommandFailure(description: "the stored points do not form a whole grid; merge the shards of one whole sweep")
+            }
+            if let db {
+                for (point, outcome) in outcomes.enumerated() {
+                    try storeRun(outcome: outcome, summary: SimulationSummary(outcome), scenarioText: outcome.scenario.sourceText,
+                                 path: db, sweepPoint: point)
+                }
+                note("merged \(shards.count) shards of \(count) points into \(db)")
+            }
+            guard let sweepFormat = OutputFormat(rawValue: format.rawValue) else {
+                throw CommandFailure(description: "a sweep has no \(format.rawValue) page: merge it as table, json or csv")
+            }
+            try printSweep(SweepSummary(sweep: grid, outcomes: outcomes), format: sweepFormat)
         }
     }
 }

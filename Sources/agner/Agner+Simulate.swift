@@ -24,6 +24,7 @@ extension Agner {
                   agner simulate scenarios/retail.yaml --details --intervals
                   agner simulate scenarios/retail.yaml --format html --output report.html
                   agner simulate scenarios/retail.yaml --variant leaner --replications 20 --format json
+                  agner simulate scenarios/retail.yaml --set 'agents[billing].count=4' --set 'hours.sat=closed'
                   agner simulate scenarios/single-queue.yaml --db results.sqlite
                   agner simulate scenarios/retail.yaml --replications 40 --shard 2/4 --db part-2.sqlite
                 """)
@@ -33,6 +34,9 @@ extension Agner {
 
         @Option(help: "A variant defined in the scenario's variants section.")
         var variant: String?
+
+        @Option(name: .customLong("set"), help: ArgumentHelp("Change one value after the variant: PATH=VALUE, e.g. 'agents[billing].count=6' (paths as for agner sweep; repeatable).", valueName: "path=value"))
+        var assignments: [String] = []
 
         @OptionGroup var options: SimulationOptions
 
@@ -68,7 +72,12 @@ extension Agner {
         }
 
         func run() throws {
-            let scenario = try loadScenario(file, variant: variant)
+            let scenario: Scenario
+            do {
+                scenario = try ScenarioLoader.load(path: file, variant: variant, overrides: assignments.map(ScenarioOverride.init(parsing:)))
+            } catch {
+                throw CommandFailure(description: error.description)
+            }
             var simulatorOptions = options.simulatorOptions
             if let shard {
                 let parsed = try Simulator.Shard(parsing: shard)

@@ -6,7 +6,7 @@ import Foundation
 /// every figure with its interval, each replication's counters and figures, the per-interval
 /// rows and the per-agent rows. - Returns: the run's id.
 @discardableResult
-func storeRun(outcome: SimulationOutcome, summary: SimulationSummary, scenarioText: String?, path: String) throws -> Int64 {
+func storeRun(outcome: SimulationOutcome, summary: SimulationSummary, scenarioText: String?, path: String, sweepPoint: Int? = nil) throws -> Int64 {
     let store: ResultsStore
     do { store = try ResultsStore(path: path) } catch {
         throw CommandFailure(description: "\(path): cannot open the results database: \(error)")
@@ -16,7 +16,9 @@ func storeRun(outcome: SimulationOutcome, summary: SimulationSummary, scenarioTe
         variant: summary.variant, seed: summary.seed, replications: outcome.scenario.run.replications, days: summary.days,
         warmupSeconds: summary.warmupSeconds, serviceLevelDefinition: summary.serviceLevelDefinition,
         contactsSimulated: summary.contactsSimulated, wallSeconds: summary.wallSeconds,
-        shardIndex: outcome.shard?.index, shardCount: outcome.shard?.count, scenarioText: scenarioText)
+        shardIndex: outcome.shard?.index, shardCount: outcome.shard?.count, scenarioText: scenarioText,
+        overrides: outcome.scenario.overrides.isEmpty ? nil : outcome.scenario.overrides.map(\.description).joined(separator: "\n"),
+        sweepPoint: sweepPoint)
     func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
 
     // Means and intervals, and the values behind them, from the one table of figures.

@@ -84,10 +84,12 @@ struct ResultsStoreTests {
         try DatabaseQueue(path: path).write { db in try db.execute(sql: Self.shippedV1) }
         let store = try ResultsStore(path: path)
         #expect(try store.appliedMigrations() == ["v1: runs, metrics, intervals, agents",
-                                                   "v2: shards, replications, per-interval channels and staffing, agent names"])
+                                                   "v2: shards, replications, per-interval channels and staffing, agent names",
+                                                   "v3: overrides and sweep points"])
         let runs = try store.runs()
         #expect(runs.map(\.scenario) == ["retail"])
         #expect(runs[0].shardCount == nil && runs[0].scenarioText == nil)
+        #expect(runs[0].overrides == nil && runs[0].sweepPoint == nil)
         #expect(try store.agents(run: 1).first?.name == nil)
         try store.save(Self.run(), RunContents())
         #expect(try store.runs().count == 2)
@@ -97,6 +99,7 @@ struct ResultsStoreTests {
     func migrationsAreFrozen() throws {
         let store = try ResultsStore.inMemory()
         #expect(try store.appliedMigrations() == ["v1: runs, metrics, intervals, agents",
-                                                   "v2: shards, replications, per-interval channels and staffing, agent names"])
+                                                   "v2: shards, replications, per-interval channels and staffing, agent names",
+                                                   "v3: overrides and sweep points"])
     }
 }

@@ -52,4 +52,33 @@ public enum DomainLimits {
 
     /// Longest name of a department, skill, topic or agent group, in characters.
     public static let nameLength = 100
+
+    /// Longest id or name on the live router's wire (contact ids, agent names, adapter names),
+    /// in UTF-8 bytes.
+    public static let wireNameBytes = 200
+
+    /// Why a name or id cannot be used (a phrase to follow its name: "id is empty"), or nil if it can. The one rule for every name a person
+    /// reads (in reports, on a wallboard, in a log) or types: not empty nor only blanks, and no
+    /// characters that are invisible or change how text around them reads: control characters
+    /// (line breaks, tabs), format characters (bidirectional overrides such as U+202E, zero-width
+    /// spaces, the byte-order mark) and line or paragraph separators (U+2028, U+2029). Length
+    /// is checked by the caller (`nameLength`, `wireNameBytes`).
+    public static func nameProblem(_ name: String) -> String? {
+        if name.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
+            return name.isEmpty ? "is empty" : "is only blanks"
+        }
+        for scalar in name.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control:
+                return "holds a control character (line break, tab), which is not allowed"
+            case .format:
+                return "holds an invisible format character (U+\(String(scalar.value, radix: 16, uppercase: true)): a direction override, zero-width space or byte-order mark), which is not allowed"
+            case .lineSeparator, .paragraphSeparator:
+                return "holds a line or paragraph separator, which is not allowed"
+            default:
+                continue
+            }
+        }
+        return nil
+    }
 }

@@ -84,7 +84,7 @@ public enum Request: Sendable, Equatable {
     }
 
     /// Longest id or name accepted (UTF-8 bytes): contact ids, agent names, adapter names.
-    public static let maximumNameLength = 200
+    public static let maximumNameLength = DomainLimits.wireNameBytes
 
     /// Decodes the fields of `operation` from a request.
     /// - Throws: `ProtocolError` `bad_field` naming the field and what was expected.
@@ -189,14 +189,11 @@ public enum Request: Sendable, Equatable {
         }
     }
 
-    /// Refuses an empty id, one longer than `maximumNameLength`, or one with control characters.
+    /// Refuses an id that `DomainLimits.nameProblem` refuses, or one longer than `maximumNameLength`.
     public static func checkName(_ name: String, field: String) throws(ProtocolError) {
-        guard !name.isEmpty else { throw ProtocolError(.badField, "\(field): must not be empty") }
+        if let problem = DomainLimits.nameProblem(name) { throw ProtocolError(.badField, "\(field) \(problem)") }
         guard name.utf8.count <= maximumNameLength else {
             throw ProtocolError(.badField, "\(field): \(name.utf8.count) bytes; at most \(maximumNameLength)")
-        }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw ProtocolError(.badField, "\(field): control characters are not allowed")
         }
     }
 
@@ -228,7 +225,7 @@ public enum Request: Sendable, Equatable {
         }
         var after: UInt64?
         if let cursor = try object.optionalString("after") {
-            guard let value = UInt64(cursor) else { throw ProtocolError(.badField, "after: '\(cursor)' is not a cursor from a reply's next") }
+            guard cursor.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = UInt64(cursor) else { throw ProtocolError(.badField, "after: '\(cursor)' is not a cursor from a reply's next") }
             after = value
         }
         return Page(limit: limit, after: after)

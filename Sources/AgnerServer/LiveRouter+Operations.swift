@@ -53,7 +53,7 @@ extension LiveRouter {
             let agent = try knownAgent(agentName)
             deliver(try apply(.setPresence(agent, presence), request: wire, origin: name))
             shadowRouter?.setPresence(agentName, presence, at: currentTime())
-            if sessions[session]?.role == .adapter { noteManager(of: agent, presence: presence, adapter: name) }
+            noteManager(of: agent, presence: presence, adapter: sessions[session]?.role == .adapter ? name : nil, origin: name)
             return .object([("agent", .string(agentName)), ("state", .string(engine.agent(agent)?.state.name ?? "unknown"))])
 
         case let .agentAdd(spec), let .agentUpdate(spec):

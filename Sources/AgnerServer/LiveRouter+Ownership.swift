@@ -21,14 +21,22 @@ extension LiveRouter {
         }
     }
 
-    /// After an adapter set an agent's state: it manages the agent while the agent is logged
-    /// in, and lets go when it logs the agent out. Agents the center assigns keep their adapter.
-    /// Journaled as a command of its own (a replay cannot know who was an adapter).
-    func noteManager(of agent: AgentID, presence: Presence, adapter: String) {
+    /// After a client set an agent's state: an adapter manages the agent while the agent is
+    /// logged in; the agent is let go when it is logged out, by its adapter or by a supervisor.
+    /// Agents the center assigns keep their adapter. Journaled as a command of its own (a replay
+    /// cannot know who was an adapter). - Parameter adapter: the adapter's name, nil for a supervisor.
+    func noteManager(of agent: AgentID, presence: Presence, adapter: String?, origin: String) {
         guard !replaying, !assignedAgents.contains(agent.rawValue) else { return }
-        let manager: String? = presence == .offline ? nil : adapter
+        let manager: String?
+        if presence == .offline {
+            manager = nil
+        } else if let adapter {
+            manager = adapter
+        } else {
+            return  // a supervisor's change leaves the manager as it was
+        }
         guard agentManagers[agent.rawValue] != manager, let name = directory.agentNames[agent.rawValue] else { return }
         performInternal(.object([("op", .string(Operation.agentManager.rawValue)), ("agent", .string(name)),
-                                 ("adapter", manager.map(WireValue.string) ?? .null)]), origin: adapter)
+                                 ("adapter", manager.map(WireValue.string) ?? .null)]), origin: origin)
     }
 }

@@ -92,6 +92,10 @@ public struct AgentGroup: Sendable {
     /// group works: member i (0-based) is logged in while the interval's value is above i. nil:
     /// the whole group works its shift. A group with a profile has no shift and no breaks.
     public var staffing: [Int]? = nil
+    /// The live router's adapter these agents are assigned to: only it (and supervisors) may
+    /// set their states. nil: whichever adapter logs an agent in manages it until it is logged
+    /// out. The simulator ignores it.
+    public var adapter: String? = nil
 
     /// The spans member `member` is on duty by the staffing profile, in seconds after midnight
     /// (runs of consecutive intervals whose value is above `member`); nil without a profile.

@@ -225,15 +225,18 @@ struct AgentGroupFile: Decodable {
     var breaks: [BreakFile]
     /// Agents on duty from each time of day until the next (before the first: none).
     var staffing: [(time: Seconds, agents: Int)]?
+    /// The live router's adapter that alone (with supervisors) sets these agents' states.
+    var adapter: String?
     var countGiven: Bool
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, count, department, skills, channels, shift, days, breaks, staffing }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, count, department, skills, channels, shift, days, breaks, staffing, adapter }
 
     init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name)
         count = try c.wholeNumber(.count, in: DomainLimits.agents) ?? 1
         department = try c.decodeIfPresent(String.self, forKey: .department)
+        adapter = try c.decodeIfPresent(String.self, forKey: .adapter)
         skills = try c.named(.skills, Int.self)
         for skill in skills ?? [] where !DomainLimits.proficiency.contains(skill.value) {
             throw FieldError(path: skill.path, "proficiency \(skill.value) is outside \(DomainLimits.proficiency.lowerBound)–\(DomainLimits.proficiency.upperBound)")

@@ -145,6 +145,7 @@ extension ScenarioLoader {
                 }
             }
             let name = group.name ?? "group \(index + 1)"
+            if let adapter = group.adapter { try checkName(adapter, path: base + [.key("adapter")]) }
             try checkBreaks(group.breaks.map(\.rule), group: name, count: group.count, shift: group.shift, path: base + [.key("breaks")])
             var count = group.count
             var staffing: [Int]? = nil
@@ -162,7 +163,8 @@ extension ScenarioLoader {
             groups.append(AgentGroup(
                 name: name, count: count,
                 department: try department(group.department, base + [.key("department")]),
-                skills: levels, capacity: capacity, shift: group.shift, days: days, breaks: group.breaks.map(\.rule), staffing: staffing))
+                skills: levels, capacity: capacity, shift: group.shift, days: days, breaks: group.breaks.map(\.rule), staffing: staffing,
+                adapter: group.adapter))
         }
         let roster: Roster
         do { roster = try Roster(groups: groups.map { ($0.name, $0.count) }) } catch {
@@ -309,16 +311,13 @@ extension ScenarioLoader {
         }
     }
 
-    /// A name of a department, skill, topic or agent group: not empty, at most
-    /// `DomainLimits.nameLength` characters, no control characters (it shows in reports and,
-    /// for agents, on the live router's wire).
+    /// A name of a department, skill, topic, agent group or adapter: at most
+    /// `DomainLimits.nameLength` characters, and the characters `DomainLimits.nameProblem`
+    /// allows (it shows in reports and, for agents, on the live router's wire).
     static func checkName(_ name: String, path: FieldPath) throws(FieldError) {
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw FieldError(path: path, "a name cannot be empty") }
+        if let problem = DomainLimits.nameProblem(name) { throw FieldError(path: path, "a name \(problem)") }
         guard name.count <= DomainLimits.nameLength else {
             throw FieldError(path: path, "a name of \(name.count) characters is longer than \(DomainLimits.nameLength)")
-        }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw FieldError(path: path, "a name cannot hold control characters (line breaks, tabs)")
         }
     }
 

@@ -125,8 +125,9 @@ public enum ScenarioLoader {
     }
 
     /// Counts the nodes of `node` with its aliases expanded, down from `budget`; false as soon as
-    /// the budget runs out (so the count costs at most `budget` steps).
-    static func fits(_ node: Node, budget: inout Int) -> Bool {
+    /// the budget runs out (so the count costs at most `budget` steps). Any YAML a person hands
+    /// in (a scenario, a tokens file) is counted so before it is walked.
+    public static func fits(_ node: Node, budget: inout Int) -> Bool {
         budget -= 1
         guard budget >= 0 else { return false }
         switch node {

@@ -54,10 +54,10 @@ extension KeyedDecodingContainer {
     func wholeNumber(_ key: Key, in range: ClosedRange<Int>) throws -> Int? {
         guard contains(key) else { return nil }
         guard let value = try? decode(Int.self, forKey: key) else {
-            throw fail(key, "expected a whole number from \(Bounds.plain(Double(range.lowerBound))) to \(Bounds.plain(Double(range.upperBound)))")
+            throw fail(key, "expected a whole number from \(Bounds.plain(range.lowerBound)) to \(Bounds.plain(range.upperBound))")
         }
         guard range.contains(value) else {
-            throw fail(key, "\(Bounds.plain(Double(value))) is outside \(Bounds.plain(Double(range.lowerBound)))–\(Bounds.plain(Double(range.upperBound)))")
+            throw fail(key, "\(Bounds.plain(value)) is outside \(Bounds.plain(range.lowerBound))–\(Bounds.plain(range.upperBound))")
         }
         return value
     }
@@ -105,7 +105,9 @@ struct DurationValue: Decodable {
     init(from decoder: Decoder) throws {
         let single = try decoder.singleValueContainer()
         if let number = try? single.decode(Double.self) {
-            guard number >= 0, number.isFinite else { throw decoder.fail("a duration cannot be negative") }
+            guard !number.isNaN else { throw decoder.fail("a duration must be a number of seconds or a quantity such as 90s, 5min or 2h, not .nan") }
+            guard number.isFinite else { throw decoder.fail("a duration must be finite") }
+            guard number >= 0 else { throw decoder.fail("a duration cannot be negative") }
             seconds = number
             return
         }
@@ -189,16 +191,19 @@ enum Bounds {
     static func plain(_ value: Double) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "infinity" : "-infinity") }
         if abs(value) >= 1e15 { return String(format: "%g", value) }
-        if value == value.rounded() {
-            let digits = String(Int(abs(value)))
-            var grouped = ""
-            for (index, character) in digits.enumerated() {
-                if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
-                grouped.append(character)
-            }
-            return (value < 0 ? "-" : "") + grouped
-        }
+        if value == value.rounded() { return plain(Int(value)) }
         return String(format: "%.4g", value)
+    }
+
+    /// A whole number with thousands grouped, every digit shown (`9,223,372,036,854,775,807`).
+    static func plain(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
+            grouped.append(character)
+        }
+        return (value < 0 ? "-" : "") + grouped
     }
 }
 

@@ -45,7 +45,7 @@ extension Agner {
         @Option(help: "HOST:PORT to listen on. Only loopback addresses without --tokens.")
         var listen: String = "127.0.0.1:7040"
 
-        @Option(help: "A YAML file of tokens and roles: {tokens: {SECRET: supervisor, OTHER: adapter}}.")
+        @Option(help: "A YAML file of tokens and roles: {tokens: {SECRET: supervisor, OTHER: observer, THIRD: {role: adapter, adapters: [pbx-1]}}} (tokens of 8 characters or more; an adapter token names the adapters it speaks for).")
         var tokens: String?
 
         @Option(help: "Most connections at once.")
@@ -301,7 +301,8 @@ extension Agner {
             scenario.roster.members.map { member in
                 let group = scenario.agentGroups[member.group]
                 return LiveRouter.Agent(name: member.name, profile: AgentProfile(id: AgentID(0), department: group.department,
-                                                                                 skills: group.skills, capacity: group.capacity))
+                                                                                 skills: group.skills, capacity: group.capacity),
+                                        adapter: group.adapter)
             }
         }
 
@@ -334,8 +335,14 @@ extension Agner {
         /// Reads `{tokens: {SECRET: supervisor | observer | {role: adapter, adapters: [NAME, …]}}}`.
         /// An adapter token names the adapters it may speak for.
         func loadTokens(_ path: String) throws -> [String: Grant] {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw CommandFailure(description: "\(path): cannot read the tokens file")
+            let text: String
+            do { text = try TextFile.read(path, limit: 1 << 20, kind: "a tokens") } catch {
+                throw CommandFailure(description: "\(path): \(error.description)")
+            }
+            // Aliases may stand for billions of nodes: count them before anything expands them.
+            var budget = ScenarioLimits.yamlNodes
+            guard let composed = try? Yams.compose(yaml: text), ScenarioLoader.fits(composed, budget: &budget) else {
+                throw CommandFailure(description: "\(path): not YAML, or it expands to more than \(ScenarioLimits.yamlNodes) nodes through its aliases")
             }
             guard let node = try? Yams.load(yaml: text) as? [String: Any], let tokens = node["tokens"] as? [String: Any] else {
                 throw CommandFailure(description: "\(path): expected {tokens: {SECRET: role, …}}")
@@ -354,6 +361,9 @@ extension Agner {
                     }
                 } else if let entry = value as? [String: Any], let roleName = entry["role"] as? String, let role = Role(rawValue: roleName) {
                     let names = (entry["adapters"] as? [Any])?.compactMap { $0 as? String } ?? []
+                    if let bad = names.lazy.compactMap({ name in DomainLimits.nameProblem(name).map { (name, $0) } }).first {
+                        throw CommandFailure(description: "\(path): tokens: the adapter name '\(bad.0)' \(bad.1)")
+                    }
                     if role == .adapter && names.isEmpty {
                         throw CommandFailure(description: "\(path): tokens: an adapter token needs adapters: [NAME, …], the adapters it speaks for")
                     }

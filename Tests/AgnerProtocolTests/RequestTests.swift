@@ -77,11 +77,12 @@ struct RequestTests {
         (#"{"op":"contact.arrive","id":"c","channel":"fax","topic":"invoice"}"#, "channel: 'fax' should be phone, chat, email or clickToCall"),
         (#"{"op":"contact.arrive","id":"c","channel":"phone","topic":"wine"}"#, "topic: unknown topic 'wine' (known: invoice, order)"),
         (#"{"op":"contact.arrive","id":"c","channel":"phone","topic":"invoice","priority":12}"#, "priority: 12 is outside 0–9"),
-        (#"{"op":"contact.arrive","id":"","channel":"phone","topic":"invoice"}"#, "id: must not be empty"),
+        (#"{"op":"contact.arrive","id":"","channel":"phone","topic":"invoice"}"#, "id is empty"),
         (#"{"op":"agent.state","agent":"bea","state":"asleep"}"#, "state: 'asleep' should be available, onBreak or offline"),
         (#"{"op":"agent.add","agent":"kim","channels":{"phone":2}}"#, "channels.phone: capacity 2 is outside 0–1"),
         (#"{"op":"contacts","limit":0}"#, "limit: 0 is outside 1–2000"),
         (#"{"op":"contacts","after":"x"}"#, "after: 'x' is not a cursor from a reply's next"),
+        (#"{"op":"contacts","after":"+3"}"#, "after: '+3' is not a cursor from a reply's next"),
         (#"{"op":"subscribe","events":["offr"]}"#, nil),
     ])
     func badFields(line: String, message: String?) {

@@ -129,8 +129,13 @@ struct AdapterLifecycleTests {
         #expect((complete["error"] as? [String: Any])?["message"] as? String == "contact 'c1' is queued, not connected: it cannot be completed")
     }
 
-    @Test("ids and names are refused when empty, too long or holding control characters", arguments: [
+    @Test("ids and names are refused when empty, blank, too long or holding invisible or control characters", arguments: [
         #"{"op":"contact.arrive","id":"","channel":"phone","topic":"invoice"}"#,
+        #"{"op":"contact.arrive","id":" ","channel":"phone","topic":"invoice"}"#,
+        #"{"op":"contact.arrive","id":"abc\u202Edef","channel":"phone","topic":"invoice"}"#,
+        #"{"op":"contact.arrive","id":"a\u200Bb","channel":"phone","topic":"invoice"}"#,
+        #"{"op":"contact.arrive","id":"\uFEFFcall","channel":"phone","topic":"invoice"}"#,
+        #"{"op":"contact.arrive","id":"a\u2028b","channel":"phone","topic":"invoice"}"#,
         #"{"op":"contact.arrive","id":"a\u0000b","channel":"phone","topic":"invoice"}"#,
         #"{"op":"contact.arrive","id":"tab\there","channel":"phone","topic":"invoice"}"#,
         "{\"op\":\"contact.arrive\",\"id\":\"\(String(repeating: "x", count: 201))\",\"channel\":\"phone\",\"topic\":\"invoice\"}",

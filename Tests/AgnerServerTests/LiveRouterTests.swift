@@ -47,11 +47,13 @@ struct Harness {
     }
 
     init(target: Double = 60, wrapUp: Double = 0, tokens: [String: Grant]? = nil, grace: Double = 120,
-         calendar: OpeningCalendar? = nil, journal: MemoryJournal = MemoryJournal()) {
+         calendar: OpeningCalendar? = nil, journal: MemoryJournal = MemoryJournal(), assignments: [String: String] = [:]) {
         self.journal = journal
         let agents = [
-            LiveRouter.Agent(name: "bea", profile: AgentProfile(id: AgentID(0), department: DepartmentID(0), skills: [SkillLevel(SkillID(0), 4)])),
-            LiveRouter.Agent(name: "sam", profile: AgentProfile(id: AgentID(0), department: DepartmentID(1), skills: [SkillLevel(SkillID(1), 4)])),
+            LiveRouter.Agent(name: "bea", profile: AgentProfile(id: AgentID(0), department: DepartmentID(0), skills: [SkillLevel(SkillID(0), 4)]),
+                             adapter: assignments["bea"]),
+            LiveRouter.Agent(name: "sam", profile: AgentProfile(id: AgentID(0), department: DepartmentID(1), skills: [SkillLevel(SkillID(1), 4)]),
+                             adapter: assignments["sam"]),
         ]
         let clock = self.clock
         router = try! LiveRouter(settings: .init(center: Self.center(target: target, wrapUp: wrapUp), agents: agents, tokens: tokens,

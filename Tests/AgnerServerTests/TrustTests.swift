@@ -44,6 +44,41 @@ struct TrustTests {
         #expect(h.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":3}"#, from: 2)["ok"] as? Bool == true)
     }
 
+    @Test("a supervisor's log-out lets the agent go: another adapter may then log it in, also after a replay")
+    func supervisorLogOutReleases() throws {
+        let h = Self.twoAdapters()
+        h.router.connect(SessionID(4))
+        #expect(h.reply(#"{"op":"hello","role":"supervisor","token":"boss-token","req":0}"#, from: 4)["ok"] as? Bool == true)
+        // A supervisor's other changes leave the manager as it was.
+        #expect(h.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":1}"#, from: 4)["ok"] as? Bool == true)
+        #expect(errorCode(h.reply(#"{"op":"agent.state","agent":"sam","state":"onBreak","req":2}"#, from: 2)) == "forbidden")
+        #expect(h.reply(#"{"op":"agent.state","agent":"sam","state":"offline","req":3}"#, from: 4)["ok"] as? Bool == true)
+        _ = try h.journal.commit()
+        let replayed = Harness(tokens: Self.tokens)
+        try replayed.router.replay(h.journal.committed)
+        for router in [h, replayed] {
+            router.router.connect(SessionID(5))
+            _ = router.reply(#"{"op":"hello","role":"adapter","token":"b-token-1","req":0}"#, from: 5)
+            #expect(router.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":4}"#, from: 5)["ok"] as? Bool == true)
+        }
+    }
+
+    @Test("agents the center assigns to an adapter stay its own: another adapter cannot log them in first")
+    func assignedAgents() {
+        let h = Harness(tokens: Self.tokens, assignments: ["sam": "pbx-a"])
+        h.router.connect(SessionID(1))
+        h.router.connect(SessionID(2))
+        _ = h.reply(#"{"op":"hello","role":"adapter","token":"a-token-1","req":0}"#, from: 1)
+        _ = h.reply(#"{"op":"hello","role":"adapter","token":"b-token-1","req":0}"#, from: 2)
+        #expect(errorCode(h.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":1}"#, from: 2)) == "forbidden")
+        #expect(h.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":2}"#, from: 1)["ok"] as? Bool == true)
+        #expect(h.reply(#"{"op":"agent.state","agent":"sam","state":"offline","req":3}"#, from: 1)["ok"] as? Bool == true)
+        // Logged out, still pbx-a's.
+        #expect(errorCode(h.reply(#"{"op":"agent.state","agent":"sam","state":"available","req":4}"#, from: 2)) == "forbidden")
+        // Unassigned bea: whoever logs her in first.
+        #expect(h.reply(#"{"op":"agent.state","agent":"bea","state":"available","req":5}"#, from: 2)["ok"] as? Bool == true)
+    }
+
     @Test("an adapter token speaks only for the adapters it names: B cannot say hello as A and get its offers")
     func helloAsAnother() {
         let h = Self.twoAdapters()

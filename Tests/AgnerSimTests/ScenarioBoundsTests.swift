@@ -43,7 +43,9 @@ struct ScenarioBoundsTests {
         ("agents: [{count: 60000}, {count: 60000}]\ndemand: [{rate: 1/min}]", "agents: the agent groups hold more than 100000 agents (line 1)"),
         ("agents: [{name: sales, count: 2}, {name: sales-1}]\ndemand: [{rate: 1/min}]", "agents[1].name: agent 'sales-1' is defined twice (line 1)"),
         ("agents: [{name: \"\(String(repeating: "x", count: 101))\"}]\ndemand: [{rate: 1/min}]", "agents[0].name: a name of 101 characters is longer than 100 (line 1)"),
-        ("center: {skills: [\"bill\\ting\"]}\nagents: [{count: 1}]\ndemand: [{rate: 1/min}]", "center.skills[0]: a name cannot hold control characters (line breaks, tabs) (line 1)"),
+        ("center: {skills: [\"bill\\ting\"]}\nagents: [{count: 1}]\ndemand: [{rate: 1/min}]", "center.skills[0]: a name holds a control character (line break, tab), which is not allowed (line 1)"),
+        ("agents: [{name: desk, adapter: \"pbx\\u202E\"}]\ndemand: [{rate: 1/min}]", "agents[0].adapter: a name holds an invisible format character (U+202E"),
+        ("agents: [{name: \" \"}]\ndemand: [{rate: 1/min}]", "agents[0].name: a name is only blanks"),
     ])
     func outOfRange(yaml: String, expected: String) {
         #expect(Self.error(yaml).contains(expected))

@@ -193,6 +193,28 @@ struct CommandLineTests {
         #expect(run.errors.contains("center.channels.phone.target: 1e+300 s is outside 0.001 s–30 d (line 1)"))
     }
 
+    @Test("a tokens file that is missing, an alias bomb, or names an adapter with invisible characters is refused before serving")
+    func badTokensFiles() throws {
+        let scratch = try Scratch()
+        let center = try scratch.file("center.yaml", "agents: [{count: 2}]\ndemand: [{rate: 1/min}]")
+        var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...8 { bomb += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        bomb += "tokens: {boss-token-1: supervisor}\n"
+        let cases: [(String?, String)] = [
+            (nil, "no such file"),
+            (bomb, "expands to more than 500000 nodes"),
+            ("tokens: {pbx-token-1: {role: adapter, adapters: [\"pbx\\u202E\"]}}", "invisible format character"),
+            ("tokens: {short: supervisor}", "at least 8 characters"),
+        ]
+        for (index, (text, expected)) in cases.enumerated() {
+            let path = try text.map { try scratch.file("tokens\(index).yaml", $0) } ?? scratch.path("missing.yaml")
+            let run = try AgnerRun.run(["serve", "--center", center, "--db", scratch.path("journal\(index).sqlite"),
+                                        "--listen", "127.0.0.1:0", "--tokens", path])
+            #expect(run.status != 0)
+            #expect(run.errors.contains(expected), "\(run.errors)")
+        }
+    }
+
     @Test("a binary file given as a scenario is named as such")
     func binaryScenario() throws {
         let scratch = try Scratch()

@@ -98,3 +98,62 @@ public struct Estimate: Sendable, Equatable, Codable {
         return z + (z * z * z + z) / (4 * v) + (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * v * v)
     }
 }
+
+/// Student's t distribution, for intervals at levels other than 95 % (a family of checks
+/// judged together, Bonferroni).
+public enum StudentT {
+    /// P(T ≤ t) for `degreesOfFreedom` ν ≥ 1: 1 − ½ I_{ν/(ν+t²)}(ν/2, ½) for t ≥ 0, by symmetry
+    /// below (Abramowitz and Stegun 26.7.1 with 26.5.27).
+    public static func cumulative(_ t: Double, degreesOfFreedom: Int) -> Double {
+        let v = Double(degreesOfFreedom)
+        let tail = 0.5 * regularizedIncompleteBeta(v / (v + t * t), a: v / 2, b: 0.5)
+        return t >= 0 ? 1 - tail : tail
+    }
+
+    /// The `probability` quantile (0 < p < 1), by bisection on `cumulative` to 1e-10.
+    public static func quantile(_ probability: Double, degreesOfFreedom: Int) -> Double {
+        precondition(probability > 0 && probability < 1 && degreesOfFreedom >= 1)
+        if probability < 0.5 { return -quantile(1 - probability, degreesOfFreedom: degreesOfFreedom) }
+        var low = 0.0, high = 1.0
+        while cumulative(high, degreesOfFreedom: degreesOfFreedom) < probability && high < 1e12 { high *= 2 }
+        for _ in 0..<200 where high - low > 1e-10 * max(1, high) {
+            let middle = (low + high) / 2
+            if cumulative(middle, degreesOfFreedom: degreesOfFreedom) < probability { low = middle } else { high = middle }
+        }
+        return (low + high) / 2
+    }
+
+    /// I_x(a, b), the regularized incomplete beta function, by its continued fraction
+    /// (Abramowitz and Stegun 26.5.8) evaluated with Lentz's method, on the side of x where it
+    /// converges fast (26.5.2: I_x(a, b) = 1 − I_{1−x}(b, a)).
+    static func regularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
+        if x <= 0 { return 0 }
+        if x >= 1 { return 1 }
+        if x > (a + 1) / (a + b + 2) { return 1 - regularizedIncompleteBeta(1 - x, a: b, b: a) }
+        let logBeta: Double = lgamma(a) + lgamma(b) - lgamma(a + b)
+        let logPowers: Double = a * log(x) + b * log(1 - x)
+        let logFront = logPowers - logBeta
+        let tiny = 1e-300
+        var c = 1.0
+        var d = 1 - (a + b) * x / (a + 1)
+        if abs(d) < tiny { d = tiny }
+        d = 1 / d
+        var fraction = d
+        for m in 1...500 {
+            let m = Double(m)
+            // The even step, then the odd step of the fraction.
+            let even: Double = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+            let odd: Double = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+            for numerator in [even, odd] {
+                d = 1 + numerator * d
+                if abs(d) < tiny { d = tiny }
+                c = 1 + numerator / c
+                if abs(c) < tiny { c = tiny }
+                d = 1 / d
+                fraction *= d * c
+            }
+            if abs(d * c - 1) < 1e-15 { break }
+        }
+        return exp(logFront) * fraction / a
+    }
+}

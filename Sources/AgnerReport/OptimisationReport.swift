@@ -133,14 +133,14 @@ public struct OptimisationReport {
         table.add(["occupancy"] + runs.map { SimulationReport.percent($0.1.occupancy) })
         let currency = r.scenario.costs.currency
         if runs.contains(where: { $0.1.cost.mean > 0 }) {
-            table.add(["cost" + (currency.isEmpty ? "" : " (\(currency))")] + runs.map { SweepReport.money($0.1.cost) })
+            table.add(["cost" + (currency.map { " (\($0))" } ?? "")] + runs.map { SweepReport.money($0.1.cost) })
         }
         var text = table.render()
         if let best = r.best {
             let today = row(r.todayEvaluation.outcome).cost.mean, least = row(best.outcome).cost.mean
             if today > 0 {
                 text += "\n\nthe least staffing costs \(Format.grouped(Int(least.rounded()))) against today's \(Format.grouped(Int(today.rounded()))) "
-                    + "(\(signedGrouped(Int((least - today).rounded())))\(currency.isEmpty ? "" : " " + currency), \(signedFixed((least - today) / today * 100)) %)"
+                    + "(\(signedGrouped(Int((least - today).rounded())))\(currency.map { " " + $0 } ?? ""), \(signedFixed((least - today) / today * 100)) %)"
             }
             let held = best.checks.filter(\.met).count
             text += "\nevery goal kept holds (\(held) of \(best.checks.count) checks)"

@@ -83,7 +83,7 @@ public enum SimulationReport {
         }
         if s.total.qaSampled.mean > 0 { flow.append("QA sample \(count(s.total.qaSampled))") }
         if !flow.isEmpty { out.append(flow.joined(separator: " · ")) }
-        let currency = s.costs.currency.isEmpty ? "" : " \(s.costs.currency)"
+        let currency = s.costs.currency.map { " " + $0 } ?? ""
         if s.costs.total.mean > 0 {
             out.append("cost \(money(s.costs.total))\(currency) (agents \(money(s.costs.agents)), notices \(money(s.costs.notices))), "
                        + "\(Format.fixed(s.costs.perAnswered.mean, 2))\(currency) per answered contact")

@@ -21,7 +21,7 @@ public enum SweepReport {
         columns.append(("occupancy", .right))
         // A center without costs shows none.
         let costs = s.points.contains { $0.cost.mean > 0 }
-        if costs { columns.append(("cost" + (s.currency.isEmpty ? "" : " (\(s.currency))"), .right)) }
+        if costs { columns.append(("cost" + (s.currency.map { " (\($0))" } ?? ""), .right)) }
         var table = TextTable(columns)
         for point in s.points {
             var cells = point.values

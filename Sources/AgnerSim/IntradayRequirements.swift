@@ -72,7 +72,7 @@ public enum IntradayRequirements {
         let scheduled = onDuty(scenario)
         var rows: [Row] = []
         for day in chosen where (0..<run.days).contains(day) {
-            let weekday = Weekday(rawValue: (run.startDay.rawValue + day) % 7)!
+            let weekday = run.weekday(ofDay: day)
             let window = scenario.hours.window(weekday: weekday, day: day)
             for interval in 0..<perDay {
                 let start = Double(interval) * length
@@ -167,20 +167,22 @@ public enum IntradayRequirements {
                 t = boundary
             }
         }
-        for day in 0..<scenario.run.days {
+        for day in -1..<scenario.run.days {
             let dayStart = Double(day) * 86_400
             for group in scenario.agentGroups where group.count > 0 {
-                guard let shift = scenario.shift(of: group, day: day) else { continue }
+                guard let worked = scenario.workedShift(of: group, day: day) else { continue }
                 if let staffing = group.staffing {
+                    guard day >= 0 else { continue }
                     for (interval, agents) in staffing.enumerated() where agents > 0 {
                         add(dayStart + Double(interval) * length, dayStart + Double(interval + 1) * length, agents: Double(agents), group: group)
                     }
                     continue
                 }
-                add(dayStart + shift.start, dayStart + shift.end, agents: Double(group.count), group: group)
+                add(dayStart + worked.start, dayStart + worked.end, agents: Double(group.count), group: group)
                 for member in 0..<group.count {
                     for rule in group.breaks {
-                        guard let span = rule.span(member: member, of: group.count, in: shift) else { continue }
+                        guard let planned = rule.span(member: member, of: group.count, in: worked.shift),
+                              let span = worked.clip(planned) else { continue }
                         add(dayStart + span.start, dayStart + span.end, agents: -1, group: group)
                     }
                 }

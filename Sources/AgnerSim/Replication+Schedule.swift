@@ -13,11 +13,12 @@ extension Replication {
     }
 
     /// Schedules the day's opening hours, shifts and breaks. A shift past midnight ends the
-    /// next day; its breaks may fall after midnight too.
+    /// next day; its breaks may fall after midnight too. Each part of a shift follows its own
+    /// day's hours (`Scenario.workedShift`); on the first day, the shifts begun the evening
+    /// before the run start their part past midnight.
     mutating func startDay(_ day: Int) {
         let dayStart = Double(day) * 86_400
-        let weekday = Weekday(rawValue: (scenario.run.startDay.rawValue + day) % 7)!
-        let open = scenario.hours.window(weekday: weekday, day: day)
+        let open = scenario.hours.window(weekday: scenario.run.weekday(ofDay: day), day: day)
         if let open {
             if open.start > 0 {
                 setChannels(open: false)
@@ -29,11 +30,19 @@ extension Replication {
         } else {
             setChannels(open: false)
         }
+        if day == 0 { scheduleShifts(startingOn: -1) }
+        scheduleShifts(startingOn: day)
+    }
+
+    /// Every group's shifts and breaks that start on `day` (−1: the evening before the run).
+    mutating func scheduleShifts(startingOn day: Int) {
+        let dayStart = Double(day) * 86_400
         var number = 0
         for group in scenario.agentGroups {
             defer { number += group.count }
-            guard let shift = scenario.shift(of: group, day: day) else { continue }
+            guard let worked = scenario.workedShift(of: group, day: day) else { continue }
             if group.staffing != nil {
+                guard day >= 0 else { continue }  // a staffing profile stays within its day
                 for member in 0..<group.count {
                     let agent = UInt64(number + member)
                     for span in group.onDutySpans(member: member, interval: intervalLength) ?? [] {
@@ -46,14 +55,15 @@ extension Replication {
             }
             for member in 0..<group.count {
                 let agent = UInt64(number + member)
-                push(dayStart + shift.start, .shiftStart, agent)
-                push(dayStart + shift.end, .shiftEnd, agent)
+                push(dayStart + worked.start, .shiftStart, agent)
+                push(dayStart + worked.end, .shiftEnd, agent)
                 for rule in group.breaks {
-                    guard let span = rule.span(member: member, of: group.count, in: shift) else { continue }
+                    guard let planned = rule.span(member: member, of: group.count, in: worked.shift),
+                          let span = worked.clip(planned) else { continue }
                     push(dayStart + span.start, .breakStart, agent)
                     push(dayStart + span.end, .breakEnd, agent)
                 }
-                result.agentCost += shiftCost(dayStart + shift.start, dayStart + shift.end, dayStart: dayStart)
+                result.agentCost += shiftCost(dayStart + worked.start, dayStart + worked.end, dayStart: dayStart)
             }
         }
     }

@@ -13,7 +13,7 @@ struct Replication {
     var events: [Event] = []
     var queue = BinaryHeap<Pending>()
     var arrivals = BinaryHeap<NextArrival>()
-    /// Per stream, the rate in force and until when (the end of its interval).
+    /// Per stream, the rate in force (per second) and until when (the end of its stretch of equal rates).
     var rateUntil: [Seconds] = []
     var currentRate: [Double] = []
     var sequence: UInt64 = 0
@@ -26,6 +26,8 @@ struct Replication {
     /// skipping one moves no other draw.
     let drawsSegment: [Bool]
     let drawsDeflection: [Bool]
+    /// Per stream: whether its topic has a notice campaign (its customers are sent notices).
+    let notified: [Bool]
     let drawsPatience: [Bool]
 
     // Per stream
@@ -212,6 +214,7 @@ struct Replication {
             1 - scenario.notices.filter { $0.topic == stream.topic }.reduce(1.0) { $0 * (1 - $1.deflects) }
         }
         drawsDeflection = deflection.map { $0 > 0 }
+        notified = scenario.demand.map { stream in scenario.notices.contains { $0.topic == stream.topic } }
         drawsPatience = patienceSamplers.map { $0.wholesale != nil || $0.regular != nil || $0.new != nil }
         segmentThresholds = scenario.demand.map { ($0.segmentMix.wholesale, $0.segmentMix.wholesale + $0.segmentMix.regular) }
         definitionTargets = scenario.demand.map { scenario.center.answerTarget(topic: $0.topic, channel: $0.channel) }
@@ -321,29 +324,48 @@ struct Replication {
 
     // MARK: - Arrivals
 
-    /// Piecewise-constant Poisson: draw with the current interval's rate; past the interval's
-    /// end, start again from the boundary with the next rate (the exponential forgets).
+    /// Piecewise-constant Poisson by a time change (the inversion of the cumulative rate; Law,
+    /// *Simulation Modeling and Analysis*, on nonstationary Poisson processes): one unit exponential per arrival,
+    /// spent at the rate in force until it is used up. The arrival times therefore depend only
+    /// on the demand's rate over time, never on how the reporting interval cuts it: a 30-minute
+    /// run of an hourly profile meets the same customers at the same moments as an hourly run.
     mutating func scheduleNextArrival(stream: Int, after start: Seconds) {
         var time = start
+        var remaining = random[stream].pointee.arrivals.exponential(mean: 1)
         while time < end {
-            if time >= rateUntil[stream] {
-                let day = Int(time / 86_400)
-                let intervalOfDay = min(intervalsPerDay - 1, Int((time - Double(day) * 86_400) / intervalLength))
-                rateUntil[stream] = Double(day) * 86_400 + Double(intervalOfDay + 1) * intervalLength
-                let weekday = (startWeekday + day) % 7
-                currentRate[stream] = rates[stream * intervalsPerDay + intervalOfDay] * weekdayFactors[stream * 7 + weekday]
-            }
+            if time >= rateUntil[stream] { enterRate(stream: stream, at: time) }
             let boundary = rateUntil[stream]
             let rate = currentRate[stream]
             if rate > 0 {
-                let next = time + random[stream].pointee.arrivals.exponential(mean: 1 / rate)
+                let next = time + max(0, remaining) / rate
                 if next < boundary {
-                    arrivals.insert(NextArrival(time: next, stream: stream))
+                    if next < end { arrivals.insert(NextArrival(time: next, stream: stream)) }
                     return
                 }
+                remaining -= rate * (boundary - time)
             }
             time = boundary
         }
+    }
+
+    /// The rate of `stream` in force at `time` (per second), and until when: the end of the run
+    /// of consecutive intervals with that same rate, so that equal rates are one stretch.
+    mutating func enterRate(stream: Int, at time: Seconds) {
+        var day = Int(time / 86_400)
+        var intervalOfDay = min(intervalsPerDay - 1, Int((time - Double(day) * 86_400) / intervalLength))
+        func rate(day: Int, interval: Int) -> Double {
+            rates[stream * intervalsPerDay + interval] * weekdayFactors[stream * 7 + (startWeekday + day) % 7]
+        }
+        let current = rate(day: day, interval: intervalOfDay)
+        var until = Double(day) * 86_400 + Double(intervalOfDay + 1) * intervalLength
+        while until < end {
+            intervalOfDay += 1
+            if intervalOfDay == intervalsPerDay { intervalOfDay = 0; day += 1 }
+            guard rate(day: day, interval: intervalOfDay) == current else { break }
+            until += intervalLength
+        }
+        rateUntil[stream] = until
+        currentRate[stream] = current
     }
 
     /// A would-be contact of `stream` arrives. Everything random about the customer is drawn
@@ -374,7 +396,9 @@ struct Replication {
             }
         }
         let sampled = qaSampleRate > 0 && draws.pointee.sampling.unitOpen() <= qaSampleRate
-        if deflection[stream] > 0 {
+        if notified[stream] {
+            // Every customer of a topic with a campaign is sent the notice, and it is paid for,
+            // whether or not it keeps anyone from contacting the center.
             if counted { tally(stream: stream, segment: segment, interval: interval) { $0.noticesSent += 1 } }
             if deflected {
                 if counted { tally(stream: stream, segment: segment, interval: interval) { $0.deflected += 1 } }

@@ -184,17 +184,58 @@ public struct Costs: Sendable {
     /// Extra share of the hourly cost paid for time worked outside the standard hours.
     public var extendedHoursPremium: Double
     public var standardHours: DailyWindow
-    public var currency: String
+    /// The currency costs are in (`EUR`), as the scenario names it; nil when it names none.
+    public var currency: String?
+}
+
+/// The part of one shift that is worked, in seconds after the midnight the shift started on.
+public struct WorkedShift: Sendable, Equatable {
+    /// The shift as scheduled (its breaks are placed in it).
+    public var shift: Shift
+    /// From when to when it is worked: the whole shift, or the part that falls on a day the
+    /// center is open. A shift past midnight is on two days, and each part follows its own day.
+    public var start: Seconds
+    public var end: Seconds
+
+    /// `span` (a break, say) cut to the worked part, or nil when it starts outside it.
+    public func clip(_ span: (start: Seconds, end: Seconds)) -> (start: Seconds, end: Seconds)? {
+        guard span.start >= start, span.start < end else { return nil }
+        return (span.start, min(span.end, end))
+    }
 }
 
 extension Scenario {
-    /// The shift group `group` works on day `day` of the run, in seconds after that day's
-    /// midnight, or nil when it does not work that day. Nobody works on a day the center is
-    /// closed; without a shift of its own a group works the day's opening hours.
+    /// The shift group `group` starts on day `day` of the run, as worked; nil when none of it
+    /// is. Day −1 is the day before the run: of its shift only the part past midnight, on day 0,
+    /// is in the run (so loops over a run's shifts go `for day in -1..<run.days`).
+    ///
+    /// The group's `days` say on which weekdays its shift starts. Nobody works on a day the
+    /// center is closed (no hours that weekday, or a holiday): an overnight shift that starts
+    /// on a closed evening still works its morning part if that morning is open, and one that
+    /// runs into a closed day stops at midnight. Without a shift of its own a group works the
+    /// day's opening hours.
+    public func workedShift(of group: AgentGroup, day: Int) -> WorkedShift? {
+        let weekday = run.weekday(ofDay: day)
+        guard group.days.contains(weekday) else { return nil }
+        let today = hours.window(weekday: weekday, day: day)
+        let shift: Shift
+        if let own = group.shift {
+            shift = own
+        } else if let today {
+            shift = Shift(start: today.start, length: today.length)
+        } else {
+            return nil
+        }
+        let start = today != nil && day >= 0 ? shift.start : 86_400
+        let tomorrowOpen = hours.window(weekday: run.weekday(ofDay: day + 1), day: day + 1) != nil
+        let end = shift.isOvernight && !tomorrowOpen ? 86_400 : shift.end
+        guard end > start else { return nil }
+        return WorkedShift(shift: shift, start: start, end: end)
+    }
+
+    /// The shift `group` works on day `day` when any of it is worked (see `workedShift`).
     public func shift(of group: AgentGroup, day: Int) -> Shift? {
-        let weekday = Weekday(rawValue: (run.startDay.rawValue + day) % 7)!
-        guard let open = hours.window(weekday: weekday, day: day), group.days.contains(weekday) else { return nil }
-        return group.shift ?? Shift(start: open.start, length: open.length)
+        workedShift(of: group, day: day)?.shift
     }
 }
 
@@ -212,5 +253,9 @@ public struct RunSettings: Sendable {
     public var ringTime: Seconds
 
     public var intervalsPerDay: Int { Int((86_400 / interval).rounded()) }
+    /// The weekday of day `day` of the run (0 is `startDay`; −1 the day before).
+    public func weekday(ofDay day: Int) -> Weekday {
+        Weekday(rawValue: ((startDay.rawValue + day) % 7 + 7) % 7)!
+    }
     public var duration: Seconds { Double(days) * 86_400 }
 }

@@ -274,7 +274,7 @@ extension ScenarioLoader {
             standardHours = window
         }
         let costs = Costs(agentHour: costsFile?.agentHour ?? 0, extendedHoursPremium: costsFile?.extendedHoursPremium ?? 0,
-                          standardHours: standardHours, currency: costsFile?.currency ?? "")
+                          standardHours: standardHours, currency: costsFile?.currency.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 })
 
         return Scenario(
             name: file.name ?? "scenario", summary: file.description ?? "", variant: nil, center: center,

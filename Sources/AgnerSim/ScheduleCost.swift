@@ -24,12 +24,12 @@ public enum ScheduleCost {
         let hourly = scenario.costs.agentHour / 3600
         let premium = scenario.costs.extendedHoursPremium
         let standard = scenario.costs.standardHours
-        for day in 0..<run.days {
+        for day in -1..<run.days {
             let dayStart = Double(day) * 86_400
             for group in scenario.agentGroups where group.count > 0 {
-                guard let shift = scenario.shift(of: group, day: day) else { continue }
-                var t = max(dayStart + shift.start, run.warmup)
-                let stop = min(dayStart + shift.start + shift.length, run.duration)
+                guard let worked = scenario.workedShift(of: group, day: day) else { continue }
+                var t = max(dayStart + worked.start, run.warmup)
+                let stop = min(dayStart + worked.end, run.duration)
                 while t < stop {
                     let interval = Int(t / length)
                     let boundary = min(stop, Double(interval + 1) * length)

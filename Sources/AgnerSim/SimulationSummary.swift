@@ -227,7 +227,8 @@ public struct SimulationSummary: Sendable, Encodable {
     }
 
     public struct CostSummary: Sendable, Encodable {
-        public var currency: String
+        /// nil (null in JSON) when the scenario names none.
+        public var currency: String?
         public var agents: Estimate
         public var notices: Estimate
         public var total: Estimate
@@ -237,6 +238,16 @@ public struct SimulationSummary: Sendable, Encodable {
 
         enum CodingKeys: String, CodingKey {
             case currency, agents, notices, total, perAnswered = "per_answered", perCustomerServed = "per_customer_served"
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(currency, forKey: .currency)  // null when none, as every undefined value
+            try c.encode(agents, forKey: .agents)
+            try c.encode(notices, forKey: .notices)
+            try c.encode(total, forKey: .total)
+            try c.encode(perAnswered, forKey: .perAnswered)
+            try c.encode(perCustomerServed, forKey: .perCustomerServed)
         }
     }
 
@@ -399,7 +410,7 @@ public struct SimulationSummary: Sendable, Encodable {
         }
         intervals = rows
         daily = (0..<scenario.run.days).map { day in
-            let weekday = Weekday(rawValue: (scenario.run.startDay.rawValue + day) % 7)!
+            let weekday = scenario.run.weekday(ofDay: day)
             let workload = dayWorkload[day]
             return DayRow(day: day, weekday: weekday.short, staffedAgentHours: workload.staffed / n / 3600,
                           occupancy: workload.occupancy.isFinite ? workload.occupancy : nil,

@@ -219,7 +219,7 @@ public struct StaffingSearch: Sendable {
                 (0..<perDay).map { interval in
                     let start = Double(interval) * scenario.run.interval
                     return (0..<min(7, scenario.run.days)).contains { day in
-                        let weekday = Weekday(rawValue: (scenario.run.startDay.rawValue + day) % 7)!
+                        let weekday = scenario.run.weekday(ofDay: day)
                         guard group.days.contains(weekday), let window = scenario.hours.window(weekday: weekday, day: day) else { return false }
                         return window.contains(start)
                     }
@@ -637,7 +637,7 @@ public struct StaffingSearch: Sendable {
     func arrivals(_ channel: Channel, interval: Int) -> Bool {
         let start = Double(interval) * base.run.interval
         let open = (0..<min(7, base.run.days)).contains { day in
-            let weekday = Weekday(rawValue: (base.run.startDay.rawValue + day) % 7)!
+            let weekday = base.run.weekday(ofDay: day)
             return base.hours.window(weekday: weekday, day: day)?.contains(start) ?? false
         }
         return open && base.demand.contains { $0.channel == channel && $0.ratePerInterval[interval] > 0 }
@@ -725,7 +725,7 @@ public struct StaffingSearch: Sendable {
             var sums = Array(repeating: 0.0, count: perDay)
             var days = 0
             for day in 0..<min(7, scenario.run.days) {
-                guard let shift = scenario.shift(of: group, day: day) else { continue }
+                guard let worked = scenario.workedShift(of: group, day: day) else { continue }
                 days += 1
                 if let staffing = group.staffing {
                     for (interval, agents) in staffing.enumerated() { sums[interval] += Double(agents) }
@@ -741,10 +741,11 @@ public struct StaffingSearch: Sendable {
                         }
                     }
                 }
-                add(shift.start, shift.end, Double(group.count))
+                add(worked.start, worked.end, Double(group.count))
                 for member in 0..<group.count {
                     for rule in group.breaks {
-                        guard let span = rule.span(member: member, of: group.count, in: shift) else { continue }
+                        guard let planned = rule.span(member: member, of: group.count, in: worked.shift),
+                              let span = worked.clip(planned) else { continue }
                         add(span.start, span.end, -1)
                     }
                 }
@@ -764,10 +765,10 @@ public struct StaffingSearch: Sendable {
             switch granularity {
             case .group:
                 var total = 0.0
-                for day in 0..<scenario.run.days {
-                    guard let shift = scenario.shift(of: group, day: day) else { continue }
+                for day in -1..<scenario.run.days {
+                    guard let worked = scenario.workedShift(of: group, day: day) else { continue }
                     let dayStart = Double(day) * 86_400
-                    total += scenario.shiftCost(dayStart + shift.start, dayStart + shift.end, dayStart: dayStart)
+                    total += scenario.shiftCost(dayStart + worked.start, dayStart + worked.end, dayStart: dayStart)
                 }
                 return [max(total, 1e-6)]
             case .interval:

@@ -135,7 +135,8 @@ public struct SweepSummary: Sendable, Encodable {
     public var replications: Int
     public var days: Int
     public var serviceLevelDefinition: String
-    public var currency: String
+    /// nil when the scenario names none.
+    public var currency: String?
     /// The paths, in axis order.
     public var axes: [String]
     public var points: [Point]

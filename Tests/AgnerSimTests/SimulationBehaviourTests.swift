@@ -37,6 +37,28 @@ struct SimulationBehaviourTests {
         #expect(fingerprint(two) == fingerprint(again))
     }
 
+    @Test("the reporting interval changes how results are cut, never which customers arrive")
+    func arrivalsIndependentOfInterval() throws {
+        // The profile changes on the hour, so 15-minute, 30-minute and hourly runs have the same
+        // demand over time; before arrivals were drawn by time change they were redrawn at every
+        // interval boundary and each length met other customers.
+        let runs = try ["15min", "30min", "1h"].map { length in
+            try Self.summary(Self.small.replacingOccurrences(of: "seed: 3", with: "seed: 3, interval: \(length)"))
+        }
+        for run in runs.dropFirst() {
+            #expect(run.channels.map(\.offered.mean) == runs[0].channels.map(\.offered.mean))
+            #expect(run.channels.map(\.answered.mean) == runs[0].channels.map(\.answered.mean))
+            #expect(run.total.abandoned.mean == runs[0].total.abandoned.mean)
+        }
+        // Hour by hour, the 30-minute rows add up to the hourly ones.
+        let half = runs[1].intervals, hour = runs[2].intervals
+        for row in hour {
+            let halves = half.filter { $0.day == row.day && $0.start.prefix(2) == row.start.prefix(2) }
+            let sum = halves.reduce(0.0) { $0 + $1.channels.reduce(0.0) { $0 + $1.offered } }
+            #expect(abs(sum - row.channels.reduce(0.0) { $0 + $1.offered }) < 1e-9)  // means of three runs
+        }
+    }
+
     @Test("another seed gives other numbers")
     func seedMatters() throws {
         let a = try Self.summary(Self.small)
@@ -94,6 +116,14 @@ struct SimulationBehaviourTests {
         #expect(abs(share - 0.4) < 0.03)
         let messages = s.total.deflected.mean + s.total.offered.mean
         #expect(abs(s.costs.notices.mean - 0.05 * messages) < 1e-6)
+        // A campaign that deflects nobody is still sent, and paid for, to every customer.
+        let useless = try Self.summary(yaml.replacingOccurrences(of: "deflects: 40%", with: "deflects: 0%"))
+        #expect(useless.total.deflected.mean == 0)
+        #expect(abs(useless.costs.notices.mean - 0.05 * useless.total.offered.mean) < 1e-6)
+        #expect(useless.costs.notices.mean > 0)
+        // No currency named: null in JSON, as every undefined value.
+        let json = String(decoding: try JSONEncoder().encode(useless.costs), as: UTF8.self)
+        #expect(json.contains("\"currency\":null"))
     }
 
     @Test("the warm-up is left out of the statistics")
@@ -119,11 +149,52 @@ struct SimulationBehaviourTests {
         let s = try Self.summary(yaml)
         // 2 × 8 h at 10 + 2 h at 10 + 2 h at 15 = 160 + 20 + 30
         #expect(abs(s.costs.agents.mean - 210) < 1e-6)
-        // Staffed: 2 × (8 − 1) h + 4 h = 18 agent-hours (breaks are not staffed).
-        #expect(abs(s.staffedAgentHours.mean - 18) < 1e-6)
+        // Staffed: 2 × (8 − 1) h + 4 h = 18 agent-hours (breaks are not staffed), and a little
+        // more when a call runs past a shift's end or the start of a break: it is finished first.
+        #expect(s.staffedAgentHours.mean >= 18 - 1e-6 && s.staffedAgentHours.mean < 18.5)
         // During the lunch hour only the agents not on a break are staffed; at 17:00 nobody is.
         let evening = s.intervals.first { $0.start == "17:00" }
         #expect(evening == nil || evening!.occupancy == nil)
+    }
+
+    @Test("each part of a night shift follows its own day: a closed evening keeps an open morning, a closed day ends it at midnight")
+    func nightShiftsAcrossClosedDays() throws {
+        func run(_ hours: String, startDay: String, days: Int) throws -> SimulationSummary {
+            try Self.summary("""
+                hours: \(hours)
+                agents: [{count: 1, shift: "22:00-06:00"}]
+                demand: [{channel: email, rate: 1/h}]
+                handling: {default: 1s}
+                costs: {agentHour: 10}
+                run: {days: \(days), startDay: \(startDay), replications: 1}
+                """)
+        }
+        // Sunday closed, run Sunday–Monday: Saturday's shift ends at midnight (none of it in the
+        // run); Sunday's starts on a closed evening but works Monday 00:00–06:00; Monday's works
+        // 22:00–24:00 before the run ends. Before, Sunday's whole shift was dropped: 2 h.
+        let sunday = try run("{sun: closed}", startDay: "sun", days: 2)
+        #expect(abs(sunday.staffedAgentHours.mean - 8) < 0.01)
+        #expect(abs(sunday.costs.agents.mean - 80) < 1e-6)
+        // Tuesday a holiday, run Monday–Wednesday: Sunday's shift gives Monday 00–06, Monday's
+        // stops at midnight, Tuesday's works Wednesday 00–06, Wednesday's 22–24. Before, the
+        // holiday's morning was worked and Wednesday's morning was not (and the night before the
+        // run was missing): 10 h.
+        let holiday = try run("{holidays: [1]}", startDay: "mon", days: 3)
+        #expect(abs(holiday.staffedAgentHours.mean - 16) < 0.01)
+        #expect(abs(holiday.costs.agents.mean - 160) < 1e-6)
+        #expect(holiday.intervals.filter { $0.day == 1 }.allSatisfy { ($0.staffedAgents ?? 0) == 0 })
+        #expect(holiday.intervals.first { $0.day == 2 && $0.start == "00:00" }?.staffedAgents == 1)
+        // The schedule's cost and the intraday view count the same hours.
+        let scenario = try ScenarioLoader.load(yaml: """
+            hours: {holidays: [1]}
+            agents: [{count: 1, shift: "22:00-06:00"}]
+            demand: [{channel: email, rate: 1/h}]
+            costs: {agentHour: 10}
+            run: {days: 3, startDay: mon}
+            """)
+        #expect(abs(ScheduleCost.byInterval(scenario).reduce(0) { $0 + $1.total } - 160) < 1e-6)
+        let scheduled = IntradayRequirements.rows(scenario).filter { $0.channel == "email" }
+        #expect(abs(scheduled.reduce(0) { $0 + $1.scheduled } * scenario.run.interval / 3600 - 16) < 1e-6)
     }
 
     @Test("a variant with more agents answers faster than the base, on the same customers")

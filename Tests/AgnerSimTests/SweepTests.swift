@@ -131,7 +131,8 @@ struct SweepTests {
         let summary = SimulationSummary(try Simulator.run(scenario))
         let staffed = Dictionary(uniqueKeysWithValues: summary.intervals.map { ($0.start, $0.staffedAgents) })
         #expect(staffed["08:00"] == 2 && staffed["08:30"] == 2 && staffed["09:00"] == 4 && staffed["10:00"] == 4)
-        #expect(staffed["10:30"] == 1 && staffed["11:30"] == 1)
+        // Those going off duty at 10:30 finish the call they are on first, as at a shift's end.
+        #expect(staffed["10:30"]! >= 1 && staffed["10:30"]! < 1.5 && staffed["11:30"] == 1)
         // An agent still on a call at 12:00 finishes it before logging out, as at the end of a shift.
         #expect((staffed["12:00"] ?? 0) < 0.5)
         #expect(throws: ScenarioError.self) {

@@ -143,7 +143,7 @@ public enum HTMLReport {
     }
 
     static func costIntro(_ s: SimulationSummary) -> String {
-        let currency = s.costs.currency.isEmpty ? "" : " (\(s.costs.currency))"
+        let currency = s.costs.currency.map { " (\($0))" } ?? ""
         return "The run's cost\(currency): agents' paid shift time at the standard rate, the extended-hours premium on time outside the standard hours, "
             + "proactive notices, and the total, with 95 % intervals across replications where they vary (the schedule's cost does not)."
     }
@@ -255,7 +255,7 @@ public enum HTMLReport {
         let currency = sides[0].run.summary.costs.currency
         let chart = ErrorBarChart(
             id: "cost", title: "Cost of the run", categories: categories, xTitle: "cost item",
-            y: ValueAxis(title: "cost" + (currency.isEmpty ? "" : " (\(currency))")) { Format.grouped(Int($0.rounded())) },
+            y: ValueAxis(title: "cost" + (currency.map { " (\($0))" } ?? "")) { Format.grouped(Int($0.rounded())) },
             series: sides.map { side in
                 let costs = side.run.summary.costs
                 let premium = side.run.cost.reduce(0) { $0 + $1.premium }
@@ -274,7 +274,7 @@ public enum HTMLReport {
     /// (points), real-time waits (seconds), e-mail waits (minutes), contacts, cost, cost per contact.
     static func deltaCharts(_ report: ComparisonReport) -> [ReportPage.Chart] {
         let lines = report.lines().filter { $0.key != nil }
-        let currency = report.a.costs.currency.isEmpty ? "currency" : report.a.costs.currency
+        let currency = report.a.costs.currency ?? "currency"
         func isEmailWait(_ line: ComparisonReport.Line) -> Bool { line.kind == .seconds && line.key?.name == "email" }
         func isPerContact(_ line: ComparisonReport.Line) -> Bool { line.kind == .money && line.label.contains(" per ") }
         let groups: [(id: String, title: String, axis: String, scale: Double, format: @Sendable (Double) -> String,
@@ -362,7 +362,7 @@ public enum HTMLReport {
         let costChart = ErrorBarChart(
             id: "evening-cost", title: "Outside the standard hours: agents' cost by time of day (over the run)", categories: times,
             xTitle: "interval starting at (time of day)",
-            y: ValueAxis(title: "cost" + (currency.isEmpty ? "" : " (\(currency))")) { Format.grouped(Int($0.rounded())) },
+            y: ValueAxis(title: "cost" + (currency.map { " (\($0))" } ?? "")) { Format.grouped(Int($0.rounded())) },
             series: [.init(name: labelA, color: Palette.blue, bars: shown.map { .init(value: $0.value.cost[0]) }),
                      .init(name: labelB, color: Palette.orange, bars: shown.map { .init(value: $0.value.cost[1]) })])
         let table = ReportPage.Table(

@@ -129,7 +129,7 @@ struct RunSeries {
         var ticks: [(position: Int, label: String)] = []
         var separators: [(position: Int, label: String)] = []
         for day in 0..<days {
-            let weekday = Weekday(rawValue: (scenario.run.startDay.rawValue + day) % 7)!
+            let weekday = scenario.run.weekday(ofDay: day)
             if days > 1 { separators.append((day * perDay, "day \(day) \(weekday.short)")) }
             let hours = days == 1 ? stride(from: 0, to: 24, by: 2).map { $0 } : days <= 7 ? [12] : []
             for h in hours { ticks.append((day * perDay + Int(Double(h) * hour), (h < 10 ? "0\(h)" : "\(h)") + ":00")) }

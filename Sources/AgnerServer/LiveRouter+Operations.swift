@@ -138,7 +138,7 @@ extension LiveRouter {
 
         case .shadow:
             guard let shadowRouter else { throw ProtocolError(.invalidState, "no shadow: start agner serve with --shadow FILE") }
-            return shadowRouter.figures()
+            return shadowRouter.figures(now: currentTime())
         }
     }
 

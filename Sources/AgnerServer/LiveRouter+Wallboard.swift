@@ -20,7 +20,8 @@ extension LiveRouter {
     /// each channel's answer target (`target_s`) and service-level goal (`goal`, a share), the
     /// agents by state (`agents`), today's contacts answered outside their owning department
     /// (`answered_outside_owner_today`), the newest breaches with their causes (`breaches`,
-    /// newest first, since the router started) and the moment (`time`, Unix seconds).
+    /// newest first, since the router started), in shadow mode the live router against the
+    /// candidate (`shadow`, as the `shadow` request answers) and the moment (`time`, Unix seconds).
     /// Documented in docs/protocol.md ("The HTTP face"). On the event loop.
     public func wallboardStats() -> String {
         let now = currentTime()
@@ -43,6 +44,8 @@ extension LiveRouter {
             .object([("time", .double(breach.time)), ("contact", .string(breach.contact)), ("channel", .string(breach.channel)),
                      ("topic", .string(breach.topic)), ("cause", .string(breach.cause))])
         })))
+        // In shadow mode, live against the candidate (the supervisor's `shadow` answer).
+        if let shadowRouter { fields.append(("shadow", shadowRouter.figures(now: now))) }
         fields.append(("time", .double(now)))
         let line = WireValue.object(fields).line()
         return line.hasSuffix("\n") ? String(line.dropLast()) : line

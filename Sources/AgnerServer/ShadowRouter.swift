@@ -42,7 +42,7 @@ final class ShadowRouter {
     var decided: Set<UInt64> = []
     /// Each open contact's channel, and its answer target and owning department in the live
     /// center, from its arrival until the real one ends.
-    var info: [UInt64: (channel: Channel, liveTarget: Double, liveOwner: Int)] = [:]
+    var info: [UInt64: (channel: Channel, liveTarget: Double, liveOwner: Int, arrival: Double)] = [:]
     var decisions = 0
     var agreed = 0
     /// When the real and the shadow contact connected, and how long real contacts were handled.
@@ -87,7 +87,7 @@ final class ShadowRouter {
     /// A contact the real router kept; its topic by name (the candidate may order topics otherwise).
     func arrive(_ name: UInt64, channel: Channel, topic topicName: String, segment: Segment, priority: Int,
                 liveTarget: Double, liveOwner: Int, at time: Double) {
-        info[name] = (channel, liveTarget, liveOwner)
+        info[name] = (channel, liveTarget, liveOwner, time)
         guard let topic = center.topic(named: topicName) else { return }
         let id = ContactID(nextContact)
         nextContact += 1
@@ -127,7 +127,7 @@ final class ShadowRouter {
             finishShadow(contact, afterHandling: duration, now: time)
         case let .abandoned(_, _, cause):
             guard let contact, let channel = info[contact]?.channel else { return }
-            realEnded(contact)
+            defer { realEnded(contact) }  // after the shadow's side, which counts by the contact's channel
             if cause == .customer { live[channel].abandoned += 1 }
             // The customer hung up in the real center: in the shadow too, unless answered there.
             if let id = contactIDs[contact], let state = engine.state(of: id), state.isWaiting || state == .offered {
@@ -185,15 +185,28 @@ final class ShadowRouter {
     // MARK: - Figures
 
     /// Live against candidate, per channel and over real-time channels, and how often they agreed.
-    func figures() -> WireValue {
-        func side(_ figures: PerChannel<Figures>) -> WireValue {
+    ///
+    /// The service level is the wallboard's (`stats`): answered within target ÷ contacts with a
+    /// known outcome, i.e. offered less those still waiting within their target, on each side.
+    func figures(now: Double) -> WireValue {
+        // Contacts still waiting within their target, per channel, on each side.
+        var liveWithin = PerChannel(repeating: 0), candidateWithin = PerChannel(repeating: 0)
+        for (contact, known) in info where realConnected[contact] == nil && now - known.arrival < known.liveTarget {
+            liveWithin[known.channel] += 1
+        }
+        for id in contactIDs.values {
+            guard let state = engine.state(of: id), state.isWaiting || state == .offered,
+                  let snapshot = engine.contact(id), now < snapshot.deadline else { continue }
+            candidateWithin[snapshot.channel] += 1
+        }
+        func side(_ figures: PerChannel<Figures>, within: PerChannel<Int>) -> WireValue {
             .array(Channel.allCases.map { channel in
                 let f = figures[channel]
-                let known = f.answered + f.abandoned
+                let known = f.offered - within[channel]
                 return .object([
                     ("channel", .string(channel.name)), ("offered", .int(f.offered)), ("answered", .int(f.answered)),
                     ("abandoned", .int(f.abandoned)),
-                    ("service_level", f.offered > 0 ? .double(Double(f.answeredWithinTarget) / Double(max(f.offered, known))) : .null),
+                    ("service_level", known > 0 ? .double(Double(f.answeredWithinTarget) / Double(known)) : .null),
                     ("average_speed_of_answer_s", f.answered > 0 ? .double(f.waitSum / Double(f.answered)) : .null),
                     ("abandon_rate", f.offered > 0 ? .double(Double(f.abandoned) / Double(f.offered)) : .null),
                     ("answered_outside_owner", f.answered > 0 ? .double(Double(f.outsideOwner) / Double(f.answered)) : .null),
@@ -201,7 +214,7 @@ final class ShadowRouter {
             })
         }
         return .object([
-            ("live", side(live)), ("candidate", side(candidate)),
+            ("live", side(live, within: liveWithin)), ("candidate", side(candidate, within: candidateWithin)),
             ("decisions_compared", .int(decisions)),
             ("decisions_agreed", decisions > 0 ? .double(Double(agreed) / Double(decisions)) : .null),
         ])

@@ -55,6 +55,14 @@ enum WallboardPage {
     </table>
     <p class="muted" id="definition"></p>
     </section>
+    <section id="shadow-section" hidden>
+    <h2>Shadow: live routing against the candidate configuration</h2>
+    <table id="shadow">
+    <thead><tr><th>channel</th><th class="number">offered</th><th class="number">service level live</th><th class="number">candidate</th><th class="number">ASA live</th><th class="number">candidate</th><th class="number">abandoned live</th><th class="number">candidate</th><th class="number">outside owner live</th><th class="number">candidate</th></tr></thead>
+    <tbody></tbody>
+    </table>
+    <p class="muted" id="shadow-agreed"></p>
+    </section>
     <section id="events-section">
     <h2>Latest events</h2>
     <ul id="events"></ul>
@@ -187,7 +195,31 @@ enum WallboardPage {
           item.textContent = "none yet";
           breaches.appendChild(item);
         }
+        renderShadow(stats.shadow);
         document.body.dataset.updated = String(stats.time);
+      }
+      function renderShadow(shadow) {
+        const section = document.getElementById("shadow-section");
+        section.hidden = !shadow;
+        if (!shadow) return;
+        const body = document.querySelector("#shadow tbody");
+        body.replaceChildren();
+        shadow.live.forEach(function (live, index) {
+          const candidate = shadow.candidate[index];
+          if (live.offered === 0 && candidate.offered === 0) return;
+          const row = document.createElement("tr");
+          row.dataset.channel = live.channel;
+          const seconds = x => x === null ? "—" : wait(x);
+          cell(row, live.channel); cell(row, String(live.offered), "number offered");
+          cell(row, percent(live.service_level), "number level-live"); cell(row, percent(candidate.service_level), "number level-candidate");
+          cell(row, seconds(live.average_speed_of_answer_s), "number asa-live"); cell(row, seconds(candidate.average_speed_of_answer_s), "number asa-candidate");
+          cell(row, percent(live.abandon_rate), "number abandon-live"); cell(row, percent(candidate.abandon_rate), "number abandon-candidate");
+          cell(row, percent(live.answered_outside_owner), "number outside-live"); cell(row, percent(candidate.answered_outside_owner), "number outside-candidate");
+          body.appendChild(row);
+        });
+        document.getElementById("shadow-agreed").textContent = shadow.decisions_compared > 0
+          ? "The candidate chose the same agent in " + percent(shadow.decisions_agreed) + " of " + shadow.decisions_compared + " first offers compared."
+          : "No first offers compared yet.";
       }
       function note(name, data) {
         const list = document.getElementById("events");

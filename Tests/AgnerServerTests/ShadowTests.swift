@@ -76,6 +76,43 @@ struct ShadowTests {
         #expect(Self.day(plain, plainClock).map(\.line) == lines.map(\.line))
     }
 
+    @Test("both sides are measured as the wallboard measures: hang-ups counted on each, those still waiting within their target left out")
+    func measuredAsTheWallboard() throws {
+        let clock = TestClock()
+        let router = Self.router(candidate: Self.agents, clock: clock)
+        var lines: [Outbound] = []
+        func send(_ text: String) { lines += router.handle(line: text, from: SessionID(1)) }
+        router.connect(SessionID(1))
+        send(#"{"op":"hello","role":"adapter","name":"pbx"}"#)
+        // Nobody logged in: c1 hangs up after 30 s.
+        send(#"{"op":"contact.arrive","id":"c1","channel":"phone","topic":"invoice"}"#)
+        clock.now += 30
+        lines += router.fireTimers()
+        send(#"{"op":"contact.abandon","id":"c1"}"#)
+        // bea logs in and answers c2 at once; c3 is still waiting, well within the 60 s target.
+        send(#"{"op":"agent.state","agent":"bea","state":"available"}"#)
+        send(#"{"op":"contact.arrive","id":"c2","channel":"phone","topic":"invoice"}"#)
+        send(#"{"op":"offer.accept","contact":"c2","agent":"bea"}"#)
+        clock.now += 5
+        lines += router.fireTimers()
+        send(#"{"op":"contact.arrive","id":"c3","channel":"phone","topic":"invoice"}"#)
+        let result = Self.figures(router)
+        for side in ["live", "candidate"] {
+            let phone = try #require((result[side] as? [[String: Any]])?.first { $0["channel"] as? String == "phone" })
+            #expect(phone["offered"] as? Int == 3, "\(side)")
+            #expect(phone["abandoned"] as? Int == 1, "\(side)")
+            // Answered within target 1 ÷ known outcomes (3 offered − c3 still within its target) = 0.5.
+            #expect(phone["service_level"] as? Double == 0.5, "\(side)")
+        }
+        // The wallboard's own figure for the channel agrees.
+        router.connect(SessionID(8))
+        let stats = router.handle(line: #"{"op":"stats","req":2}"#, from: SessionID(8)).compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.line.utf8)) as? [String: Any]
+        }.first { $0["re"] as? Int == 2 }?["result"] as? [String: Any]
+        let channel = (stats?["channels"] as? [[String: Any]])?.first { $0["channel"] as? String == "phone" }
+        #expect(channel?["service_level_today"] as? Double == 0.5)
+    }
+
     @Test("without --shadow, the shadow request says there is none")
     func noShadow() {
         let h = Harness()

@@ -53,12 +53,13 @@ struct BrowserTests {
         try Self.save(png, as: "report.png")
     }
 
-    @Test("the wallboard of a live agner serve shows contacts driven over TCP within a second or two, without reloading",
+    @Test("the wallboard of a live agner serve shows contacts driven over TCP within a second or two, without reloading, and live against the shadow's candidate",
           .timeLimit(.minutes(2)))
     func wallboardLive() throws {
         let workspace = try CrashRecoveryTests.Workspace()
         let center = Scratch.repository.appendingPathComponent("scenarios/retail.yaml").path
-        let server = try ServeProcess(center: center, db: workspace.db, options: ["--http", "127.0.0.1:0", "--ignore-hours"])
+        // With the same center as the shadow's candidate: live and candidate side by side.
+        let server = try ServeProcess(center: center, db: workspace.db, options: ["--http", "127.0.0.1:0", "--ignore-hours", "--shadow", center])
         defer { server.stop() }
         let match = try #require(server.startup.range(of: #"wallboard on http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression))
         let httpPort = try #require(Int(server.startup[match].split(separator: ":").last!.dropLast()))
@@ -96,6 +97,14 @@ struct BrowserTests {
               && document.querySelector('#queues tr[data-queue="phone/invoice"] td.answered')?.textContent === "1"
             """, within: 2)
         #expect(followed != nil, "the page did not follow the agent within 2 s")
+        // The shadow section compares the live router with the candidate, which chose the same agent.
+        let shadow = try browser.waitUntil("""
+            !document.getElementById('shadow-section').hidden
+              && document.querySelector('#shadow tr[data-channel="phone"] td.offered')?.textContent === "3"
+              && document.querySelector('#shadow tr[data-channel="phone"] td.level-live') !== null
+              && document.getElementById('shadow-agreed').textContent.startsWith("The candidate chose the same agent in 100.0 % of 1 ")
+            """, within: 2)
+        #expect(shadow != nil, "the page did not show the shadow's comparison within 2 s")
         #expect(browser.scriptErrors.isEmpty, "\(browser.scriptErrors)")
         let png = try browser.screenshot()
         let ink = try browser.inkCoverage(of: png)

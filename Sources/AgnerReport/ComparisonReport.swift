@@ -19,7 +19,13 @@ public struct ComparisonReport {
     let settingsA: RunSettingsText
     let settingsB: RunSettingsText
 
-    public init(a: SimulationOutcome, b: SimulationOutcome, labelA: String, labelB: String) {
+    /// Set when each side is one realisation rather than a sample (a replay of recorded
+    /// traffic): the sentence that says what the sides are, shown instead of the run settings.
+    /// Differences then have no interval and no verdict.
+    public var realisation: String?
+
+    public init(a: SimulationOutcome, b: SimulationOutcome, labelA: String, labelB: String, realisation: String? = nil) {
+        self.realisation = realisation
         self.a = SimulationSummary(a)
         self.b = SimulationSummary(b)
         self.labelA = labelA
@@ -245,7 +251,9 @@ public struct ComparisonReport {
     public func table() -> String {
         var out = ["\(labelA)  vs  \(labelB)"]
         let differences = self.differences
-        if differences.isEmpty {
+        if let realisation {
+            out.append(realisation + "; service level = \(a.serviceLevelLabel)")
+        } else if differences.isEmpty {
             out.append("\(a.replications) replications × \(a.days) day(s), seed \(a.seed)"
                        + (sameRandomNumbers ? ", same random numbers on both sides" : "") + "; service level = \(a.serviceLevelLabel)")
         } else {
@@ -265,8 +273,12 @@ public struct ComparisonReport {
             }
         }
         out.append(table.render())
-        out.append("better / worse: the 95 % interval of the difference excludes zero; otherwise no clear difference. "
-                   + "customers served = answered + deflected by notices")
+        if realisation != nil {
+            out.append("Δ: the difference between the two realisations, without an interval. customers served = answered + deflected by notices")
+        } else {
+            out.append("better / worse: the 95 % interval of the difference excludes zero; otherwise no clear difference. "
+                       + "customers served = answered + deflected by notices")
+        }
         out.append("")
         out += verdicts()
         return out.joined(separator: "\n")
@@ -305,18 +317,58 @@ public struct ComparisonReport {
         var a: Side
         var b: Side
         var sameRandomNumbers: Bool
+        var realisation: String?
         var rows: [Row]
         var goals: [String]
         var summaryA: SimulationSummary
         var summaryB: SimulationSummary
         enum CodingKeys: String, CodingKey {
-            case a, b, sameRandomNumbers = "same_random_numbers", rows, goals, summaryA = "summary_a", summaryB = "summary_b"
+            case a, b, sameRandomNumbers = "same_random_numbers", realisation, rows, goals, summaryA = "summary_a", summaryB = "summary_b"
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(a, forKey: .a)
+            try c.encode(b, forKey: .b)
+            try c.encode(sameRandomNumbers, forKey: .sameRandomNumbers)
+            if let realisation { try c.encode(realisation, forKey: .realisation) }
+            try c.encode(rows, forKey: .rows)
+            try c.encode(goals, forKey: .goals)
+            try c.encode(summaryA, forKey: .summaryA)
+            try c.encode(summaryB, forKey: .summaryB)
         }
     }
 
+    /// The comparison as one encodable object (what `json()` writes), to embed in a larger one.
+    public struct Document: Encodable {
+        let shape: JSONShape
+        public func encode(to encoder: Encoder) throws { try shape.encode(to: encoder) }
+    }
+
     /// One object: both sides' run settings, a row per compared figure (`metric` is the unique
-    /// figure name, e.g. `channel.phone.service_level`), the goal verdicts and both summaries.
+    /// figure name, e.g. `channel.phone.service_level`), the goal verdicts and both summaries;
+    /// with `realisation` (a replay), that sentence too.
     public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: try encoder.encode(document()), as: UTF8.self)
+    }
+
+    /// Both sides' intervals as CSV: `side` (the label) first, then the columns of
+    /// `agner simulate --format csv`.
+    public func csv() -> String {
+        var lines: [String] = []
+        for (label, summary) in [(labelA, a), (labelB, b)] {
+            let rows = SimulationReport.csv(summary).split(separator: "\n", omittingEmptySubsequences: false)
+            guard let header = rows.first else { continue }
+            if lines.isEmpty { lines.append("side," + header) }
+            let quoted = label.contains(",") || label.contains("\"") ? "\"" + label.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : label
+            for row in rows.dropFirst() where !row.isEmpty { lines.append(quoted + "," + row) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The comparison as one encodable object.
+    public func document() -> Document {
         func side(_ label: String, _ s: SimulationSummary) -> JSONShape.Side {
             JSONShape.Side(label: label, replications: s.replications, days: s.days, seed: s.seed, warmupSeconds: s.warmupSeconds,
                            serviceLevelDefinition: s.serviceLevelDefinition)
@@ -325,10 +377,7 @@ public struct ComparisonReport {
             line.key.map { JSONShape.Row(metric: $0.description, label: line.label.trimmingCharacters(in: .whitespaces),
                                          a: line.a, b: line.b, delta: line.delta, verdict: line.verdict?.rawValue) }
         }
-        let shape = JSONShape(a: side(labelA, a), b: side(labelB, b), sameRandomNumbers: sameRandomNumbers, rows: rows,
-                              goals: verdicts(), summaryA: a, summaryB: b)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return String(decoding: try encoder.encode(shape), as: UTF8.self)
+        return Document(shape: JSONShape(a: side(labelA, a), b: side(labelB, b), sameRandomNumbers: sameRandomNumbers, realisation: realisation,
+                                         rows: rows, goals: verdicts(), summaryA: a, summaryB: b))
     }
 }

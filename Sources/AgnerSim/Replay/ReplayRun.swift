@@ -221,8 +221,15 @@ struct ReplayRun {
             case (nil, _?): takeItem = false
             }
             let time = takeItem ? item!.place.time : (modelled?.time ?? .infinity)
+            // The engine's timers due first, one deadline at a time: what they cause (an offer
+            // and its answer) may come before the next item.
+            if let due = engine.nextDeadline(), due <= time, due <= end {
+                events.removeAll(keepingCapacity: true)
+                engine.advance(to: due, into: &events)
+                handle(events, at: due)
+                continue
+            }
             guard time <= end else { break }
-            fireTimers(upTo: time)
             if takeItem {
                 perform(item!.step, at: time)
                 next += 1
@@ -320,7 +327,7 @@ struct ReplayRun {
             if apply(.removeAgent(id), at: time) {
                 agentIDs[name] = nil
             } else {
-                notes.append("agent \(name): removed live while holding contacts here; logged out instead")
+                notes.append("agent \(name): removed live at \(time) while holding contacts here; logged out instead")
                 apply(.setPresence(id, .offline), at: time)
             }
         case let .channels(channels, open, override):

@@ -55,6 +55,17 @@ public struct JournalPlayback {
     /// Why an entry could not be played back: the journal was written with another center, or
     /// is damaged.
     public struct Refusal: Error, Sendable, CustomStringConvertible {
+        public enum Kind: Sendable, Equatable {
+            /// Not a line of this protocol (not JSON, or an operation this version does not
+            /// know): the journal is damaged or was written by another version of Agner.
+            case notProtocol
+            /// A request this center refuses (an unknown topic, agent or field value), or a
+            /// command the engine refuses: written with another center.
+            case notThisCenter
+            /// Its time comes before the entry before it: the journal is damaged.
+            case outOfOrder
+        }
+        public var kind: Kind
         /// The entry's sequence number.
         public var sequence: Int64
         public var time: Double
@@ -109,16 +120,18 @@ public struct JournalPlayback {
     ///   a command the engine refuses (naming the entry).
     public mutating func apply(_ entry: JournalEntry, sequence: Int64,
                                timers: (Double, [Event]) -> Void) throws(Refusal) -> Step {
-        func refuse(_ reason: String) -> Refusal {
+        func refuse(_ reason: String, _ kind: Refusal.Kind = .notThisCenter) -> Refusal {
             let line = entry.line.count > 200 ? String(entry.line.prefix(200)) + "…" : entry.line
-            return Refusal(sequence: sequence, time: entry.time, line: line, reason: reason)
+            return Refusal(kind: kind, sequence: sequence, time: entry.time, line: line, reason: reason)
         }
-        guard entry.time >= engine.now else {
-            throw refuse("its time \(entry.time) comes before the entry before it (\(engine.now))")
+        guard entry.time >= engine.now, entry.time.isFinite else {
+            throw refuse("its time \(entry.time) comes before the entry before it (\(engine.now))", .outOfOrder)
         }
         advance(to: entry.time, timers)
         let timed: JournalReader.TimedRequest
-        do { timed = try reader.read(entry) } catch { throw refuse(error.message) }
+        do { timed = try reader.read(entry) } catch {
+            throw refuse(error.message, error.code == .badJSON || error.code == .unknownOp ? .notProtocol : .notThisCenter)
+        }
         var step = Step(sequence: sequence, time: entry.time, origin: entry.origin, request: timed.request, commands: [], events: [])
         func perform(_ command: Command) throws(Refusal) {
             do { try engine.apply(command, at: entry.time, into: &step.events) } catch {

@@ -5,6 +5,8 @@ import GRDB
 /// (`<journal>.archive-YYYY-MM-DD`, oldest first) and then the journal, as one sequence of
 /// entries from entry 1, for tools that replay recorded traffic (`agner replay`). Nothing is
 /// created, migrated or checkpointed: a journal a router is writing can be read beside it.
+/// A journal written before batches (one row per entry, migration "v1: journal") is read as it
+/// is; one written by a newer Agner (a migration this one does not know) is refused by name.
 ///
 /// ```swift
 /// let history = try JournalHistory(path: "agner.db")
@@ -16,13 +18,25 @@ public struct JournalHistory: Sendable {
         public var description: String
     }
 
+    /// How a file holds its entries.
+    enum Layout: Sendable {
+        /// Batches of entries, one row each (`journal_batch`, since migration "v3: batches").
+        case batches
+        /// One row per entry (`journal`): a journal written before batches, by an older Agner,
+        /// and never opened since by a newer `agner serve` (which would have converted it).
+        case rows
+    }
+
     /// The journal's database file.
     public let path: String
     /// Its archive files, oldest first.
     public let archives: [String]
+    /// Each file's layout, by path.
+    let layouts: [String: Layout]
 
-    /// - Throws: `Unreadable` when there is no such file, or it is not an Agner journal (not
-    ///   SQLite, or without the journal's table).
+    /// - Throws: `Unreadable` when there is no such file, it is not an Agner journal (not
+    ///   SQLite, or without the journal's table), or it was written by a newer Agner (a
+    ///   migration this one does not know).
     public init(path: String) throws(Unreadable) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -34,18 +48,36 @@ public struct JournalHistory: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
         archives = names.filter { $0.hasPrefix(base) && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") && !$0.hasSuffix("-snapshot") }
             .sorted().map { directory.isEmpty ? $0 : directory + "/" + $0 }
+        var layouts: [String: Layout] = [:]
         for file in [path] + archives {
             do {
-                let isJournal = try Self.open(file).read { db in try db.tableExists("journal_batch") }
-                guard isJournal else {
-                    throw Unreadable(description: "\(file): not an Agner journal (an SQLite database without the journal's table)")
-                }
+                layouts[file] = try Self.open(file).read { db throws -> Layout in try Self.layout(of: file, db) }
             } catch let error as Unreadable {
                 throw error
             } catch {
                 throw Unreadable(description: "\(file): not an Agner journal (\(Self.reason(error)))")
             }
         }
+        self.layouts = layouts
+    }
+
+    /// What a journal file is: its layout, or why it cannot be read.
+    static func layout(of file: String, _ db: Database) throws -> Layout {
+        let known = Set(CommandLog.migrationIdentifiers)
+        if try db.tableExists("grdb_migrations") {
+            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            let unknown = applied.filter { !known.contains($0) }
+            guard unknown.isEmpty else {
+                throw Unreadable(description: "\(file): written by a newer version of Agner (its journal has "
+                    + "\(unknown.map { "'\($0)'" }.joined(separator: ", ")), which this agner does not know: it knows "
+                    + "\(CommandLog.migrationIdentifiers.map { "'\($0)'" }.joined(separator: ", "))); replay it with the agner that wrote it")
+            }
+        }
+        if try db.tableExists("journal_batch") { return .batches }
+        if try db.tableExists("journal"), try db.columns(in: "journal").map(\.name) == ["sequence", "time", "origin", "line"] {
+            return .rows
+        }
+        throw Unreadable(description: "\(file): not an Agner journal (an SQLite database without the journal's table)")
     }
 
     static func open(_ file: String) throws -> DatabaseQueue {
@@ -62,7 +94,8 @@ public struct JournalHistory: Sendable {
     /// The number of the last entry (0 when the journal is empty).
     public func lastSequence() throws(Unreadable) -> Int64 {
         do {
-            return try Self.open(path).read { db in try Int64.fetchOne(db, sql: "SELECT MAX(last) FROM journal_batch") ?? 0 }
+            let sql = layouts[path] == .rows ? "SELECT MAX(sequence) FROM journal" : "SELECT MAX(last) FROM journal_batch"
+            return try Self.open(path).read { db in try Int64.fetchOne(db, sql: sql) ?? 0 }
         } catch {
             throw Unreadable(description: "\(path): \(Self.reason(error))")
         }
@@ -73,20 +106,29 @@ public struct JournalHistory: Sendable {
         var first: Double?, last: Double?
         do {
             for file in archives + [path] where first == nil {
-                try Self.open(file).read { db in
-                    guard let row = try Row.fetchOne(db, sql: "SELECT last, count, entries FROM journal_batch ORDER BY last LIMIT 1") else { return }
-                    try Self.decode(row) { entry in if first == nil { first = entry.time } }
-                }
+                first = try time(in: file, last: false)
             }
-            try Self.open(path).read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT last, count, entries FROM journal_batch ORDER BY last DESC LIMIT 1") else { return }
-                try Self.decode(row) { last = $0.time }
-            }
+            last = try time(in: path, last: true)
         } catch {
             throw Unreadable(description: "\(path): \(Self.reason(error))")
         }
         guard let first, let last else { return nil }
         return (first, last)
+    }
+
+    /// The time of a file's first (or last) entry.
+    func time(in file: String, last: Bool) throws -> Double? {
+        try Self.open(file).read { db in
+            if layouts[file] == .rows {
+                return try Double.fetchOne(db, sql: "SELECT time FROM journal ORDER BY sequence \(last ? "DESC" : "") LIMIT 1")
+            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT last, count, entries FROM journal_batch ORDER BY last \(last ? "DESC" : "") LIMIT 1") else {
+                return nil
+            }
+            var time: Double?
+            try Self.decode(row) { entry in if !last, time == nil { time = entry.time } else if last { time = entry.time } }
+            return time
+        }
     }
 
     static func decode(_ row: Row, _ body: (CommandLog.Entry) throws -> Void) throws {
@@ -108,6 +150,28 @@ public struct JournalHistory: Sendable {
             let database: DatabaseQueue
             do { database = try Self.open(file) } catch { throw Unreadable(description: "\(file): \(Self.reason(error))") }
             try database.read { db in
+                // The entry numbered `next`, or the gap before the next one there is.
+                func take(_ entry: CommandLog.Entry) throws {
+                    guard !stopped, entry.sequence >= next else { return }
+                    guard entry.sequence == next else {
+                        throw Unreadable(description: next == 1
+                            ? "\(path): the journal starts at entry \(entry.sequence): entries 1–\(entry.sequence - 1) were discarded (--discard-old) or their archives moved; a replay needs the whole history"
+                            : "\(file): entries \(next)–\(entry.sequence - 1) are missing (an archive moved or deleted?)")
+                    }
+                    next += 1
+                    count += 1
+                    if try !body(entry) { stopped = true }
+                }
+                if layouts[file] == .rows {
+                    let rows = try Row.fetchCursor(db, sql: "SELECT sequence, time, origin, line FROM journal WHERE sequence >= ? ORDER BY sequence",
+                                                   arguments: [next])
+                    while !stopped, let row = try rows.next() {
+                        var entry = CommandLog.Entry(time: row[1], origin: row[2], line: row[3])
+                        entry.sequence = row[0]
+                        try take(entry)
+                    }
+                    return
+                }
                 let rows = try Row.fetchCursor(db, sql: "SELECT last, count, entries FROM journal_batch WHERE last >= ? ORDER BY last",
                                                arguments: [next])
                 while !stopped, let row = try rows.next() {
@@ -116,17 +180,7 @@ public struct JournalHistory: Sendable {
                         guard let data else { throw Unreadable(description: "\(file): journal batch ending at \(last) has no entries") }
                         do {
                             try data.withUnsafeBytes { bytes in
-                                try JournalBatch.decode(bytes, count: entries, last: last) { entry in
-                                    guard !stopped, entry.sequence >= next else { return }
-                                    guard entry.sequence == next else {
-                                        throw Unreadable(description: next == 1
-                                            ? "\(path): the journal starts at entry \(entry.sequence): entries 1–\(entry.sequence - 1) were discarded (--discard-old) or their archives moved; a replay needs the whole history"
-                                            : "\(file): entries \(next)–\(entry.sequence - 1) are missing (an archive moved or deleted?)")
-                                    }
-                                    next += 1
-                                    count += 1
-                                    if try !body(entry) { stopped = true }
-                                }
+                                try JournalBatch.decode(bytes, count: entries, last: last, take)
                             }
                         } catch let damaged as JournalBatch.Damaged {
                             throw Unreadable(description: "\(file): \(damaged.description)")

@@ -120,10 +120,15 @@ extension Agner {
                 }
             } catch let refusal as JournalPlayback.Refusal {
                 reading.finish()
-                throw CommandFailure(description: """
-                    \(journal): \(refusal.description)
-                    The center of \(recordedCenter ?? center) refuses it: was the journal written with another center file? --recorded-center names the one it was.
-                    """)
+                let hint = switch refusal.kind {
+                case .notThisCenter:
+                    "The center of \(recordedCenter ?? center) refuses it: was the journal written with another center file? --recorded-center names the one it was."
+                case .notProtocol:
+                    "It is not a request this agner knows: the journal is damaged, or was written by another version of Agner."
+                case .outOfOrder:
+                    "The journal is damaged: its entries must come in time order."
+                }
+                throw CommandFailure(description: "\(journal): \(refusal.description)\n\(hint)")
             } catch let error as JournalHistory.Unreadable {
                 reading.finish()
                 throw CommandFailure(description: error.description)
@@ -139,12 +144,22 @@ extension Agner {
             // agents, under them too: the check that the model reproduces the record.
             let isBaseline = recordedCenter == nil && variant == nil && changes.allSatisfy { $0.count == 0 }
             let replaying = ProgressLine("agner replay: replaying")
-            let whatIf = try ReplayPipeline.replay(recording, under: whatIfScenario, recorded: recordedScenario, changes: changes, window: window) {
+            let whatIf = try ReplayPipeline.replay(recording, under: whatIfScenario, recorded: recordedScenario, changes: changes, window: window,
+                                                   file: center) {
                 replaying.update("\(Int(100 * Double($0) / Double(max(1, $1)))) %")
             }
             replaying.finish()
-            let baseline = isBaseline ? whatIf
-                : try ReplayPipeline.replay(recording, under: recordedScenario, recorded: recordedScenario, changes: [], window: window)
+            let baseline: ReplayPipeline.Side
+            if isBaseline {
+                baseline = whatIf
+            } else {
+                let checking = ProgressLine("agner replay: checking the model under the recorded center")
+                baseline = try ReplayPipeline.replay(recording, under: recordedScenario, recorded: recordedScenario, changes: [], window: window,
+                                                     file: recordedCenter ?? center) {
+                    checking.update("\(Int(100 * Double($0) / Double(max(1, $1)))) %")
+                }
+                checking.finish()
+            }
             let exactness = baseline.outcome.exactness
             if !exactness.isExact {
                 note("the replay under the recorded center did not reproduce the record: \(exactness.firstDifference ?? "\(exactness.matching) of \(exactness.recordedOffers) offers matched")")

@@ -87,7 +87,7 @@ struct ReplayPipeline {
     /// Replays a recording under `scenario` with `changes`; `openings` as recorded when the
     /// scenario's hours are the recorded center's, else by its own hours.
     static func replay(_ recording: Recording, under scenario: Scenario, recorded: Scenario, changes: [Replay.Change],
-                       window: ReplayWindow, keepOffers: Bool = false,
+                       window: ReplayWindow, keepOffers: Bool = false, file: String? = nil,
                        progress: ((Int, Int) -> Void)? = nil) throws -> Side {
         let agents: [Replay.Agent]
         do { agents = try Replay.agents(for: scenario, recorded: recorded, recording: recording, changes: changes, window: window) } catch {
@@ -99,7 +99,8 @@ struct ReplayPipeline {
                                  defaultHandleTime: { channel, topic in handling.distribution(channel: channel, topic: topic).mean })
         let outcome: Replay.Outcome
         do { outcome = try Replay.run(recording, setup, keepOffers: keepOffers, progress: progress) } catch {
-            throw CommandFailure(description: "\(scenario.name)\(scenario.variant.map { " (variant \($0))" } ?? ""): \(error.description)")
+            let name = file.map { "\($0) (\(scenario.name))" } ?? scenario.name
+            throw CommandFailure(description: "\(name)\(scenario.variant.map { ", variant \($0)," } ?? ""): \(error.description)")
         }
         let report = Replay.reportScenario(scenario, recording: recording, window: window, agents: outcome.agents)
         return Side(scenario: scenario, outcome: outcome, simulation: SimulationOutcome(scenario: report, replications: [outcome.result]))

@@ -183,7 +183,7 @@ public struct JournalHistory: Sendable {
                                 try JournalBatch.decode(bytes, count: entries, last: last, take)
                             }
                         } catch let damaged as JournalBatch.Damaged {
-                            throw Unreadable(description: "\(file): \(damaged.description)")
+                            throw Unreadable(description: "\(file): damaged \(damaged.description)")
                         }
                     }
                 }

@@ -19,8 +19,9 @@ extension Agner {
                 priority; each contact handled as long as it was; customers who hung up hanging up \
                 at the same moment if still waiting; agents logging in, taking breaks and logging \
                 out as recorded (an added agent as a recorded colleague of its group). Offers the \
-                record has get the recorded answer after the recorded delay; others are accepted \
-                after the contact's recorded ring delay. Customers who were answered, or were still \
+                record has get the recorded answer after the recorded delay; others get the answers \
+                their agent gave, in turn (accepted, rejected or missed, after the recorded delay). \
+                Customers who were answered, or were still \
                 waiting at the end, are taken as patient. docs/replay.md has the whole model.
 
                 It prints both sides with the figures and definitions of agner simulate (service \
@@ -265,7 +266,7 @@ struct ReplayContext {
             "as recorded: \(recordedCenterFile) (\(recordedScenario.name))",
             "what-if: \(whatIfDescription)",
             exactnessLine,
-            "model: recorded arrivals, handle times and hang-ups; offers answered as recorded (others after the contact's ring delay); "
+            "model: recorded arrivals, handle times and hang-ups; offers answered as recorded (others as their agent answered, in turn); "
                 + "customers who were answered or still waiting at the end are patient (docs/replay.md)",
         ]
         for note in whatIf.outcome.notes.prefix(10) { lines.append("note: \(note)") }

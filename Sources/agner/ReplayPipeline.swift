@@ -87,7 +87,7 @@ struct ReplayPipeline {
     /// Replays a recording under `scenario` with `changes`; `openings` as recorded when the
     /// scenario's hours are the recorded center's, else by its own hours.
     static func replay(_ recording: Recording, under scenario: Scenario, recorded: Scenario, changes: [Replay.Change],
-                       window: ReplayWindow, keepOffers: Bool = false, file: String? = nil,
+                       window: ReplayWindow, keepDetails: Bool = false, file: String? = nil,
                        progress: ((Int, Int) -> Void)? = nil) throws -> Side {
         let agents: [Replay.Agent]
         do { agents = try Replay.agents(for: scenario, recorded: recorded, recording: recording, changes: changes, window: window) } catch {
@@ -98,7 +98,7 @@ struct ReplayPipeline {
         let setup = Replay.Setup(center: scenario.center, agents: agents, openings: openings, window: window, costs: scenario.costs,
                                  defaultHandleTime: { channel, topic in handling.distribution(channel: channel, topic: topic).mean })
         let outcome: Replay.Outcome
-        do { outcome = try Replay.run(recording, setup, keepOffers: keepOffers, progress: progress) } catch {
+        do { outcome = try Replay.run(recording, setup, keepDetails: keepDetails, progress: progress) } catch {
             let name = file.map { "\($0) (\(scenario.name))" } ?? scenario.name
             throw CommandFailure(description: "\(name)\(scenario.variant.map { ", variant \($0)," } ?? ""): \(error.description)")
         }

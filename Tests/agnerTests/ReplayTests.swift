@@ -303,7 +303,7 @@ struct ReplayTests {
         #expect(recording.actions.contains { if case .addAgent = $0.action { true } else { false } })
 
         let baseline = try ReplayPipeline.replay(recording, under: day.scenario, recorded: day.scenario, changes: [], window: pipeline.window,
-                                                 keepOffers: true)
+                                                 keepDetails: true)
         let replayed = Self.offers(baseline, recording)
         #expect(day.offers.count > 150)
         #expect(replayed.count == day.offers.count)
@@ -314,5 +314,115 @@ struct ReplayTests {
         #expect(baseline.outcome.exactness.isExact, "\(baseline.outcome.exactness)")
         // And the figures are the recorded ones, to the last counter.
         #expect(baseline.simulation.replications[0] == measured.replications[0])
+    }
+
+    /// A day of 2,000 steps from a live router, recorded.
+    static func recordedDay(seed: UInt64) throws -> (LiveDay, ReplayPipeline, Recording) {
+        var day = try LiveDay(seed: seed)
+        for _ in 0..<2_000 { day.step() }
+        day.advance(by: 30)
+        day.fireTimers()
+        _ = try day.journal.commit()
+        let (pipeline, recording, _) = try Self.record(day, to: day.now)
+        return (day, pipeline, recording)
+    }
+
+    @Test("the record holds each arrival at its journal time with its channel, topic, segment and priority, each completion and each hang-up at its moment")
+    func recordIsTheJournal() throws {
+        let (day, _, recording) = try Self.recordedDay(seed: 4)
+        var arrivals: [(time: Double, line: [String: Any])] = []
+        var completions: [String: Double] = [:], hangUps: [String: Double] = [:]
+        for entry in day.journal.committed {
+            let line = try #require(try JSONSerialization.jsonObject(with: Data(entry.line.utf8)) as? [String: Any])
+            switch line["op"] as? String {
+            case "contact.arrive": arrivals.append((entry.time, line))
+            case "contact.complete": completions[line["id"] as! String] = entry.time
+            case "contact.abandon": hangUps[line["id"] as! String] = entry.time
+            default: break
+            }
+        }
+        #expect(arrivals.count == recording.contacts.count)
+        for ((time, line), contact) in zip(arrivals, recording.contacts) {
+            #expect(contact.name == line["id"] as? String)
+            #expect(contact.arrival.time == time)
+            #expect("\(contact.channel)" == line["channel"] as? String)
+            #expect(contact.topic == line["topic"] as? String)
+            #expect("\(contact.segment)" == (line["segment"] as? String ?? "regular"))
+            #expect(contact.priority == (line["priority"] as? Int ?? 0))
+            #expect(contact.completed?.time == completions[contact.name], "\(contact.name)")
+            #expect(contact.abandoned?.time == hangUps[contact.name], "\(contact.name)")
+            if let handle = contact.handleTime, let connected = contact.connected {
+                #expect(handle == completions[contact.name]! - connected)
+            }
+        }
+        #expect(recording.contacts.contains { $0.priority > 0 })
+        #expect(Set(recording.contacts.map(\.segment)).count == 3)
+        #expect(recording.contacts.filter { $0.abandoned != nil }.count > 5)
+    }
+
+    /// Every moment at which the record's lost adapters' held contacts ended.
+    static func holdEnds(_ recording: Recording) -> Set<Double> {
+        Set(recording.actions.compactMap { if case let .adapterLost(_, until, _) = $0.action { until } else { nil } })
+    }
+
+    /// Mean wait (arrival to connection) of the calls and chats a replay connected, and how many.
+    static func waits(_ side: ReplayPipeline.Side, _ recording: Recording) -> (mean: Double, count: Int) {
+        let waits = side.outcome.contacts.enumerated().compactMap { index, trace in
+            recording.contacts[index].channel == .email ? nil : trace.connected.map { $0 - recording.contacts[index].arrival.time }
+        }
+        return (waits.reduce(0, +) / Double(max(1, waits.count)), waits.count)
+    }
+
+    @Test("with more agents calls and chats are answered sooner, with fewer later; each is handled as long as it was, and only customers who hung up in the record hang up, at that moment",
+          arguments: [2, -2])
+    func staffingWhatIf(change: Int) throws {
+        let (day, pipeline, recording) = try Self.recordedDay(seed: 5)
+        let baseline = try ReplayPipeline.replay(recording, under: day.scenario, recorded: day.scenario, changes: [], window: pipeline.window,
+                                                 keepDetails: true)
+        let whatIf = try ReplayPipeline.replay(recording, under: day.scenario, recorded: day.scenario,
+                                               changes: [.init(group: "frontline", count: change)], window: pipeline.window, keepDetails: true)
+        #expect(whatIf.outcome.contacts.count == recording.contacts.count)
+        let holdEnds = Self.holdEnds(recording)
+        var handled = 0
+        for (index, trace) in whatIf.outcome.contacts.enumerated() {
+            let contact = recording.contacts[index]
+            // Handled as long as it was (from its connection here to its completion here).
+            if let handle = contact.handleTime, let connected = trace.connected, let completed = trace.completed {
+                #expect(abs((completed - connected) - handle) < 1e-6, "\(contact.name)")
+                handled += 1
+            }
+            // Nobody hangs up who did not in the record, nor at another moment (but for the end
+            // of a lost adapter's hold).
+            if let abandoned = trace.abandoned {
+                #expect(contact.abandoned?.time == abandoned || holdEnds.contains(abandoned),
+                        "\(contact.name) hung up at \(abandoned), recorded \(String(describing: contact.abandoned))")
+            }
+        }
+        #expect(handled > 100)
+        let before = Self.waits(baseline, recording), after = Self.waits(whatIf, recording)
+        if change > 0 {
+            #expect(after.mean < before.mean, "mean wait \(after.mean) s with \(change) more, \(before.mean) s as recorded")
+            #expect(after.count >= before.count)
+        } else {
+            #expect(after.mean > before.mean, "mean wait \(after.mean) s with \(-change) fewer, \(before.mean) s as recorded")
+            #expect(after.count <= before.count)
+        }
+    }
+
+    @Test("under other opening hours the same traffic is replayed: calls and chats arriving after the earlier closing are unserved")
+    func otherOpeningHours() throws {
+        let (day, pipeline, recording) = try Self.recordedDay(seed: 6)
+        let shorter = try ScenarioLoader.load(yaml: replayCenterYAML.replacingOccurrences(of: #"default: "08:00-09:30""#, with: #"default: "08:00-08:30""#))
+        let whatIf = try ReplayPipeline.replay(recording, under: shorter, recorded: day.scenario, changes: [], window: pipeline.window, keepDetails: true)
+        var zone = Calendar(identifier: .gregorian)
+        zone.timeZone = TimeZone(identifier: "Europe/Berlin")!
+        let closing = zone.date(from: DateComponents(year: 2027, month: 1, day: 14, hour: 8, minute: 30))!.timeIntervalSince1970
+        let late = recording.contacts.indices.filter {
+            let contact = recording.contacts[$0]
+            return contact.arrival.time > closing && (contact.channel == .phone || contact.channel == .chat)
+        }
+        #expect(late.count > 20)
+        #expect(late.allSatisfy { whatIf.outcome.contacts[$0].closed })
+        #expect(late.contains { !recording.contacts[$0].closed }, "the record served some of them")
     }
 }

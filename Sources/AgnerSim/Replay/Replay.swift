@@ -12,8 +12,11 @@ import AgnerCore
 /// - **Answers to offers.** An offer to the agent the record offered the contact to (the n-th
 ///   offer of the contact to that agent) gets the recorded answer after the recorded delay:
 ///   accepted, rejected, or no answer (the center's timeout ends it). An offer the record does
-///   not have is accepted after the contact's recorded ring delay (of the offer it accepted), or
-///   the mean ring delay of its channel, or at once.
+///   not have is answered as its agent answered its recorded offers, in turn (the k-th such
+///   offer gets the answer and delay of the agent's k-th recorded offer, cycling), so that a
+///   what-if keeps the record's share of rejected and missed offers; a newcomer answers as the
+///   colleague whose hours it follows. An agent with no recorded answer accepts after the
+///   contact's recorded ring delay, or the mean ring delay of its channel, or at once.
 /// - **Handle times.** A contact is handled as long as it was (connection to `contact.complete`);
 ///   one never connected in the record gets the mean recorded handle time of its channel and
 ///   topic (else channel, else the center's distribution mean). One still in conversation at
@@ -128,6 +131,15 @@ public enum Replay {
         public var time: Double
     }
 
+    /// What happened to a recorded contact in the replay (Unix seconds; nil: it did not happen).
+    public struct ContactTrace: Sendable, Equatable {
+        public var connected: Double?
+        public var completed: Double?
+        /// Hung up (or ended with its adapter) while waiting or ringing.
+        public var abandoned: Double?
+        public var closed = false
+    }
+
     /// Whether the replay made the recorded offers: same contact, same agent, same time.
     public struct Exactness: Sendable, Equatable {
         public var recordedOffers: Int
@@ -148,8 +160,10 @@ public enum Replay {
         /// What the replay had to leave out or assume (an agent added live whose department the
         /// center does not have, a removal refused because the agent still held contacts, …).
         public var notes: [String]
-        /// Every offer, when asked for (`run(…, keepOffers: true)`).
+        /// Every offer, when asked for (`run(…, keepDetails: true)`).
         public var offers: [OfferMade]
+        /// Each recorded contact's fate, by its index in the recording, when asked for.
+        public var contacts: [ContactTrace]
     }
 
     /// Why a recording cannot run under a center.
@@ -159,10 +173,12 @@ public enum Replay {
 
     /// Replays `recording` under `setup` up to the window's end.
     /// - Throws: `Failure` when the center lacks a topic the recording's contacts need.
-    public static func run(_ recording: Recording, _ setup: Setup, keepOffers: Bool = false,
+    /// - Parameter keepDetails: keep every offer and each contact's fate in the outcome
+    ///   (memory in proportion to the recording).
+    public static func run(_ recording: Recording, _ setup: Setup, keepDetails: Bool = false,
                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(Failure) -> Outcome {
         var run = try ReplayRun(recording: recording, setup: setup)
-        run.keepOffers = keepOffers
+        run.keepDetails = keepDetails
         run.progress = progress
         return run.run()
     }

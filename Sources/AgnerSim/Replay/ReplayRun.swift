@@ -68,16 +68,30 @@ struct ReplayRun {
     var calendarOpen = PerChannel<Bool?>(repeating: nil)
     var overridden = PerChannel(repeating: false)
     var notes: [String] = []
-    var keepOffers = false
+    var keepDetails = false
     var offers: [Replay.OfferMade] = []
+    var traces: [Replay.ContactTrace] = []
     var progress: ((Int, Int) -> Void)?
     /// Fallbacks from the record: mean handle time by (channel, topic) and by channel, mean
     /// ring delay of accepted offers by channel.
+    /// How each recorded agent answered its offers, in time order (answers only: accepted or
+    /// rejected after a delay, or no answer); an offer the record does not have gets the next
+    /// of its agent's (or of the colleague whose hours it follows), in turn.
+    let answers: [String: [Answer]]
+    /// The agent whose answers an agent of the replay gives (a newcomer: the colleague it follows).
+    var answersOf: [String: String] = [:]
+    var answersGiven: [String: Int] = [:]
     let meanHandle: [Int: Double]
     let meanHandleByChannel: PerChannel<Double?>
     let meanRingDelay: PerChannel<Double?>
 
     typealias Setup = Replay.Setup
+
+    enum Answer {
+        case accept(after: Double)
+        case reject(after: Double)
+        case none
+    }
 
     init(recording: Recording, setup: Setup) throws(Replay.Failure) {
         self.recording = recording
@@ -114,6 +128,21 @@ struct ReplayRun {
                 rings[contact.channel].0 += ring
                 rings[contact.channel].1 += 1
             }
+        }
+        var answers: [String: [(time: Double, answer: Answer)]] = [:]
+        for contact in recording.contacts {
+            for offer in contact.offers {
+                switch offer.response {
+                case let .accepted(place): answers[offer.agent, default: []].append((offer.time, .accept(after: place.time - offer.time)))
+                case let .rejected(place): answers[offer.agent, default: []].append((offer.time, .reject(after: place.time - offer.time)))
+                case .expired: answers[offer.agent, default: []].append((offer.time, .none))
+                case .none: break  // withdrawn, hung up while ringing, or still ringing: not the agent's answer
+                }
+            }
+        }
+        self.answers = answers.mapValues { $0.sorted { $0.time < $1.time }.map(\.answer) }
+        for agent in setup.agents {
+            if case let .recorded(source) = agent.presence { answersOf[agent.name] = source }
         }
         meanHandle = handles.mapValues { $0.0 / Double($0.1) }
         meanHandleByChannel = PerChannel(phone: byChannel.phone.1 > 0 ? byChannel.phone.0 / Double(byChannel.phone.1) : nil,
@@ -255,7 +284,7 @@ struct ReplayRun {
             let name = agentNames[id.rawValue] ?? id.description
             return Replay.MeasuredAgent(name: name, department: tally.agentDepartments[id.rawValue] ?? nil, group: groups[name] ?? nil)
         }
-        return Replay.Outcome(result: result, agents: agents, exactness: exactness, notes: notes, offers: offers)
+        return Replay.Outcome(result: result, agents: agents, exactness: exactness, notes: notes, offers: offers, contacts: traces)
     }
 
     /// Fires the engine's timers due by `time`, one deadline at a time.
@@ -416,6 +445,7 @@ struct ReplayRun {
     /// Models what the record says follows an event: the answer to an offer, the end of a
     /// conversation.
     mutating func react(_ events: [Event], at time: Double) {
+        if keepDetails { trace(events, at: time) }
         for event in events {
             switch event {
             case let .offered(contact, agent, _, _):
@@ -427,6 +457,20 @@ struct ReplayRun {
                 if recording.contacts.indices.contains(index) { openByOwner[recording.contacts[index].owner]?.remove(contact.rawValue) }
             default:
                 break
+            }
+        }
+    }
+
+    /// Notes each recorded contact's fate (`keepDetails`).
+    mutating func trace(_ events: [Event], at time: Double) {
+        if traces.isEmpty { traces = Array(repeating: Replay.ContactTrace(), count: recording.contacts.count) }
+        for event in events {
+            switch event {
+            case let .connected(contact, _, _): traces[Int(contact.rawValue) - 1].connected = time
+            case let .completed(contact, _): traces[Int(contact.rawValue) - 1].completed = time
+            case let .abandoned(contact, _, _): traces[Int(contact.rawValue) - 1].abandoned = time
+            case let .closed(contact): traces[Int(contact.rawValue) - 1].closed = true
+            default: break
             }
         }
     }
@@ -450,7 +494,7 @@ struct ReplayRun {
             let recorded = made < contact.offers.count ? "\(contact.offers[made].agent) at \(contact.offers[made].time)" : "no such offer"
             exactness.firstDifference = "contact '\(contact.name)', offer \(made + 1): recorded \(recorded), replayed \(name) at \(time)"
         }
-        if keepOffers { offers.append(Replay.OfferMade(contact: index, agent: name, time: time)) }
+        if keepDetails { offers.append(Replay.OfferMade(contact: index, agent: name, time: time)) }
         // The answer: the record's for the n-th offer of this contact to this agent.
         let occurrence = offersToAgent[index, default: [:]][name, default: 0]
         offersToAgent[index, default: [:]][name] = occurrence + 1
@@ -465,7 +509,19 @@ struct ReplayRun {
             }
             return
         }
-        // An offer the record does not have: accepted after the contact's ring delay.
+        // An offer the record does not have: answered as its agent answered the recorded ones,
+        // in turn; an agent with none accepts after the contact's ring delay.
+        let source = answersOf[name] ?? name
+        if let given = answers[source], !given.isEmpty {
+            let turn = answersGiven[name, default: 0]
+            answersGiven[name] = turn + 1
+            switch given[turn % given.count] {
+            case let .accept(delay): push(.accept, at: time + delay, key: .max, contact: index, agent: agent)
+            case let .reject(delay): push(.reject, at: time + delay, key: .max, contact: index, agent: agent)
+            case .none: break  // the center's offer timeout ends it
+            }
+            return
+        }
         let delay = contact.ringDelay ?? meanRingDelay[contact.channel] ?? 0
         push(.accept, at: time + delay, key: .max, contact: index, agent: agent)
     }

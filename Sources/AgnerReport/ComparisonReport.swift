@@ -182,18 +182,18 @@ public struct ComparisonReport {
         return lines
     }
 
-    static func cell(_ e: Estimate, _ kind: Line.Kind) -> String {
+    static func cell(_ e: Estimate, _ kind: Line.Kind, digits: Int? = nil) -> String {
         guard e.mean.isFinite else { return "—" }
         switch kind {
         case .percent: return Format.percent(e.mean)
         case .seconds: return Format.duration(e.mean)
-        case .count: return Format.fixed(e.mean, 1)
+        case .count: return Format.fixed(e.mean, digits ?? 1)
         case .money: return Format.fixed(e.mean, 2)
         }
     }
 
     /// `+3.1 pt ±1.2  better`, `−0.4 pt ±2.0  no clear difference`.
-    static func deltaCell(_ line: Line) -> String {
+    static func deltaCell(_ line: Line, digits countDigits: Int? = nil) -> String {
         if line.verdict == .definitionsDiffer { return "not comparable (definitions differ)" }
         if line.verdict == .targetsDiffer { return "not comparable (answer targets differ)" }
         let d = line.delta
@@ -202,7 +202,7 @@ public struct ComparisonReport {
         let (scale, digits, unit): (Double, Int, String) = switch line.kind {
         case .percent: (100, 1, " pt")
         case .seconds: (1, 1, " s")
-        case .count: (1, 1, "")
+        case .count: (1, countDigits ?? 1, "")
         case .money: (1, 2, "")
         }
         var text: String
@@ -264,12 +264,16 @@ public struct ComparisonReport {
             if !sameRandomNumbers { out.append("not the same random numbers: differences are compared as independent samples (wider intervals)") }
         }
         out.append("")
-        var table = TextTable([("", .left), (labelA, .right), (labelB, .right), ("Δ (\(labelB) − \(labelA)) ± 95 %", .left)])
+        let delta = "Δ (\(labelB) − \(labelA))" + (realisation == nil ? " ± 95 %" : "")
+        var table = TextTable([("", .left), (labelA, .right), (labelB, .right), (delta, .left)])
         for line in lines() {
             if line.key == nil {
                 table.add([line.label, "", "", ""])
             } else {
-                table.add([line.label, Self.cell(line.a, line.kind), Self.cell(line.b, line.kind), Self.deltaCell(line)])
+                // One realisation on each side: counts are whole.
+                let digits = realisation != nil && line.kind == .count ? 0 : nil
+                table.add([line.label, Self.cell(line.a, line.kind, digits: digits), Self.cell(line.b, line.kind, digits: digits),
+                           Self.deltaCell(line, digits: digits)])
             }
         }
         out.append(table.render())

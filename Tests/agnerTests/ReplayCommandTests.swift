@@ -120,6 +120,16 @@ struct ReplayCommandTests {
         #expect(after["real_time.service_level"]! > before["real_time.service_level"]!, "\(after) vs \(before)")
         #expect(after["real_time.abandon_rate"]! <= before["real_time.abandon_rate"]!)
         #expect(after["total.answered"]! >= before["total.answered"]!)
+
+        // Another routing policy, from a variant of the file: the same customers, routed its way.
+        let policy = try AgnerRun.run(["replay", "--journal", journal, "--center", center, "--variant", "most-skilled", "--format", "json"],
+                                      in: scratch.directory)
+        #expect(policy.status == 0, "\(policy.errors)")
+        let (policyInfo, policyBefore, policyAfter) = try Self.figures(policy.output)
+        #expect(policyInfo["what_if"] as? String == "variant most-skilled")
+        #expect(policyInfo["reproduces_record"] as? Bool == true)
+        #expect(policyBefore == recorded)
+        #expect(policyAfter["total.offered"] == recorded["total.offered"])
     }
 
     @Test("a live router's journal in SQLite replays exactly under its own center, in every format, and --help teaches with examples")

@@ -10,7 +10,7 @@ comes back. When the arrivals stop it waits (bounded) for every contact to end, 
 one JSON object: the router's `stats` and, per channel, what it saw (`answered`, `abandoned`,
 `asa_s`, the mean `waited_s` of `contact.connected`).
 
-    agner serve --center scenarios/replay-demo.yaml --db /tmp/day.db --ignore-hours &
+    agner serve --center scenarios/live-demo.yaml --db /tmp/day.db --ignore-hours &
     python3 examples/day.py --seconds 60 --seed 1
 
 Only connect it to a router you run yourself (it defaults to 127.0.0.1:7040).

@@ -88,6 +88,7 @@ public struct JournalHistory: Sendable {
 
     static func reason(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error)" }
+        if let error = error as? JournalBatch.Damaged { return "damaged \(error.description)" }
         return "\(error)"
     }
 

@@ -37,6 +37,7 @@ extension Agner {
                 (<journal>.archive-YYYY-MM-DD) beside the journal are read first.
 
                 Examples:
+                  agner replay --journal day.db --center scenarios/live-demo.yaml --add billing=1   (the worked example of docs/replay.md)
                   agner replay --journal agner.db --center scenarios/retail.yaml --add billing=3
                   agner replay --journal agner.db --center scenarios/extended-hours.yaml --variant extended --from 2026-01-15 --to 2026-01-15
                   agner replay --journal agner.db --center candidate.yaml --recorded-center scenarios/retail.yaml --format html --output replay.html

@@ -18,7 +18,8 @@ import AgnerCore
 /// tier down, when none is); `internal.adapter_lost` holds the adapter's contacts (waiting,
 /// then in conversation, then ringing, each by arrival; a waiting e-mail without end); a
 /// journaled `sync` resumes the adapter's held contacts by arrival. The test "the playback
-/// of a live router's journal sees every offer the router made" holds the two together.
+/// of a live router's journal sees every offer the router made, to the same agent at the same
+/// moment" (in `agnerTests`) holds the two together.
 ///
 /// - Complexity: O(log n) engine work per command, as live; the names of ended contacts are
 ///   forgotten, so memory follows the open contacts, not the journal's length.

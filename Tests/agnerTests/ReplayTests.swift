@@ -316,6 +316,19 @@ struct ReplayTests {
         #expect(baseline.simulation.replications[0] == measured.replications[0])
     }
 
+    @Test("the playback of a live router's journal sees every offer the router made, to the same agent at the same moment",
+          arguments: [7, 8] as [UInt64])
+    func playbackSeesEveryOffer(seed: UInt64) throws {
+        let (day, _, recording) = try Self.recordedDay(seed: seed)
+        func key(_ offer: LiveDay.Offer) -> String { "\(offer.expiresAt) \(offer.contact) \(offer.agent)" }
+        let played = recording.contacts.flatMap { contact in
+            contact.offers.map { LiveDay.Offer(contact: contact.name, agent: $0.agent, expiresAt: $0.time + 15) }
+        }
+        #expect(day.offers.count > 150)
+        #expect(played.map(key).sorted() == day.offers.map(key).sorted())
+        #expect(recording.offerCount == day.offers.count)
+    }
+
     /// A day of 2,000 steps from a live router, recorded.
     static func recordedDay(seed: UInt64) throws -> (LiveDay, ReplayPipeline, Recording) {
         var day = try LiveDay(seed: seed)

@@ -28,7 +28,8 @@ import AgnerCore
 ///
 /// When the center and the agents are the recorded ones, every offer comes out as recorded
 /// (same contact, same agent, same time): `Outcome.exact` checks it on every run, and the test
-/// "replaying a live router's journal reproduces every offer" proves it.
+/// "replaying a live router's journal under its own center and agents reproduces every offer:
+/// same contact, same agent, same time" proves it.
 public enum Replay {
     /// Where an agent's log-ins, breaks and log-outs come from.
     public enum Presence: Sendable, Equatable {

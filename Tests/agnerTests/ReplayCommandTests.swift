@@ -132,6 +132,37 @@ struct ReplayCommandTests {
         #expect(policyAfter["total.offered"] == recorded["total.offered"])
     }
 
+    @Test("a journal written across a graceful stop, a SIGKILL and two restarts replays exactly, to the figures the last router gave")
+    func acrossRestarts() throws {
+        let scratch = try Scratch()
+        let center = Scratch.repository.appendingPathComponent("scenarios/live-demo.yaml").path
+        let journal = scratch.path("day.db")
+        var live: [String: Any] = [:]
+        for (round, seed) in [11, 12, 13].enumerated() {
+            let server = try ServeProcess(center: center, db: journal)
+            let run = try NewcomerTests.python([Scratch.repository.appendingPathComponent("examples/day.py").path, "--port", "\(server.port)",
+                                                "--seconds", "3", "--rate", "3", "--handle", "2", "--patience", "3", "--seed", "\(seed)"], timeout: 60)
+            if round == 1 { server.kill() } else { #expect(server.stop()) }
+            #expect(run.status == 0, "\(run.output)")
+            live = try #require(try JSONSerialization.jsonObject(with: Data((run.output.split(separator: "\n").last ?? "").utf8)) as? [String: Any])
+        }
+        // The router's figures since the start of the day: all three runs (a restart rebuilds them from the journal).
+        let stats = try #require(live["stats"] as? [String: Any])
+        let queues = try #require(stats["queues"] as? [[String: Any]])
+        func total(_ key: String) -> Double { queues.reduce(0) { $0 + (($1[key] as? NSNumber)?.doubleValue ?? 0) } }
+        let replay = try AgnerRun.run(["replay", "--journal", journal, "--center", center, "--format", "json"], in: scratch.directory)
+        #expect(replay.status == 0, "\(replay.errors)")
+        let (info, recorded, replayed) = try Self.figures(replay.output)
+        #expect(info["reproduces_record"] as? Bool == true, "\(info)")
+        #expect(recorded == replayed)
+        #expect(recorded["total.offered"] == total("offered_today"))
+        #expect(recorded["total.answered"] == total("answered_today"))
+        for channel in stats["channels"] as? [[String: Any]] ?? [] {
+            guard let name = channel["channel"] as? String, let level = channel["service_level_today"] as? Double else { continue }
+            #expect(abs((recorded["channel.\(name).service_level"] ?? -1) - level) < 1e-12, "\(name)")
+        }
+    }
+
     @Test("a live router's journal in SQLite replays exactly under its own center, in every format, and --help teaches with examples")
     func formatsAndHelp() throws {
         let recorded = try RecordedDay()

@@ -218,6 +218,11 @@ struct ReplayCommandTests {
         #expect(missing.status != 0)
         #expect(missing.errors.contains("nowhere.db: no such journal file"), "\(missing.errors)")
 
+        try CommandLog(path: scratch.path("empty.db")).close()
+        let empty = try replay(scratch.path("empty.db"))
+        #expect(empty.status != 0)
+        #expect(empty.errors.contains("empty.db: the journal is empty: nothing to replay"), "\(empty.errors)")
+
         let text = try scratch.file("notes.db", "not a database\n")
         let notDatabase = try replay(text)
         #expect(notDatabase.errors.contains("notes.db: not an Agner journal"), "\(notDatabase.errors)")

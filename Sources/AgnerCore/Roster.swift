@@ -14,6 +14,11 @@ public struct Roster: Sendable, Equatable {
         public var name: String
         /// Index of the agent's group, in the order the groups were given.
         public var group: Int
+
+        public init(name: String, group: Int) {
+            self.name = name
+            self.group = group
+        }
     }
 
     /// Every agent, group by group; an agent's index here is its number in the simulator.

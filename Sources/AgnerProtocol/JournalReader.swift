@@ -75,4 +75,16 @@ public struct JournalReader {
         }
         return TimedRequest(time: entry.time, origin: entry.origin, operation: operation, request: request, command: command)
     }
+
+    /// Forgets the name of a contact that reached its end, as the router does when the event
+    /// happens (abandoned, closed, wrap-up ended): a reader that sees the engine's events keeps
+    /// only open contacts, however long the journal. Other events change nothing.
+    public mutating func forget(_ event: Event) {
+        switch event {
+        case let .abandoned(contact, _, _), let .closed(contact), let .wrapUpEnded(contact, _):
+            directory.forgetContact(contact)
+        default:
+            break
+        }
+    }
 }

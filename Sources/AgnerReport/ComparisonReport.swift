@@ -19,7 +19,13 @@ public struct ComparisonReport {
     let settingsA: RunSettingsText
     let settingsB: RunSettingsText
 
-    public init(a: SimulationOutcome, b: SimulationOutcome, labelA: String, labelB: String) {
+    /// Set when each side is one realisation rather than a sample (a replay of recorded
+    /// traffic): the sentence that says what the sides are, shown instead of the run settings.
+    /// Differences then have no interval and no verdict.
+    public var realisation: String?
+
+    public init(a: SimulationOutcome, b: SimulationOutcome, labelA: String, labelB: String, realisation: String? = nil) {
+        self.realisation = realisation
         self.a = SimulationSummary(a)
         self.b = SimulationSummary(b)
         self.labelA = labelA
@@ -176,18 +182,18 @@ public struct ComparisonReport {
         return lines
     }
 
-    static func cell(_ e: Estimate, _ kind: Line.Kind) -> String {
+    static func cell(_ e: Estimate, _ kind: Line.Kind, digits: Int? = nil) -> String {
         guard e.mean.isFinite else { return "—" }
         switch kind {
         case .percent: return Format.percent(e.mean)
         case .seconds: return Format.duration(e.mean)
-        case .count: return Format.fixed(e.mean, 1)
+        case .count: return Format.fixed(e.mean, digits ?? 1)
         case .money: return Format.fixed(e.mean, 2)
         }
     }
 
     /// `+3.1 pt ±1.2  better`, `−0.4 pt ±2.0  no clear difference`.
-    static func deltaCell(_ line: Line) -> String {
+    static func deltaCell(_ line: Line, digits countDigits: Int? = nil) -> String {
         if line.verdict == .definitionsDiffer { return "not comparable (definitions differ)" }
         if line.verdict == .targetsDiffer { return "not comparable (answer targets differ)" }
         let d = line.delta
@@ -196,7 +202,7 @@ public struct ComparisonReport {
         let (scale, digits, unit): (Double, Int, String) = switch line.kind {
         case .percent: (100, 1, " pt")
         case .seconds: (1, 1, " s")
-        case .count: (1, 1, "")
+        case .count: (1, countDigits ?? 1, "")
         case .money: (1, 2, "")
         }
         var text: String
@@ -245,7 +251,9 @@ public struct ComparisonReport {
     public func table() -> String {
         var out = ["\(labelA)  vs  \(labelB)"]
         let differences = self.differences
-        if differences.isEmpty {
+        if let realisation {
+            out.append(realisation + "; service level = \(a.serviceLevelLabel)")
+        } else if differences.isEmpty {
             out.append("\(a.replications) replications × \(a.days) day(s), seed \(a.seed)"
                        + (sameRandomNumbers ? ", same random numbers on both sides" : "") + "; service level = \(a.serviceLevelLabel)")
         } else {
@@ -256,17 +264,25 @@ public struct ComparisonReport {
             if !sameRandomNumbers { out.append("not the same random numbers: differences are compared as independent samples (wider intervals)") }
         }
         out.append("")
-        var table = TextTable([("", .left), (labelA, .right), (labelB, .right), ("Δ (\(labelB) − \(labelA)) ± 95 %", .left)])
+        let delta = "Δ (\(labelB) − \(labelA))" + (realisation == nil ? " ± 95 %" : "")
+        var table = TextTable([("", .left), (labelA, .right), (labelB, .right), (delta, .left)])
         for line in lines() {
             if line.key == nil {
                 table.add([line.label, "", "", ""])
             } else {
-                table.add([line.label, Self.cell(line.a, line.kind), Self.cell(line.b, line.kind), Self.deltaCell(line)])
+                // One realisation on each side: counts are whole.
+                let digits = realisation != nil && line.kind == .count ? 0 : nil
+                table.add([line.label, Self.cell(line.a, line.kind, digits: digits), Self.cell(line.b, line.kind, digits: digits),
+                           Self.deltaCell(line, digits: digits)])
             }
         }
         out.append(table.render())
-        out.append("better / worse: the 95 % interval of the difference excludes zero; otherwise no clear difference. "
-                   + "customers served = answered + deflected by notices")
+        if realisation != nil {
+            out.append("Δ: the difference between the two realisations, without an interval. customers served = answered + deflected by notices")
+        } else {
+            out.append("better / worse: the 95 % interval of the difference excludes zero; otherwise no clear difference. "
+                       + "customers served = answered + deflected by notices")
+        }
         out.append("")
         out += verdicts()
         return out.joined(separator: "\n")
@@ -305,18 +321,58 @@ public struct ComparisonReport {
         var a: Side
         var b: Side
         var sameRandomNumbers: Bool
+        var realisation: String?
         var rows: [Row]
         var goals: [String]
         var summaryA: SimulationSummary
         var summaryB: SimulationSummary
         enum CodingKeys: String, CodingKey {
-            case a, b, sameRandomNumbers = "same_random_numbers", rows, goals, summaryA = "summary_a", summaryB = "summary_b"
+            case a, b, sameRandomNumbers = "same_random_numbers", realisation, rows, goals, summaryA = "summary_a", summaryB = "summary_b"
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(a, forKey: .a)
+            try c.encode(b, forKey: .b)
+            try c.encode(sameRandomNumbers, forKey: .sameRandomNumbers)
+            if let realisation { try c.encode(realisation, forKey: .realisation) }
+            try c.encode(rows, forKey: .rows)
+            try c.encode(goals, forKey: .goals)
+            try c.encode(summaryA, forKey: .summaryA)
+            try c.encode(summaryB, forKey: .summaryB)
         }
     }
 
+    /// The comparison as one encodable object (what `json()` writes), to embed in a larger one.
+    public struct Document: Encodable {
+        let shape: JSONShape
+        public func encode(to encoder: Encoder) throws { try shape.encode(to: encoder) }
+    }
+
     /// One object: both sides' run settings, a row per compared figure (`metric` is the unique
-    /// figure name, e.g. `channel.phone.service_level`), the goal verdicts and both summaries.
+    /// figure name, e.g. `channel.phone.service_level`), the goal verdicts and both summaries;
+    /// with `realisation` (a replay), that sentence too.
     public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: try encoder.encode(document()), as: UTF8.self)
+    }
+
+    /// Both sides' intervals as CSV: `side` (the label) first, then the columns of
+    /// `agner simulate --format csv`.
+    public func csv() -> String {
+        var lines: [String] = []
+        for (label, summary) in [(labelA, a), (labelB, b)] {
+            let rows = SimulationReport.csv(summary).split(separator: "\n", omittingEmptySubsequences: false)
+            guard let header = rows.first else { continue }
+            if lines.isEmpty { lines.append("side," + header) }
+            let quoted = label.contains(",") || label.contains("\"") ? "\"" + label.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : label
+            for row in rows.dropFirst() where !row.isEmpty { lines.append(quoted + "," + row) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The comparison as one encodable object.
+    public func document() -> Document {
         func side(_ label: String, _ s: SimulationSummary) -> JSONShape.Side {
             JSONShape.Side(label: label, replications: s.replications, days: s.days, seed: s.seed, warmupSeconds: s.warmupSeconds,
                            serviceLevelDefinition: s.serviceLevelDefinition)
@@ -325,10 +381,7 @@ public struct ComparisonReport {
             line.key.map { JSONShape.Row(metric: $0.description, label: line.label.trimmingCharacters(in: .whitespaces),
                                          a: line.a, b: line.b, delta: line.delta, verdict: line.verdict?.rawValue) }
         }
-        let shape = JSONShape(a: side(labelA, a), b: side(labelB, b), sameRandomNumbers: sameRandomNumbers, rows: rows,
-                              goals: verdicts(), summaryA: a, summaryB: b)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return String(decoding: try encoder.encode(shape), as: UTF8.self)
+        return Document(shape: JSONShape(a: side(labelA, a), b: side(labelB, b), sameRandomNumbers: sameRandomNumbers, realisation: realisation,
+                                         rows: rows, goals: verdicts(), summaryA: a, summaryB: b))
     }
 }

@@ -144,6 +144,14 @@ public final class CommandLog: @unchecked Sendable {
     }
 
     static func migrate(_ writer: some DatabaseWriter) throws {
+        try migrator.migrate(writer)
+    }
+
+    /// The journal's migrations, by identifier, oldest first: a journal whose
+    /// `grdb_migrations` names another was written by a newer Agner.
+    public static var migrationIdentifiers: [String] { migrator.migrations }
+
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: journal") { db in
             try db.create(table: "journal") { t in
@@ -192,7 +200,7 @@ public final class CommandLog: @unchecked Sendable {
             try store()
             try db.drop(table: "journal")
         }
-        try migrator.migrate(writer)
+        return migrator
     }
 
     public func append(time: Double, origin: String, line: String) {

@@ -11,7 +11,7 @@ struct Agner: ParsableCommand {
             the pool of eligible agents step by step. The same engine runs live and in simulation.
             """,
         version: AgnerVersion.current,
-        subcommands: [Simulate.self, Compare.self, Sweep.self, Optimise.self, Merge.self, Staff.self, Validate.self, Serve.self, Load.self, WhatIf.self]
+        subcommands: [Simulate.self, Compare.self, Sweep.self, Optimise.self, Merge.self, Staff.self, Validate.self, Serve.self, Load.self, WhatIf.self, Replay.self]
     )
 }
 

@@ -51,6 +51,16 @@ final class ProgressLine: @unchecked Sendable {
         writeToStandardError("\r\(label): replication \(done)/\(total)")
     }
 
+    /// Shows `text` after the label (e.g. "entry 120,000 of 480,000").
+    func update(_ text: String) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard ContinuousClock.now - started > .seconds(1) || shown else { return }
+        shown = true
+        writeToStandardError("\r\u{1B}[K\(label): \(text)")
+    }
+
     func finish() {
         lock.lock()
         defer { lock.unlock() }

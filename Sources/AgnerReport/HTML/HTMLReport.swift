@@ -58,13 +58,20 @@ public enum HTMLReport {
     /// axes, the differences as bars with their 95 % intervals (coloured by verdict, "no clear
     /// difference" written under the bar), the intervals outside the standard hours side by
     /// side with their cost, then the comparison table.
-    public static func comparison(a: SimulationOutcome, b: SimulationOutcome, labelA: String, labelB: String) -> String {
-        let report = ComparisonReport(a: a, b: b, labelA: labelA, labelB: labelB)
+    ///
+    /// With `realisation` (a replay of recorded traffic: one realisation on each side), that
+    /// sentence replaces the run settings, differences are drawn without intervals, and `notes`
+    /// (what was replayed, the model's check) come under the title.
+    public static func comparison(a: SimulationOutcome, b: SimulationOutcome, labelA: String, labelB: String,
+                                  realisation: String? = nil, notes: [String] = []) -> String {
+        let report = ComparisonReport(a: a, b: b, labelA: labelA, labelB: labelB, realisation: realisation)
         let runA = RunSeries(a, summary: report.a), runB = RunSeries(b, summary: report.b)
         var sections: [ReportPage.Section] = []
         sections.append(ReportPage.Section(
             id: "differences", heading: "Differences (\(labelB) − \(labelA))",
-            intro: "Each bar is the difference of a figure between the two sides, with its 95 % interval (whiskers) from the paired replications. "
+            intro: realisation != nil
+                ? "Each bar is the difference of a figure between the two sides. Each side is one realisation, so there is no interval and no verdict."
+                : "Each bar is the difference of a figure between the two sides, with its 95 % interval (whiskers) from the paired replications. "
                 + "It is called better or worse only when the interval excludes zero; otherwise the bar is grey and says no clear difference.",
             charts: deltaCharts(report)))
         let channels = runA.channels.filter { channel in runB.channels.contains { $0.channel == channel.channel } }
@@ -107,9 +114,9 @@ public enum HTMLReport {
         let same = report.differences.isEmpty
         let page = ReportPage(
             title: "\(report.a.scenario): \(labelA) vs \(labelB)",
-            subtitle: [same ? runLine(report.a) + (report.sameRandomNumbers ? ", same random numbers on both sides" : "")
-                            : "the two sides were run differently: " + report.differences.map { "\($0.0) \($0.1) vs \($0.2)" }.joined(separator: ", "),
-                       "service level = \(report.a.serviceLevelLabel)"],
+            subtitle: [realisation ?? (same ? runLine(report.a) + (report.sameRandomNumbers ? ", same random numbers on both sides" : "")
+                            : "the two sides were run differently: " + report.differences.map { "\($0.0) \($0.1) vs \($0.2)" }.joined(separator: ", ")),
+                       "service level = \(report.a.serviceLevelLabel)"] + notes,
             verdictHeading: "Verdict", verdicts: verdicts, verdictNotes: report.verdicts(), sections: sections,
             textTables: [ReportPage.TextBlock(heading: "Comparison", text: report.table())])
         return page.render()

@@ -165,7 +165,7 @@ public enum Request: Sendable, Equatable {
         case .whatIf:
             var changes: [WhatIfChange] = []
             for (group, count) in try object.optionalIntMap("add") ?? [] {
-                guard abs(count) <= DomainLimits.agents.upperBound else {
+                guard (-DomainLimits.agents.upperBound...DomainLimits.agents.upperBound).contains(count) else {  // abs(Int.min) would trap
                     throw ProtocolError(.badField, "add.\(group): \(count) is more agents than a center holds")
                 }
                 changes.append(WhatIfChange(group: group, count: count))

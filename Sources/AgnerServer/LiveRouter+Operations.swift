@@ -216,6 +216,7 @@ extension LiveRouter {
         if sessionsInOrder == nil && !all.isEmpty && !replaying { sessionsInOrder = sessions.sorted { $0.key < $1.key } }
         let ordered = replaying ? [] : sessionsInOrder ?? []
         var recipients: [SessionID] = []
+        defer { shadowRouter?.settle() }  // the shadow's offers answered after the live ring (ShadowRouter.settle)
         for event in all {
             count(event)
             if let shadowRouter { observeForShadow(shadowRouter, event) }

@@ -3,8 +3,8 @@ import AgnerProtocol
 
 /// Shadow mode: a candidate center configuration routes the same live traffic beside the real
 /// router, without acting. It gets the same arrivals, abandons, agent presence and channel
-/// openings; it makes its own decisions, assuming each of its offers is accepted at once and
-/// the contact handled as long as the real one was. It sends nothing to adapters. Both sides
+/// openings; it makes its own decisions, assuming each of its offers is accepted after the live
+/// mean ring of its channel and the contact handled as long as the real one was. It sends nothing to adapters. Both sides
 /// are measured the same way, so a supervisor sees live against candidate.
 ///
 /// What it cannot know, it assumes (docs/protocol.md, "Shadow mode"): a contact the real
@@ -50,23 +50,35 @@ final class ShadowRouter {
     var shadowConnected: [UInt64: Double] = [:]
     var realDuration: [UInt64: Double] = [:]
     var handleTotals = PerChannel(repeating: (sum: 0.0, count: 0))
+    /// Live offers out (contact → when), and the rings of answered ones (offer to connection):
+    /// the shadow's agents answer after the live mean ring of the channel, so neither side
+    /// gains the ring the other pays.
+    var liveOfferedAt: [UInt64: Double] = [:]
+    var liveRing: [UInt64: Double] = [:]
+    var ringTotals = PerChannel(repeating: (sum: 0.0, count: 0))
+    /// Shadow offers made in the current command, answered once `settle` knows the live ring.
+    var unsettled: [(contact: UInt64, agent: UInt64, at: Double)] = []
+    /// Shadow offers waiting for the live ring of the same contact (it is ringing live now).
+    var awaitingLiveRing: [UInt64: (agent: UInt64, offeredAt: Double)] = [:]
     /// Shadow completions to apply, by time (then arrival order for ties).
     var completions = BinaryHeap<Completion>()
     var completionSequence: UInt64 = 0
 
+    /// A shadow completion, or (with `acceptBy`) the shadow agent answering its offer.
     struct Completion: Comparable {
         var time: Double
         var sequence: UInt64
         var contact: UInt64
+        var acceptBy: UInt64? = nil
         static func < (a: Self, b: Self) -> Bool { a.time != b.time ? a.time < b.time : a.sequence < b.sequence }
     }
 
     /// - Parameters:
-    ///   - center: the candidate configuration (its offers are taken as accepted at once).
+    ///   - center: the candidate configuration (its offers are answered after the live ring).
     ///   - agents: the candidate's agents; those the live center also has are matched by name.
     init(center: CenterConfiguration, agents: [LiveRouter.Agent]) throws(EngineError) {
         var configuration = center
-        configuration.acceptsOffersAtOnce = true
+        configuration.acceptsOffersAtOnce = false
         configuration.offerTimeout = nil
         self.center = configuration
         engine = RoutingEngine(configuration: configuration)
@@ -111,10 +123,20 @@ final class ShadowRouter {
         switch event {
         case .offered:
             guard let contact, let agent else { return }
+            liveOfferedAt[contact] = time
             noteFirstOffer(contact, live: agent)
         case let .connected(_, _, waited):
             guard let contact, let known = info[contact] else { return }
             realConnected[contact] = time
+            if let offered = liveOfferedAt.removeValue(forKey: contact) {
+                let ring = time - offered
+                liveRing[contact] = ring
+                ringTotals[known.channel].sum += ring
+                ringTotals[known.channel].count += 1
+                if let waiting = awaitingLiveRing.removeValue(forKey: contact) {
+                    scheduleAccept(contact, by: waiting.agent, at: max(time, waiting.offeredAt + ring))
+                }
+            }
             count(&live[known.channel], waited: waited, target: known.liveTarget, outsideOwner: department.map { $0 != known.liveOwner } ?? false)
         case .completed:
             guard let contact, let connected = realConnected.removeValue(forKey: contact) else { return }
@@ -149,6 +171,9 @@ final class ShadowRouter {
     private func realEnded(_ contact: UInt64) {
         info[contact] = nil
         realConnected[contact] = nil
+        liveOfferedAt[contact] = nil
+        liveRing[contact] = nil
+        awaitingLiveRing[contact] = nil
         if contactIDs[contact] == nil {
             firstOffer[contact] = nil
             decided.remove(contact)
@@ -175,7 +200,10 @@ final class ShadowRouter {
         while let next = completions.min, next.time <= time {
             completions.popMin()
             apply(nil, at: next.time)
-            if let id = contactIDs[next.contact], engine.state(of: id) == .connected {
+            guard let id = contactIDs[next.contact] else { continue }
+            if let agent = next.acceptBy {
+                if engine.state(of: id) == .offered { apply(.accept(id, AgentID(agent)), at: next.time) }
+            } else if engine.state(of: id) == .connected {
                 apply(.complete(id), at: next.time)
             }
         }
@@ -236,7 +264,11 @@ final class ShadowRouter {
     private func shadowEvent(_ event: Event, at time: Double) {
         switch event {
         case let .offered(c, a, _, _):
-            if let contact = contactNames[c.rawValue], let agent = agentNames[a.rawValue] { noteFirstOffer(contact, candidate: agent) }
+            guard let contact = contactNames[c.rawValue] else { return }
+            if let agent = agentNames[a.rawValue] { noteFirstOffer(contact, candidate: agent) }
+            // When it is answered is settled once the real router's events of the same moment
+            // are seen (they come after the shadow's): see `settle`.
+            unsettled.append((contact, a.rawValue, time))
         case let .connected(c, a, waited):
             guard let contact = contactNames[c.rawValue], let snapshot = engine.contact(c) else { return }
             shadowConnected[contact] = time
@@ -261,6 +293,31 @@ final class ShadowRouter {
         } else if contactIDs[contact] != nil {
             realDuration[contact] = duration  // applied when the shadow connects it
         }
+    }
+
+    /// Settles when the shadow's new offers are answered, after the real router's events of
+    /// the same command were observed: after the ring the same contact had live (known once it
+    /// connected there, awaited while it rings there), else after the channel's mean live ring
+    /// so far (at once until one is seen). So neither side gains the ring the other pays.
+    func settle() {
+        guard !unsettled.isEmpty else { return }
+        for offer in unsettled {
+            guard let id = contactIDs[offer.contact], engine.state(of: id) == .offered else { continue }
+            if let ring = liveRing[offer.contact] {
+                scheduleAccept(offer.contact, by: offer.agent, at: offer.at + ring)
+            } else if liveOfferedAt[offer.contact] != nil {
+                awaitingLiveRing[offer.contact] = (offer.agent, offer.at)
+            } else if let channel = engine.contact(id)?.channel {
+                let totals = ringTotals[channel]
+                scheduleAccept(offer.contact, by: offer.agent, at: offer.at + (totals.count > 0 ? totals.sum / Double(totals.count) : 0))
+            }
+        }
+        unsettled.removeAll(keepingCapacity: true)
+    }
+
+    private func scheduleAccept(_ contact: UInt64, by agent: UInt64, at time: Double) {
+        completionSequence += 1
+        completions.insert(Completion(time: time, sequence: completionSequence, contact: contact, acceptBy: agent))
     }
 
     private func schedule(_ contact: UInt64, at time: Double) {

@@ -76,16 +76,11 @@ extension Agner {
 
         func validate() throws {
             _ = try changes()
+            try refuseOutput(output, overwriting: [journal, center, recordedCenter])
         }
 
         func changes() throws -> [AgnerSim.Replay.Change] {
-            try add.map { text in
-                let parts = text.split(separator: "=", omittingEmptySubsequences: false)
-                guard parts.count == 2, !parts[0].isEmpty, let count = Int(parts[1]) else {
-                    throw ValidationError("--add '\(text)' should be GROUP=N, e.g. billing=3 or sales=-2")
-                }
-                return AgnerSim.Replay.Change(group: String(parts[0]), count: count)
-            }
+            try StaffingChanges.parse(add).map { AgnerSim.Replay.Change(group: $0.group, count: $0.count) }
         }
 
         func run() throws {

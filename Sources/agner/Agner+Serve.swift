@@ -100,6 +100,7 @@ extension Agner {
         }
 
         func validate() throws {
+            if shadowVariant != nil && shadow == nil { throw ValidationError("--shadow-variant needs --shadow FILE") }
             let (host, _) = try address()
             if !Self.isLoopback(host) && tokens == nil {
                 throw ValidationError("refusing to listen on \(host) without --tokens: anyone who can reach it could route contacts")
@@ -161,6 +162,12 @@ extension Agner {
                 let missing = Set(candidate.center.topics.map(\.name)).symmetricDifference(scenario.center.topics.map(\.name))
                 guard missing.isEmpty else {
                     throw CommandFailure(description: "--shadow \(candidate.name): its topics must be the center's (they differ in: \(missing.sorted().joined(separator: ", ")))")
+                }
+                // Agents are matched by name: a candidate none of whose agents the center has would never staff anyone.
+                let liveNames = Set(agents.map(\.name))
+                let matched = Self.agents(of: candidate).filter { liveNames.contains($0.name) }.count
+                guard matched > 0 else {
+                    throw CommandFailure(description: "--shadow \(candidate.name): none of its agents is one of the center's (agents are matched by name, e.g. \(agents.first?.name ?? "billing-1")): the candidate would never have anyone logged in")
                 }
             }
             let grace = try Quantities.duration(adapterGrace)

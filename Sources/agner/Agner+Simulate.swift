@@ -65,6 +65,7 @@ extension Agner {
         var db: String?
 
         func validate() throws {
+            try refuseOutput(output, overwriting: [file, db])
             if let shard {
                 do { _ = try Simulator.Shard(parsing: shard) } catch { throw ValidationError(error.description) }
                 guard db != nil else { throw ValidationError("--shard needs --db: a shard's replications are stored, then combined with agner merge") }
@@ -130,6 +131,22 @@ func printSummary(_ summary: SimulationSummary, outcome: SimulationOutcome, form
 }
 
 /// Prints the report, or writes it to a file (with a note on stderr saying where).
+/// Refuses an `--output` that names one of the command's inputs (its scenario, journal or
+/// results database, also through another path or a link): the report would replace it.
+/// - Throws: `ValidationError` naming both.
+func refuseOutput(_ output: String?, overwriting inputs: [String?]) throws {
+    guard let output else { return }
+    func identity(_ path: String) -> String {
+        var info = stat()
+        if stat(path, &info) == 0 { return "\(info.st_dev):\(info.st_ino)" }
+        return URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+    let target = identity(output)
+    for case let input? in inputs where identity(input) == target {
+        throw ValidationError("--output \(output) is \(input), which this command reads: the report would replace it; name another file")
+    }
+}
+
 func writeReport(_ text: String, to output: String?) throws {
     guard let output else {
         print(text)

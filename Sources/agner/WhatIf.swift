@@ -76,9 +76,7 @@ extension Agner {
 
         func validate() throws {
             _ = try Serve.hostAndPort(connect, option: "--connect")
-            for change in add where change.split(separator: "=").count != 2 || Int(change.split(separator: "=")[1]) == nil {
-                throw ValidationError("--add '\(change)' should be GROUP=N, e.g. billing=3 or sales=-2")
-            }
+            _ = try StaffingChanges.parse(add)
             guard ["table", "json"].contains(format) else { throw ValidationError("--format '\(format)' should be table or json") }
         }
 
@@ -87,10 +85,7 @@ extension Agner {
             let seconds = try Quantities.duration(horizon)
             let connection = try LineConnection(host: host, port: port)
             var adds: [String: Int] = [:]
-            for change in add {
-                let parts = change.split(separator: "=")
-                adds[String(parts[0]), default: 0] += Int(parts[1])!
-            }
+            for change in try StaffingChanges.parse(add) { adds[change.group] = change.count }
             let hello = try connection.request(["op": "hello", "role": "supervisor", "token": token, "req": 1])
             guard hello["ok"] as? Bool == true else { throw CommandFailure(description: "hello refused: \(Self.message(hello))") }
             let reply = try connection.request(["op": "whatif", "add": adds, "horizon_s": seconds, "replications": replications, "req": 2])

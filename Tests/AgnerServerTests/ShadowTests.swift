@@ -113,6 +113,38 @@ struct ShadowTests {
         #expect(channel?["service_level_today"] as? Double == 0.5)
     }
 
+    @Test("the candidate's agents answer after the ring the real ones took: an identical candidate has the same ASA, not a better one")
+    func candidatePaysTheRing() throws {
+        let clock = TestClock()
+        let router = Self.router(candidate: Self.agents, clock: clock)
+        var lines: [Outbound] = []
+        func send(_ text: String) { lines += router.handle(line: text, from: SessionID(1)) }
+        router.connect(SessionID(1))
+        send(#"{"op":"hello","role":"adapter","name":"pbx"}"#)
+        send(#"{"op":"agent.state","agent":"bea","state":"available"}"#)
+        for index in 1...3 {
+            clock.now += 30
+            lines += router.fireTimers()
+            send(#"{"op":"contact.arrive","id":"r\#(index)","channel":"phone","topic":"invoice"}"#)
+            clock.now += 4  // the agent's phone rings for 4 s
+            lines += router.fireTimers()
+            send(#"{"op":"offer.accept","contact":"r\#(index)","agent":"bea"}"#)
+            clock.now += 10
+            lines += router.fireTimers()
+            send(#"{"op":"contact.complete","id":"r\#(index)"}"#)
+        }
+        clock.now += 30
+        lines += router.fireTimers()
+        let result = Self.figures(router)
+        let live = try #require((result["live"] as? [[String: Any]])?.first { $0["channel"] as? String == "phone" })
+        let candidate = try #require((result["candidate"] as? [[String: Any]])?.first { $0["channel"] as? String == "phone" })
+        #expect(live["answered"] as? Int == 3 && candidate["answered"] as? Int == 3)
+        #expect(live["average_speed_of_answer_s"] as? Double == 4)
+        // Before, the candidate's offers were taken as accepted at once: ASA 0, a better look for nothing.
+        #expect(candidate["average_speed_of_answer_s"] as? Double == 4)
+        #expect(result["decisions_agreed"] as? Double == 1)
+    }
+
     @Test("without --shadow, the shadow request says there is none")
     func noShadow() {
         let h = Harness()

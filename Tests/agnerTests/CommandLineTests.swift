@@ -150,6 +150,34 @@ struct CommandLineTests {
         #expect(!allowed.output.contains("pt  better"))
     }
 
+    @Test("a report never replaces what the command reads: --output naming an input is refused, by any path or link")
+    func outputNeverReplacesAnInput() throws {
+        let scratch = try Scratch()
+        let scenario = try scratch.file("center.yaml", "agents: [{count: 2}]\ndemand: [{rate: 1/min}]\nrun: {days: 1, replications: 1}\n")
+        let before = try String(contentsOfFile: scenario, encoding: .utf8)
+        let link = scratch.directory.appendingPathComponent("link.yaml").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: scenario)
+        for output in [scenario, link, scratch.directory.appendingPathComponent("./center.yaml").path] {
+            let run = try AgnerRun.run(["simulate", scenario, "--output", output])
+            #expect(run.status != 0 && run.errors.contains("which this command reads"), "\(output): \(run.errors)")
+        }
+        let compare = try AgnerRun.run(["compare", scenario, scenario, "--output", scenario])
+        #expect(compare.status != 0 && compare.errors.contains("which this command reads"))
+        #expect(try String(contentsOfFile: scenario, encoding: .utf8) == before)
+    }
+
+    @Test("--add GROUP=N is bounded by the agents a center holds: no overflow, no millions of agents")
+    func staffingChangesBounded() throws {
+        for value in ["9223372036854775807", "-9223372036854775808", "10000000"] {
+            for command in [["replay", "--journal", "/nonexistent.db", "--center", "x.yaml"], ["whatif", "--connect", "127.0.0.1:1"]] {
+                let run = try AgnerRun.run(command + ["--add", "billing=\(value)"])
+                #expect(run.status != 0 && run.errors.contains("at most 100000 agents"), "\(command[0]) \(value): \(run.errors)")
+            }
+        }
+        let sum = try AgnerRun.run(["whatif", "--add", "billing=60000", "--add", "billing=60000"])
+        #expect(sum.status != 0 && sum.errors.contains("add up to 120000"))
+    }
+
     @Test("agner validate exits non-zero when a check fails")
     func validateFailsLoudly() throws {
         let scratch = try Scratch()

@@ -52,6 +52,9 @@ extension Replay {
                 members.removeLast(-change)
             } else if change > 0 {
                 let count = group.count
+                guard count + change <= DomainLimits.agents.upperBound else {
+                    throw Failure(description: "--add \(group.name)=\(change): \(count + change) agents, beyond the \(DomainLimits.agents.upperBound) a center holds")
+                }
                 for extra in 0..<change {
                     members.append(Roster.agentName(group: group.name, member: count + extra, of: count + change))
                 }
@@ -78,6 +81,9 @@ extension Replay {
                                                                       capacity: group.capacity),
                                     presence: presence, group: index))
             }
+        }
+        guard agents.count <= DomainLimits.agents.upperBound else {
+            throw Failure(description: "--add: \(agents.count) agents in all, beyond the \(DomainLimits.agents.upperBound) a center holds")
         }
         return agents
     }

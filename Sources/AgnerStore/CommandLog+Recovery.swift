@@ -75,9 +75,13 @@ extension CommandLog {
     public var discardedThrough: Int64 { note("discarded_through").flatMap { Int64($0) } ?? 0 }
 
     /// New entries are numbered after `sequence` (a snapshot covers more than the journal
-    /// holds: its end was lost, or could not be salvaged). Does nothing if they already are.
-    public func continueAfter(_ sequence: Int64) {
-        lastSequence = max(lastSequence, sequence)
+    /// holds: its end was lost, or could not be salvaged), now and after every reopening, so
+    /// that the snapshot keeps fitting the journal. Does nothing if they already are.
+    /// - Throws: the database's error when the note cannot be written.
+    public func continueAfter(_ sequence: Int64) throws {
+        guard sequence > lastSequence else { return }
+        try setNote("numbered_after", "\(sequence)")
+        lastSequence = sequence
     }
 
     /// The first entries in `range` that neither the journal nor an archive holds (by their

@@ -118,7 +118,14 @@ public final class CommandLog: @unchecked Sendable {
             writer = try DatabasePool(path: path, configuration: configuration)
             try Self.migrate(writer)
             identity = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'journal_id'") } ?? ""
-            lastSequence = try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(last) FROM journal_batch") ?? 0 }
+            // Numbering goes on after the last batch, or after what a recovery found covered
+            // beyond it (`continueAfter`), or after the state the journal starts from.
+            lastSequence = try writer.read { db in
+                let last = try Int64.fetchOne(db, sql: "SELECT MAX(last) FROM journal_batch") ?? 0
+                let continued = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'numbered_after'").flatMap { Int64($0) } ?? 0
+                let base = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal_base") ?? 0
+                return max(last, continued, base)
+            }
             appender = try JournalAppender(path: path, walSizeLimit: walSizeLimit)
         } catch where Self.isCorruption(error) {
             throw Unreadable(path: path, reason: "\(error)")

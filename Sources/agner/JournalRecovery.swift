@@ -193,7 +193,7 @@ struct JournalRecovery {
         let startState = router.snapshot()
         if startSequence > log.lastSequence {
             warn("\(start!.source) covers entries up to \(startSequence); the journal holds entries up to \(log.lastSequence) only: entries \(log.lastSequence + 1)–\(startSequence) exist only in the snapshot, which is used")
-            log.continueAfter(startSequence)
+            try log.continueAfter(startSequence)
             degraded = true
         }
 
@@ -224,7 +224,7 @@ struct JournalRecovery {
         }
         if !refusedSequences.isEmpty {
             let count = refusedSequences.count
-            warn("\(count) journal entr\(count == 1 ? "y" : "ies") could not be applied and were skipped (Was the journal written with another --center file?):")
+            warn("\(count) journal entr\(count == 1 ? "y" : "ies") could not be replayed and were skipped (Was the journal written with another --center file?):")
             for reason in refused { warn("  \(reason)") }
             if count > refused.count { warn("  … and \(count - refused.count) more") }
         }

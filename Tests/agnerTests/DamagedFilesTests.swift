@@ -1,0 +1,126 @@
+import AgnerTestSupport
+import Foundation
+import Testing
+
+/// The real binary started on journal files that are damaged, missing or from elsewhere: it
+/// always comes up, with what it can, and says on its standard error what it set aside and what
+/// is missing. (Before: each of these ended with a router that could not start, or that started
+/// empty.)
+@Suite("agner serve comes back from damaged or missing files", .serialized)
+struct DamagedFilesTests {
+    static func contacts(_ server: ServeProcess) throws -> Set<String> {
+        Set(try #require(try TestClient(port: server.port).allContacts()).compactMap { $0["contact"] as? String })
+    }
+
+    static func files(_ workspace: CrashRecoveryTests.Workspace) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: workspace.directory.path)) ?? []).sorted()
+    }
+
+    /// Runs a server with `options`, has 60 arrivals acknowledged, and stops it gracefully (a
+    /// snapshot at the stop; with --retain 0s the journal is pruned behind it).
+    static func sixtyArrivals(_ workspace: CrashRecoveryTests.Workspace, options: [String]) throws -> Set<String> {
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: options)
+        let acknowledged = CrashRecoveryTests.arrivals(try TestClient(port: server.port), count: 60, until: 60)
+        #expect(server.stop())
+        return acknowledged
+    }
+
+    @Test("a journal SQLite cannot read is set aside untouched, and the center comes back from its snapshot")
+    func unreadableJournal() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let acknowledged = try Self.sixtyArrivals(workspace, options: [])
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.db + suffix) }
+        let garbage = Data((0..<32_768).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try garbage.write(to: URL(fileURLWithPath: workspace.db))
+
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        #expect(server.startup.contains("RECOVERY") && server.startup.contains("SQLite cannot read the journal"), "\(server.startup)")
+        #expect(try Self.contacts(server) == acknowledged)
+        let aside = try #require(Self.files(workspace).first { $0.hasPrefix("journal.sqlite.unreadable-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") })
+        #expect(try Data(contentsOf: workspace.directory.appendingPathComponent(aside)) == garbage, "set aside as it was")
+        #expect(server.stop())
+        let again = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { again.stop() }
+        #expect(!again.startup.contains("RECOVERY"), "a second start finds nothing wrong: \(again.startup)")
+        #expect(try Self.contacts(again) == acknowledged)
+    }
+
+    /// As an adapter, pipelines `count` e-mail arrivals named `<prefix>-1` … and waits for
+    /// every acknowledgement. - Returns: the contacts acknowledged.
+    static func arrivals(_ server: ServeProcess, prefix: String, count: Int) throws -> Set<String> {
+        let client = try TestClient(port: server.port)
+        #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
+        for n in 1...count { client.send(json: ["op": "contact.arrive", "id": "\(prefix)-\(n)", "channel": "email", "topic": "invoice", "req": n]) }
+        var acknowledged: Set<String> = []
+        var replies = 0
+        while replies < count, let line = client.readLine() {
+            guard let re = line["re"] as? Int, re > 0 else { continue }
+            replies += 1
+            if line["ok"] as? Bool == true { acknowledged.insert("\(prefix)-\(re)") }
+        }
+        #expect(acknowledged.count == count)
+        return acknowledged
+    }
+
+    @Test("with --discard-old and both snapshots lost, the router comes up from the entries that remain and says which are missing and why")
+    func discardedAndNoSnapshot() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let options = ["--snapshot-every", "10", "--retain", "0s", "--discard-old"]
+        let early = try Self.sixtyArrivals(workspace, options: options)
+        // Later arrivals the journal alone holds: no snapshot covers them (SIGKILL, long cadence).
+        let second = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--snapshot-every", "1000", "--retain", "0s", "--discard-old"])
+        let late = try Self.arrivals(second, prefix: "late", count: 20)
+        second.kill()
+        for suffix in ["-snapshot", "-snapshot.previous"] { try FileManager.default.removeItem(atPath: workspace.db + suffix) }
+
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: options)
+        #expect(server.startup.contains("missing: deleted by retention (--discard-old)"), "\(server.startup)")
+        #expect(server.startup.contains("RECOVERED WITH LOSSES"), "\(server.startup)")
+        let present = try Self.contacts(server)
+        #expect(late.isSubset(of: present), "what the journal still holds is replayed: \(server.startup)")
+        #expect(present.isSubset(of: early.union(late)))
+        #expect(server.stop())
+        let again = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: options)
+        defer { again.stop() }
+        #expect(!again.startup.contains("RECOVERY"), "the stop's snapshot holds what was recovered: \(again.startup)")
+        #expect(try Self.contacts(again) == present)
+    }
+
+    @Test("a snapshot taken with another center file does not empty the center when the journal no longer holds what came before it")
+    func otherCenterSnapshotKeepsTheCenter() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let options = ["--snapshot-every", "10", "--retain", "0s", "--discard-old"]
+        let acknowledged = try Self.sixtyArrivals(workspace, options: options)
+        // One agent more: the snapshots no longer match the center file.
+        let bigger = workspace.directory.appendingPathComponent("bigger.yaml").path
+        try CrashRecoveryTests.center.replacingOccurrences(of: "count: 3", with: "count: 4").write(toFile: bigger, atomically: true, encoding: .utf8)
+
+        let server = try ServeProcess(center: bigger, db: workspace.db, options: options)
+        defer { server.stop() }
+        #expect(server.startup.contains("another center file"), "\(server.startup)")
+        #expect(server.startup.contains("bea-4"), "the agent the snapshot lacks is added: \(server.startup)")
+        #expect(try Self.contacts(server) == acknowledged)
+        #expect(server.startup.contains("4 agents"), "\(server.startup)")
+    }
+
+    @Test("a damaged newest snapshot is set aside and the one before it used; nothing acknowledged is lost")
+    func damagedNewestSnapshot() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        // Two graceful stops: two snapshots, the newest covering both runs.
+        var acknowledged = try Self.sixtyArrivals(workspace, options: [])
+        let second = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        acknowledged.formUnion(try Self.arrivals(second, prefix: "late", count: 20))
+        #expect(second.stop())
+        #expect(FileManager.default.fileExists(atPath: workspace.db + "-snapshot.previous"), "\(Self.files(workspace))")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: workspace.db + "-snapshot")))
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: workspace.db + "-snapshot"))
+
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { server.stop() }
+        #expect(server.startup.contains("checksum does not match") && server.startup.contains("set aside as"), "\(server.startup)")
+        #expect(!server.startup.contains("RECOVERED WITH LOSSES"), "\(server.startup)")
+        #expect(Self.files(workspace).contains { $0.hasPrefix("journal.sqlite-snapshot.damaged-") })
+        #expect(try Self.contacts(server) == acknowledged, "the older snapshot and the journal after it: \(server.startup)")
+    }
+}

@@ -104,10 +104,24 @@ extension CommandLog {
         return min(newest, previous)
     }
 
-    /// The journal a snapshot file says it belongs to, from its header alone (nil: no such
-    /// file, or not a snapshot file). A journal rebuilt from one SQLite cannot read takes it.
-    public static func snapshotIdentity(at path: String) -> String? {
-        snapshotHeader(at: path)?.identity
+    /// The journal the snapshot files beside the journal at `journal` belong to: the identity
+    /// the newest intact one (its checksum checked) names, or nil when none is intact. A
+    /// journal rebuilt from one SQLite cannot read, or recreated because it was missing, takes
+    /// it, so that those snapshots are used.
+    public static func intactSnapshotIdentity(besides journal: String) -> String? {
+        for path in [journal + "-snapshot", journal + "-snapshot.previous"] {
+            guard let contents = FileManager.default.contents(atPath: path) else { continue }
+            if let identity = try? parseSnapshotIdentity([UInt8](contents), path: path) { return identity }
+        }
+        return nil
+    }
+
+    /// The identity an intact snapshot file names.
+    /// - Throws: `SnapshotUnusable` (`.damaged`) as `parseSnapshot` does.
+    static func parseSnapshotIdentity(_ bytes: [UInt8], path: String) throws -> String {
+        var owner = ""
+        _ = try parseSnapshot(bytes, path: path, identity: nil, owner: &owner)
+        return owner
     }
 
     /// The identity and sequence a snapshot file's header gives (nil: no such file, or not a
@@ -134,6 +148,14 @@ extension CommandLog {
     /// Reads a snapshot file's contents.
     /// - Throws: `SnapshotUnusable` (`.damaged`, or `.otherJournal` when `identity` differs).
     static func parseSnapshot(_ bytes: [UInt8], path: String, identity: String) throws -> Snapshot {
+        var owner = ""
+        return try parseSnapshot(bytes, path: path, identity: identity, owner: &owner)
+    }
+
+    /// Reads a snapshot file's contents, giving the identity it names in `owner`.
+    /// - Parameter identity: the journal it must belong to (nil: any).
+    /// - Throws: `SnapshotUnusable` (`.damaged`, or `.otherJournal` when `identity` differs).
+    static func parseSnapshot(_ bytes: [UInt8], path: String, identity: String?, owner: inout String) throws -> Snapshot {
         var position = 0
         func take(_ count: Int) throws -> ArraySlice<UInt8> {
             guard count >= 0, count <= bytes.count - position else {
@@ -158,7 +180,8 @@ extension CommandLog {
             }
         }
         let id = String(decoding: try take(Int(try integer(UInt32.self))), as: UTF8.self)
-        guard id == identity else {
+        owner = id
+        guard identity == nil || id == identity else {
             throw SnapshotUnusable(description: "\(path): the snapshot belongs to another journal", kind: .otherJournal)
         }
         let sequence = try integer(Int64.self)

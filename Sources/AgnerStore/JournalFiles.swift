@@ -52,7 +52,8 @@ public enum JournalFiles {
         return suffixes.filter { exists(path + $0) }
     }
 
-    static func exists(_ path: String) -> Bool {
+    /// Whether anything (a file, a link, even a dangling one) is at `path`.
+    public static func exists(_ path: String) -> Bool {
         var status = stat()
         return lstat(path, &status) == 0
     }

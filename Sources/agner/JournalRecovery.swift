@@ -48,6 +48,8 @@ struct JournalRecovery {
     var warnings: [String] = []
     /// Recovery found something the next start should not have to find again.
     var degraded = false
+    /// The journal was missing and recreated beside its snapshots (`recreateIfMissing`).
+    var journalRecreated = false
 
     init(path: String, router: LiveRouter, snapshotEvery: Int, logger: Logger) {
         self.path = path
@@ -80,7 +82,7 @@ struct JournalRecovery {
             // SQLite found the journal damaged while it was being read: start again from what can be read of it.
             try? log.close()
             router.reset(to: pristine)
-            warnings.removeAll()
+            warn("\(path): reading the journal failed part way (\(error.reason)); recovery starts again from what can be read of it (what is reported above was found on the way)")
             log = try rebuild(because: error.reason)
             do { return try recover(from: log) } catch let again as CommandLog.Unreadable {
                 throw CommandFailure(description: "\(path): the journal rebuilt from what could be read is damaged too: \(again.reason)")
@@ -88,13 +90,46 @@ struct JournalRecovery {
         }
     }
 
-    /// Opens the journal, or rebuilds it from what can be read when SQLite cannot read it.
+    /// Opens the journal, or rebuilds it from what can be read when SQLite cannot read it, or
+    /// recreates it under its snapshots' identity when it is missing but they are not.
     mutating func open() throws -> CommandLog {
+        try recreateIfMissing()
         do { return try CommandLog(path: path) } catch let error as CommandLog.Unreadable {
             return try rebuild(because: error.reason)
         } catch {
             throw CommandFailure(description: "\(path): cannot open the journal: \(error)")
         }
+    }
+
+    /// The journal's database is missing (or empty: no byte of it was ever written to disk) while
+    /// intact snapshots of it are beside it: rather than start an empty center beside them, a
+    /// new journal is created under their identity, so that recovery restores the newest; what
+    /// was journaled after it is lost, and said to be. A write-ahead log left without its
+    /// database is set aside (SQLite cannot use it). Written under a name of its own, then
+    /// renamed into place: a crash in between leaves nothing at `path`. (To start an empty
+    /// center on purpose, move the snapshots away too, or use another `--db`.)
+    mutating func recreateIfMissing() throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        guard size == nil || size == 0, let identity = CommandLog.intactSnapshotIdentity(besides: path) else { return }
+        do {
+            for suffix in ["-wal", "-shm", "-journal"] where JournalFiles.exists(path + suffix) {
+                let aside = try JournalFiles.setAside(file: path + suffix, kind: "orphaned")
+                warn("\(path + suffix) was left without its journal: set aside as \(aside)")
+            }
+            if size == 0 { try JournalFiles.setAside(file: path, kind: "empty") }
+            let replacement = JournalFiles.replacementPath(for: path)
+            try? FileManager.default.removeItem(atPath: replacement)
+            let builder = try JournalBuilder(path: replacement, identity: identity)
+            try builder.setNote("recreated", ISO8601DateFormatter().string(from: Date()))
+            try builder.finish()
+            guard rename(replacement, path) == 0 else { throw CommandFailure(description: "cannot rename \(replacement) to \(path) (errno \(errno))") }
+            JournalFiles.synchronizeDirectory(of: path)
+        } catch {
+            throw CommandFailure(description: "\(path): the journal is missing, and recreating it beside its snapshots failed: \(error)")
+        }
+        warn("\(path): the journal is \(size == nil ? "missing" : "empty"), but snapshots of it are beside it: a new journal was created under its identity so that they are used; whatever was journaled after the newest usable snapshot is lost")
+        journalRecreated = true
+        degraded = true
     }
 
     /// The journal cannot be read: it is set aside as it is (`<db>.unreadable-…`, with its
@@ -105,7 +140,7 @@ struct JournalRecovery {
         let replacement = JournalFiles.replacementPath(for: path)
         let salvage: CommandLog.Salvage
         do {
-            salvage = try CommandLog.salvage(from: path, into: replacement, identityIfUnknown: CommandLog.snapshotIdentity(at: path + "-snapshot"),
+            salvage = try CommandLog.salvage(from: path, into: replacement, identityIfUnknown: CommandLog.intactSnapshotIdentity(besides: path),
                                              setAsideAs: aside)
             try JournalFiles.replace(path, with: replacement, settingAsideAs: aside, moving: .database)
         } catch {
@@ -236,6 +271,7 @@ struct JournalRecovery {
         if !damaged.isEmpty { losses.append("\(damaged.reduce(0) { $0 + $1.commands }) lost in damaged batches") }
         if !refusedSequences.isEmpty { losses.append("\(refusedSequences.count) refused") }
         if forced { losses.append("a snapshot of another center used") }
+        if journalRecreated { losses.append("the journal was missing: what came after entry \(startSequence) is lost") }
 
         var outcome = Outcome(log: log, snapshot: startSequence, replayed: read - refusedSequences.count, recoveredThrough: log.lastSequence,
                               snapshotThrough: start?.isFile == true ? startSequence : 0, warnings: [], losses: losses.joined(separator: ", "))

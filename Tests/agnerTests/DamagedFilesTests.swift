@@ -62,6 +62,29 @@ struct DamagedFilesTests {
         return acknowledged
     }
 
+    @Test("a journal deleted (or left empty) beside its snapshots is recreated under their identity: the center comes back from them, and the loss is reported", arguments: [false, true])
+    func missingJournal(leftEmpty: Bool) throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let acknowledged = try Self.sixtyArrivals(workspace, options: [])
+        let second = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--snapshot-every", "1000"])
+        let late = try Self.arrivals(second, prefix: "late", count: 10)
+        second.kill()
+        for suffix in ["", "-shm"] { try FileManager.default.removeItem(atPath: workspace.db + suffix) }
+        if leftEmpty { FileManager.default.createFile(atPath: workspace.db, contents: Data()) }
+
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        #expect(server.startup.contains("the journal is \(leftEmpty ? "empty" : "missing")"), "\(server.startup)")
+        #expect(server.startup.contains("RECOVERED WITH LOSSES"), "\(server.startup)")
+        let present = try Self.contacts(server)
+        #expect(present.isSuperset(of: acknowledged) && present.isSubset(of: acknowledged.union(late)), "the snapshot's contacts: \(server.startup)")
+        if leftEmpty { #expect(Self.files(workspace).contains { $0.hasPrefix("journal.sqlite.empty-") }, "set aside, not deleted") }
+        #expect(server.stop())
+        let again = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { again.stop() }
+        #expect(!again.startup.contains("RECOVERY"), "\(again.startup)")
+        #expect(try Self.contacts(again) == present)
+    }
+
     @Test("with --discard-old and both snapshots lost, the router comes up from the entries that remain and says which are missing and why")
     func discardedAndNoSnapshot() throws {
         let workspace = try CrashRecoveryTests.Workspace()
@@ -96,11 +119,18 @@ struct DamagedFilesTests {
         try CrashRecoveryTests.center.replacingOccurrences(of: "count: 3", with: "count: 4").write(toFile: bigger, atomically: true, encoding: .utf8)
 
         let server = try ServeProcess(center: bigger, db: workspace.db, options: options)
-        defer { server.stop() }
         #expect(server.startup.contains("another center file"), "\(server.startup)")
         #expect(server.startup.contains("bea-4"), "the agent the snapshot lacks is added: \(server.startup)")
         #expect(try Self.contacts(server) == acknowledged)
         #expect(server.startup.contains("4 agents"), "\(server.startup)")
+        #expect(server.stop())
+        // The journal set aside, the new one starts from that state: a restart with the new
+        // center file finds it as it was, with nothing to repair.
+        #expect(Self.files(workspace).contains { $0.hasPrefix("journal.sqlite.unreplayable-") })
+        let again = try ServeProcess(center: bigger, db: workspace.db, options: options)
+        defer { again.stop() }
+        #expect(!again.startup.contains("RECOVERY"), "\(again.startup)")
+        #expect(try Self.contacts(again) == acknowledged)
     }
 
     @Test("a damaged newest snapshot is set aside and the one before it used; nothing acknowledged is lost")

@@ -50,6 +50,8 @@ struct JournalRecovery {
     var degraded = false
     /// The journal was missing and recreated beside its snapshots (`recreateIfMissing`).
     var journalRecreated = false
+    /// The journal was missing, and none of its snapshots could be used.
+    var journalLost = false
 
     init(path: String, router: LiveRouter, snapshotEvery: Int, logger: Logger) {
         self.path = path
@@ -110,7 +112,15 @@ struct JournalRecovery {
     /// center on purpose, move the snapshots away too, or use another `--db`.)
     mutating func recreateIfMissing() throws {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        guard size == nil || size == 0, let identity = CommandLog.intactSnapshotIdentity(besides: path) else { return }
+        guard size == nil || size == 0 else { return }
+        guard let identity = CommandLog.intactSnapshotIdentity(besides: path) else {
+            // Snapshot files, none intact: there was a journal here, and nothing of it is left.
+            if [path + "-snapshot", path + "-snapshot.previous"].contains(where: JournalFiles.exists) {
+                warn("\(path): the journal is \(size == nil ? "missing" : "empty") and no snapshot of it can be used: the center starts empty")
+                journalLost = true
+            }
+            return
+        }
         do {
             for suffix in ["-wal", "-shm", "-journal"] where JournalFiles.exists(path + suffix) {
                 let aside = try JournalFiles.setAside(file: path + suffix, kind: "orphaned")
@@ -271,6 +281,7 @@ struct JournalRecovery {
         if !damaged.isEmpty { losses.append("\(damaged.reduce(0) { $0 + $1.commands }) lost in damaged batches") }
         if !refusedSequences.isEmpty { losses.append("\(refusedSequences.count) refused") }
         if forced { losses.append("a snapshot of another center used") }
+        if journalLost { losses.append("the journal was missing and no snapshot of it could be used: everything it held") }
         if journalRecreated { losses.append("the journal was missing: what came after entry \(startSequence) is lost") }
 
         var outcome = Outcome(log: log, snapshot: startSequence, replayed: read - refusedSequences.count, recoveredThrough: log.lastSequence,

@@ -85,6 +85,21 @@ struct DamagedFilesTests {
         #expect(try Self.contacts(again) == present)
     }
 
+    @Test("a journal deleted beside snapshots that are all damaged: the center starts empty, and says that everything was lost")
+    func missingJournalNoSnapshot() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        _ = try Self.sixtyArrivals(workspace, options: [])
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.db + suffix) }
+        try Data("not a snapshot".utf8).write(to: URL(fileURLWithPath: workspace.db + "-snapshot"))
+
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { server.stop() }
+        #expect(server.startup.contains("no snapshot of it can be used"), "\(server.startup)")
+        #expect(server.startup.contains("RECOVERED WITH LOSSES: the journal was missing"), "\(server.startup)")
+        #expect(try Self.contacts(server).isEmpty)
+        #expect(Self.files(workspace).contains { $0.hasPrefix("journal.sqlite-snapshot.damaged-") })
+    }
+
     @Test("with --discard-old and both snapshots lost, the router comes up from the entries that remain and says which are missing and why")
     func discardedAndNoSnapshot() throws {
         let workspace = try CrashRecoveryTests.Workspace()

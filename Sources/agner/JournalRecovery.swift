@@ -52,6 +52,9 @@ struct JournalRecovery {
     var journalRecreated = false
     /// The journal was missing, and none of its snapshots could be used.
     var journalLost = false
+    /// The journal could not be read whole when it was rebuilt: the last entry read (what
+    /// came after it, if anything, is lost with no way to count it).
+    var readPartly: Int64?
 
     init(path: String, router: LiveRouter, snapshotEvery: Int, logger: Logger) {
         self.path = path
@@ -156,6 +159,7 @@ struct JournalRecovery {
         } catch {
             throw CommandFailure(description: "\(path): the journal cannot be read (\(reason)), and rebuilding it failed: \(error)")
         }
+        if !salvage.failures.isEmpty { readPartly = salvage.ranges.last?.upperBound ?? 0 }
         let read = salvage.ranges.isEmpty ? "nothing could be read of it"
             : "\(salvage.entries) entries in \(salvage.batches) batches could be read (\(Self.ranges(salvage.ranges)))"
         warn("\(path): SQLite cannot read the journal (\(reason)); it was set aside as \(aside) (nothing deleted); \(read), and the journal rebuilt from them\(salvage.failures.isEmpty ? "" : " (\(salvage.failures.joined(separator: "; ")))")")
@@ -281,6 +285,9 @@ struct JournalRecovery {
         if !damaged.isEmpty { losses.append("\(damaged.reduce(0) { $0 + $1.commands }) lost in damaged batches") }
         if !refusedSequences.isEmpty { losses.append("\(refusedSequences.count) refused") }
         if forced { losses.append("a snapshot of another center used") }
+        if let readPartly {
+            losses.append("the journal could not be read whole: anything journaled after entry \(max(readPartly, startSequence)) may be lost")
+        }
         if journalLost { losses.append("the journal was missing and no snapshot of it could be used: everything it held") }
         if journalRecreated { losses.append("the journal was missing: what came after entry \(startSequence) is lost") }
 

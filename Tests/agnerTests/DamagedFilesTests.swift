@@ -35,6 +35,8 @@ struct DamagedFilesTests {
 
         let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
         #expect(server.startup.contains("RECOVERY") && server.startup.contains("SQLite cannot read the journal"), "\(server.startup)")
+        // Nothing of it could be read: whether anything came after the snapshot, no one can tell.
+        #expect(server.startup.contains("RECOVERED WITH LOSSES: the journal could not be read whole"), "\(server.startup)")
         #expect(try Self.contacts(server) == acknowledged)
         let aside = try #require(Self.files(workspace).first { $0.hasPrefix("journal.sqlite.unreadable-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") })
         #expect(try Data(contentsOf: workspace.directory.appendingPathComponent(aside)) == garbage, "set aside as it was")
@@ -98,6 +100,50 @@ struct DamagedFilesTests {
         #expect(server.startup.contains("RECOVERED WITH LOSSES: the journal was missing"), "\(server.startup)")
         #expect(try Self.contacts(server).isEmpty)
         #expect(Self.files(workspace).contains { $0.hasPrefix("journal.sqlite-snapshot.damaged-") })
+    }
+
+    @Test("a batch changed on disk is skipped as damaged, and the banner counts exactly: replayed plus lost is what the journal holds")
+    func damagedBatchCountedTruthfully() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let acknowledged = try Self.sixtyArrivals(workspace, options: ["--snapshot-every", "0"])
+        // A server left running past its once-a-second checkpoint has copied the write-ahead
+        // log into the database: without it, the database alone holds every batch. (A damaged
+        // log's frames SQLite drops as never committed, which no one can notice.)
+        let idle = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--snapshot-every", "0"])
+        Thread.sleep(forTimeInterval: 2.5)
+        idle.kill()
+        for suffix in ["-wal", "-shm", "-snapshot", "-snapshot.previous"] { try? FileManager.default.removeItem(atPath: workspace.db + suffix) }
+        // What a replay of the whole journal gives, on a copy.
+        let copy = try CrashRecoveryTests.Workspace()
+        try FileManager.default.copyItem(atPath: workspace.db, toPath: copy.db)
+        let clean = try ServeProcess(center: copy.centerFile, db: copy.db)
+        let total = CrashRecoveryTests.recovery(clean.startup).replayed
+        clean.kill()
+        #expect(total >= 61, "\(clean.startup)")
+
+        // "c-30" becomes "c-3X" where the journal holds it: SQLite reads the page as it is.
+        let pattern = Array(#""c-30""#.utf8)
+        var changed = false
+        let url = URL(fileURLWithPath: workspace.db)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        for start in 0..<max(0, bytes.count - pattern.count) where Array(bytes[start..<(start + pattern.count)]) == pattern {
+            bytes[start + 4] = UInt8(ascii: "X")
+            changed = true
+        }
+        try Data(bytes).write(to: url)
+        #expect(changed)
+
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
+        defer { server.stop() }
+        let replayed = CrashRecoveryTests.recovery(server.startup).replayed
+        let lostRange = try #require(server.startup.range(of: #"(\d+) lost in damaged batches"#, options: .regularExpression), "\(server.startup)")
+        let lost = Int(server.startup[lostRange].split(separator: " ")[0]) ?? -1
+        #expect(server.startup.contains("damaged journal batch") && server.startup.contains("checksum does not match"), "\(server.startup)")
+        #expect(replayed + lost == total, "\(server.startup)")
+        let present = try Self.contacts(server)
+        #expect(!present.contains("c-30") && !present.contains("c-3X"))
+        #expect(present.isSubset(of: acknowledged) && present.count >= 60 - lost, "\(server.startup)")
+        #expect(Self.files(workspace).contains { $0.hasPrefix("journal.sqlite.unreplayable-") }, "the journal with the damaged batch is set aside")
     }
 
     @Test("with --discard-old and both snapshots lost, the router comes up from the entries that remain and says which are missing and why")

@@ -16,11 +16,12 @@ extension RoutingEngine {
     /// - a contact holds an agent exactly when it is offered, connected or wrapping up, is in a
     ///   line only while waiting, and no timer or line entry that is still current names a
     ///   contact that ended or a state it does not fit;
-    /// - every heap is in heap order.
+    /// - every heap is in heap order;
+    /// - the clock, and every open contact's arrival, is within `DomainLimits.clock`.
     ///
     /// - Complexity: O(contacts + agents × pools + entries in heaps and timers).
     public func integrityViolation() -> String? {
-        if now.isNaN { return "the engine's time is not a number" }
+        guard DomainLimits.clock.contains(now) else { return "the engine's time \(now) is outside \(DomainLimits.clock)" }
         // Records and free lists.
         if let problem = contactSlots.integrityViolation(slotLimit: contacts.count) { return "contacts: \(problem)" }
         if let problem = agentSlots.integrityViolation(slotLimit: agents.count) { return "agents: \(problem)" }
@@ -48,6 +49,7 @@ extension RoutingEngine {
             guard ![contact.arrival, contact.answeredAt, contact.deadline, contact.effectiveDeadline].contains(where: \.isNaN) else {
                 return "contact \(contact.id): a time that is not a number"
             }
+            guard DomainLimits.clock.contains(contact.arrival) else { return "contact \(contact.id): arrival \(contact.arrival) outside \(DomainLimits.clock)" }
             switch contact.state {
             case .offered, .connected, .wrapUp:
                 guard contact.agent >= 0, Int(contact.agent) < agents.count, agentLive[Int(contact.agent)] else {

@@ -119,6 +119,31 @@ struct SnapshotIntegrityTests {
         print("snapshot fuzz, \(cases) random damages (seed \(ProcessInfo.processInfo.environment["AGNER_SNAPSHOT_FUZZ_SEED"] ?? "6646")): \(refused) refused, \(cases - refused) accepted and exercised")
     }
 
+    @Test("a snapshot whose clock lies thousands of years away is refused, not left to trap when the day is computed")
+    func clockOutOfRange() throws {
+        let h = Self.busyRouter()
+        let before = try h.router.snapshot().encoded()
+        // Only the engine's clock moves (no timer is due this soon): the bytes that differ are its time.
+        h.clock.now += 0.001
+        _ = h.router.fireTimers()
+        let after = try h.router.snapshot().encoded()
+        #expect(before.count == after.count)
+        let differing = before.indices.filter { before[$0] != after[$0] }
+        let start = try #require(differing.first)
+        #expect(differing.last! - start < 8, "\(differing)")
+        // The Double's 8 bytes end at or after the last differing one (little-endian: low bytes first).
+        let offset = try #require((max(0, differing.last! - 7)...start).first { at in
+            at + 8 <= after.count && after[at..<(at + 8)].withUnsafeBytes { Double(bitPattern: UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) } == h.router.engine.now
+        })
+        for far in [1e300, -1e300, .infinity, 2e11] {
+            var damaged = after
+            withUnsafeBytes(of: far.bitPattern.littleEndian) { damaged.replaceSubrange(offset..<(offset + 8), with: $0) }
+            let restored = Harness(wrapUp: 10)
+            #expect(throws: SnapshotMismatch.self, "clock \(far)") { try restored.router.restore(from: damaged) }
+            #expect(!Self.restoreAndExercise(damaged, at: h.clock.now, damage: "clock \(far)"))
+        }
+    }
+
     @Test("every state commands produce passes the checks a restore makes", arguments: 1...12)
     func producedStatesPass(seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)

@@ -12,7 +12,8 @@ import Logging
 ///
 /// 1. A replacement of the journal a crash interrupted is finished (or undone).
 /// 2. A journal SQLite cannot read is set aside (`<db>.unreadable-…`) and rebuilt from what can
-///    be read of it, with its numbers and identity.
+///    be read of it, with its numbers and identity. A journal missing (or empty) beside intact
+///    snapshots of it is recreated under their identity, so that they are used.
 /// 3. The newest usable state is restored: a snapshot file (the newest, else the one before),
 ///    or the journal's starting state. Damaged snapshot files are set aside. A snapshot taken
 ///    with another center file is used only when the journal no longer holds what came before it.

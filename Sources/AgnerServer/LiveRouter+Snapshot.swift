@@ -95,18 +95,33 @@ extension RouterState {
     /// (The engine checked itself as it was decoded.) What is checked is what the router
     /// indexes or counts with: every open contact named once, under a topic of the center; ids
     /// given out below the next ones; today's figures under a channel and topic of the center,
-    /// with counts far from overflowing.
+    /// with counts far from overflowing; every contact's, adapter's and agent's name one the
+    /// wire accepts (`DomainLimits.nameProblem`, `wireNameBytes`).
     func integrityViolation(center: CenterConfiguration) -> String? {
         let topics = center.topics.count
         guard directory.contactIDs.count == directory.contacts.count else { return "two open contacts share a name" }
         guard directory.agentIDs.count == directory.agentNames.count else { return "two agents share a name" }
         let limit = UInt64(1) << 62
         guard directory.nextContact < limit, directory.nextAgent < limit else { return "the next ids are out of range" }
+        // Names go back on the wire and into the router's own journaled commands, which refuse
+        // what the wire refuses: a name the wire could never have given is damage.
+        func nameProblem(_ name: String) -> String? {
+            DomainLimits.nameProblem(name) ?? (name.utf8.count > DomainLimits.wireNameBytes ? "is \(name.utf8.count) bytes long" : nil)
+        }
         for (id, entry) in directory.contacts {
+            if let problem = nameProblem(entry.name) { return "contact \(id): its name \(problem)" }
+            if !entry.owner.isEmpty, let problem = nameProblem(entry.owner) { return "contact \(id): its adapter's name \(problem)" }
             guard (0..<topics).contains(entry.topic) else { return "contact '\(entry.name)' has topic \(entry.topic) of \(topics)" }
             guard id < directory.nextContact else { return "contact '\(entry.name)' has an id not yet given out" }
         }
         for id in directory.agentNames.keys where id >= directory.nextAgent { return "agent \(id) has an id not yet given out" }
+        // Agent names may come from a center file (longer in bytes than the wire allows).
+        for (id, name) in directory.agentNames {
+            if let problem = DomainLimits.nameProblem(name) { return "agent \(id): its name \(problem)" }
+        }
+        for (id, adapter) in agentManagers {
+            if let problem = nameProblem(adapter) { return "agent \(id): the name of the adapter managing it \(problem)" }
+        }
         let open = engine.openContacts
         guard open.count == directory.contacts.count else {
             return "the engine has \(open.count) open contacts, the directory names \(directory.contacts.count)"

@@ -144,6 +144,34 @@ struct SnapshotIntegrityTests {
         }
     }
 
+    @Test("a snapshot naming an adapter with characters the wire refuses is refused, not left to trap when its contacts are held")
+    func namesTheWireRefuses() throws {
+        let h = Self.busyRouter()  // web's contacts are held: a restart holds them again, in a journaled command naming web
+        let bytes = try h.router.snapshot().encoded()
+        let web = Array("web".utf8)
+        // Each as long as "web" in UTF-8, so that the snapshot's lengths stay right: NULs, a
+        // tab, a zero-width space.
+        for replacement in ["\u{0}\u{0}b", "w\tb", "\u{200B}"] {
+            let bad = Array(replacement.utf8)
+            #expect(bad.count == web.count)
+            var damaged: [UInt8] = []
+            var index = 0
+            while index < bytes.count {
+                if index + web.count <= bytes.count, Array(bytes[index..<(index + web.count)]) == web {
+                    damaged += bad
+                    index += web.count
+                } else {
+                    damaged.append(bytes[index])
+                    index += 1
+                }
+            }
+            #expect(damaged != bytes)
+            let restored = Harness(wrapUp: 10)
+            #expect(throws: SnapshotMismatch.self, "\(replacement.debugDescription)") { try restored.router.restore(from: damaged) }
+            #expect(!Self.restoreAndExercise(damaged, at: h.clock.now, damage: replacement.debugDescription))
+        }
+    }
+
     @Test("every state commands produce passes the checks a restore makes", arguments: 1...12)
     func producedStatesPass(seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)

@@ -6,11 +6,11 @@ import Testing
 /// random: bytes changed, files cut short, deleted, a stretch of the database overwritten. Every
 /// start must succeed; the center holds nothing that was never sent; when the banner reports no
 /// losses, it holds exactly what was acknowledged; and a second start finds nothing left to
-/// repair. `AGNER_DAMAGE_ROUNDS` sets the number of rounds (12 by default),
+/// repair. `AGNER_DAMAGE_ROUNDS` sets the number of rounds (20 by default),
 /// `AGNER_DAMAGE_SEED` the seed (figures of a long run in docs/performance.md).
 @Suite("agner serve on damaged files, at random", .serialized)
 struct DamageCampaignTests {
-    static var rounds: Int { ProcessInfo.processInfo.environment["AGNER_DAMAGE_ROUNDS"].flatMap(Int.init) ?? 12 }
+    static var rounds: Int { ProcessInfo.processInfo.environment["AGNER_DAMAGE_ROUNDS"].flatMap(Int.init) ?? 20 }
     static var seed: UInt64 { ProcessInfo.processInfo.environment["AGNER_DAMAGE_SEED"].flatMap(UInt64.init) ?? 20_261_130 }
 
     /// The files a journal leaves, to damage.

@@ -235,6 +235,22 @@ struct RecoveryFilesTests {
         #expect(try CommandLog(path: directory.journal + ".empty").identity == "from-the-snapshot")
     }
 
+    @Test("a journal that starts from a stored state numbers after it; that state, damaged, is refused by its checksum")
+    func startingState() throws {
+        let directory = try Directory()
+        let builder = try JournalBuilder(path: directory.journal)
+        try builder.setBase([9, 8, 7], sequence: 40, created: 5)
+        try builder.append(time: 1, origin: "pbx", line: "after")
+        try builder.finish()
+        let log = try CommandLog(path: directory.journal)
+        #expect(try log.base() == CommandLog.Base(sequence: 40, created: 5, data: [9, 8, 7]))
+        #expect(try log.entries().map(\.sequence) == [41])
+        try log.writer.write { db in try db.execute(sql: "UPDATE journal_base SET data = X'090807FF'") }
+        #expect { try log.base() } throws: { error in
+            (error as? CommandLog.SnapshotUnusable)?.kind == .damaged && "\(error)".contains("checksum")
+        }
+    }
+
     @Test("numbering continued after a snapshot that covers more than the journal holds stays continued after reopening")
     func continuedNumberingKept() throws {
         let directory = try Directory()

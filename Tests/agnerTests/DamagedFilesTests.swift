@@ -109,9 +109,17 @@ struct DamagedFilesTests {
         // A server left running past its once-a-second checkpoint has copied the write-ahead
         // log into the database: without it, the database alone holds every batch. (A damaged
         // log's frames SQLite drops as never committed, which no one can notice.)
-        let idle = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--snapshot-every", "0"])
-        Thread.sleep(forTimeInterval: 2.5)
-        idle.kill()
+        let pattern = Array(#""c-30""#.utf8)
+        func databaseHolds() -> Bool {
+            guard let bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: workspace.db))), bytes.count > pattern.count else { return false }
+            return (0...(bytes.count - pattern.count)).contains { Array(bytes[$0..<($0 + pattern.count)]) == pattern }
+        }
+        for attempt in 1...5 where !databaseHolds() {  // longer each time on a busy machine
+            let idle = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--snapshot-every", "0"])
+            Thread.sleep(forTimeInterval: 1.5 * Double(attempt))
+            idle.kill()
+        }
+        try #require(databaseHolds(), "the write-ahead log was never copied into the database")
         for suffix in ["-wal", "-shm", "-snapshot", "-snapshot.previous"] { try? FileManager.default.removeItem(atPath: workspace.db + suffix) }
         // What a replay of the whole journal gives, on a copy.
         let copy = try CrashRecoveryTests.Workspace()
@@ -122,7 +130,6 @@ struct DamagedFilesTests {
         #expect(total >= 61, "\(clean.startup)")
 
         // "c-30" becomes "c-3X" where the journal holds it: SQLite reads the page as it is.
-        let pattern = Array(#""c-30""#.utf8)
         var changed = false
         let url = URL(fileURLWithPath: workspace.db)
         var bytes = [UInt8](try Data(contentsOf: url))

@@ -221,4 +221,69 @@ struct DamagedFilesTests {
         #expect(Self.files(workspace).contains { $0.hasPrefix("journal.sqlite-snapshot.damaged-") })
         #expect(try Self.contacts(server) == acknowledged, "the older snapshot and the journal after it: \(server.startup)")
     }
+
+    @Test("a start killed at any moment while it sets an unreplayable journal aside and writes a new one: the next start finishes the job, and nothing is set aside twice")
+    func startOverKilled() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let wide = workspace.directory.appendingPathComponent("wide.yaml").path
+        try CrashRecoveryTests.center.replacingOccurrences(of: "topics: [{name: invoice, skills: [billing]}]",
+                                                           with: "topics: [{name: invoice, skills: [billing]}, {name: order, skills: [billing]}]")
+            .write(toFile: wide, atomically: true, encoding: .utf8)
+        let first = try ServeProcess(center: wide, db: workspace.db, options: ["--snapshot-every", "0"])
+        var expected = try Self.arrivals(first, prefix: "kept", count: 3_000)
+        let client = try TestClient(port: first.port)
+        #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 0)?["ok"] as? Bool == true)
+        #expect(client.request(["op": "contact.arrive", "id": "order-1", "channel": "email", "topic": "order"], req: 1)?["ok"] as? Bool == true)
+        expected.formUnion(try Self.arrivals(first, prefix: "later", count: 500))
+        first.kill()
+        for suffix in ["-snapshot", "-snapshot.previous"] { try? FileManager.default.removeItem(atPath: workspace.db + suffix) }
+
+        let present = ["journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm"].filter { FileManager.default.fileExists(atPath: workspace.directory.appendingPathComponent($0).path) }
+        func copy() throws -> CrashRecoveryTests.Workspace {
+            let round = try CrashRecoveryTests.Workspace()
+            for name in present {
+                try FileManager.default.copyItem(at: workspace.directory.appendingPathComponent(name), to: round.directory.appendingPathComponent(name))
+            }
+            return round
+        }
+        // How long a whole start takes here (it sets the journal aside: "order-1" is refused).
+        let timed = try copy()
+        let began = Date()
+        let whole = try ServeProcess(center: timed.centerFile, db: timed.db)
+        let duration = Date().timeIntervalSince(began)
+        #expect(whole.startup.contains("could not be replayed"), "\(whole.startup)")
+        whole.kill()
+
+        // Each round: a fresh copy, a start with the center without "order" killed at a random
+        // moment of it, then a start that must finish the job.
+        var rng = SplitMix64(seed: 20_261_130)
+        let rounds = ProcessInfo.processInfo.environment["AGNER_RECOVERY_ROUNDS"].flatMap(Int.init).map { max(8, $0 / 2) } ?? 8
+        var moments: [String: Int] = [:]
+        for round in 1...rounds {
+            let place = try copy()
+            let process = Process()
+            process.executableURL = ServeProcess.binary
+            process.arguments = ["serve", "--center", place.centerFile, "--db", place.db, "--listen", "127.0.0.1:0"]
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: duration * Double(rng.next() % 1_000) / 1_000)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let names = Self.files(place)
+            let moment = names.contains { $0.hasSuffix(".replacing") } ? "while moving files"
+                : names.contains { $0.hasSuffix(".new") } ? "while writing the new journal"
+                : names.contains { $0.hasPrefix("journal.sqlite.unreplayable-") } ? "after the replacement" : "before it"
+            moments[moment, default: 0] += 1
+
+            let server = try ServeProcess(center: place.centerFile, db: place.db)
+            #expect(try Self.contacts(server) == expected, "round \(round), killed \(moment): \(server.startup)")
+            #expect(server.stop())
+            let after = Self.files(place)
+            let aside = after.filter { $0.hasPrefix("journal.sqlite.unreplayable-") && !$0.contains("-wal") && !$0.contains("-shm") && !$0.contains("-snapshot") }
+            #expect(aside.count == 1, "round \(round), killed \(moment): \(after)")
+            #expect(!after.contains { $0.hasSuffix(".new") || $0.hasSuffix(".replacing") }, "round \(round): \(after)")
+        }
+        print("start over killed (a whole start: \(String(format: "%.2f", duration)) s): \(moments.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))")
+    }
 }

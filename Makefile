@@ -1,7 +1,7 @@
 # Agner: `make run` runs the main job, `make test` runs the tests.
 # Both install the system packages the project needs when they are missing.
 
-SYSTEM_PACKAGES := libsqlite3-dev libjansson-dev parallel
+SYSTEM_PACKAGES := libsqlite3-dev libjansson-dev zlib1g-dev parallel
 # The browser the HTML report's and the wallboard's tests run in (headless). If it cannot be
 # installed, those tests are skipped and say so; everything else still runs.
 BROWSER_PACKAGES := chromium fonts-dejavu-core

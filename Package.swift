@@ -50,10 +50,13 @@ let package = Package(
         ),
         .target(name: "AgnerReport", dependencies: ["AgnerCore", "AgnerSim", .product(name: "Mustache", package: "swift-mustache")]),
         .target(name: "AgnerStore", dependencies: [
+            "CZlib",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .systemLibrary(name: "CJansson", providers: [.apt(["libjansson-dev"])]),
+        // zlib's CRC-32 for the journal's and the snapshots' checksums (AgnerStore only).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The wire protocol without sockets: codec, line splitting, requests, events, names.
         .target(
             name: "AgnerProtocol",

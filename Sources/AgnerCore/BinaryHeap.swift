@@ -41,6 +41,13 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
     }
 
     public var count: Int { storage.count }
+
+    /// Whether no element is smaller than its parent (a decoded heap that is not one would pop
+    /// out of order).
+    /// - Complexity: O(n).
+    public var isHeapOrdered: Bool {
+        storage.indices.dropFirst().allSatisfy { !(storage[$0] < storage[($0 - 1) >> 1]) }
+    }
     public var isEmpty: Bool { storage.isEmpty }
 
     @inlinable

@@ -50,6 +50,12 @@ public enum DomainLimits {
     /// seconds: 0 to 1 day.
     public static let adapterGrace: ClosedRange<Seconds> = 0...86_400
 
+    /// The engine's clock, in seconds from its epoch (the Unix epoch on the live router, the
+    /// start of a simulated run): within ±10¹¹ s, about 3,000 years either way. Every day,
+    /// interval and tally computed from a time fits an `Int` inside it; a restored state whose
+    /// clock or arrivals lie outside is refused (`RoutingEngine.integrityViolation()`).
+    public static let clock: ClosedRange<Seconds> = -1e11...1e11
+
     /// Longest name of a department, skill, topic or agent group, in characters.
     public static let nameLength = 100
 

@@ -61,7 +61,7 @@ extension RoutingEngine {
         events.append(.agentRemoved(id))
     }
 
-    private func validate(_ profile: AgentProfile) throws(EngineError) {
+    func validate(_ profile: AgentProfile) throws(EngineError) {
         guard configuration.departments.indices.contains(profile.department.index) else {
             throw .unknownDepartment(profile.department.index)
         }
@@ -86,7 +86,7 @@ extension RoutingEngine {
 
     /// The pools the profile is eligible for, per channel.
     /// - Complexity: O(number of pools), once per agent added or changed.
-    private func memberships(of profile: AgentProfile) -> PerChannel<[Membership]> {
+    func memberships(of profile: AgentProfile) -> PerChannel<[Membership]> {
         var result = PerChannel<[Membership]>(repeating: [])
         for (index, pool) in pools.enumerated() {
             if let standing = pool.criterion.standing(of: profile) {

@@ -194,7 +194,7 @@ public struct RoutingEngine: Sendable {
 ///
 /// The configuration is not part of it: decoding takes it from
 /// `decoder.userInfo[RoutingEngine.configurationKey]`, and refuses a state whose pools do not
-/// match the ones that configuration gives.
+/// match the ones that configuration gives, or one that is not consistent (`integrityViolation()`).
 extension RoutingEngine: Codable {
     public static let configurationKey = CodingUserInfoKey(rawValue: "agner.centerConfiguration")!
 
@@ -228,6 +228,11 @@ extension RoutingEngine: Codable {
         arrivalSequence = try container.decode(UInt64.self, forKey: .arrivalSequence)
         channelOpen = try container.decode(PerChannel<Bool>.self, forKey: .channelOpen)
         awaitingOpening = try container.decode(PerChannel<[OpeningWaiter]>.self, forKey: .awaitingOpening)
+        // A state no sequence of commands produces would trap on the first command that
+        // touches it: refused here, with what is wrong.
+        if let problem = integrityViolation() {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "an inconsistent engine state: \(problem)"))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -88,6 +88,27 @@ struct SlotTable: Sendable, Codable {
         for index in oldKeys.indices where oldUsed[index] { insert(oldKeys[index], oldSlots[index]) }
     }
 
+    /// Why the table cannot be trusted (a snapshot that decoded into a broken table), or nil:
+    /// its arrays agree in size, a power of two; it is at most half full (so every lookup
+    /// ends); every key is found where a lookup looks for it; every slot is below `slotLimit`
+    /// and appears once.
+    /// - Complexity: O(capacity) expected.
+    func integrityViolation(slotLimit: Int) -> String? {
+        let capacity = keys.count
+        guard capacity >= 16, capacity & (capacity - 1) == 0, slots.count == capacity, used.count == capacity, mask == capacity - 1 else {
+            return "an id table of \(keys.count)/\(slots.count)/\(used.count) entries with mask \(mask)"
+        }
+        let filled = used.reduce(0) { $0 + ($1 ? 1 : 0) }
+        guard filled == count, count * 2 <= capacity else { return "an id table says \(count) ids, holds \(filled) in \(capacity)" }
+        var seen = Set<Int32>()
+        for index in 0..<capacity where used[index] {
+            guard slots[index] >= 0, Int(slots[index]) < slotLimit else { return "an id maps to slot \(slots[index]) of \(slotLimit)" }
+            guard seen.insert(slots[index]).inserted else { return "two ids map to slot \(slots[index])" }
+            guard self[keys[index]] == slots[index] else { return "id \(keys[index]) is not where a lookup finds it" }
+        }
+        return nil
+    }
+
     /// Every stored slot, in table order (callers sort before showing anything).
     var values: [Int32] {
         slots.indices.filter { used[$0] }.map { slots[$0] }

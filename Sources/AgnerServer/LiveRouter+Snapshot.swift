@@ -25,7 +25,25 @@ public struct RouterSnapshot: Sendable {
 
 /// Why a stored snapshot cannot be used (recovery then replays the whole journal).
 public struct SnapshotMismatch: Error, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Not a router snapshot at all.
+        case notASnapshot
+        /// Written by a build with another format.
+        case otherFormat
+        /// Taken with another center or other agents: its state is sound, but not this
+        /// configuration's (`restore(from:acceptingOtherCenter:)` can still use it).
+        case otherCenter
+        /// It does not decode, or decodes into a state no sequence of commands produces.
+        case inconsistent
+    }
+
+    public var kind: Kind
     public var description: String
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
 }
 
 /// Everything the router keeps between requests, apart from connections.
@@ -72,6 +90,60 @@ struct RouterState: Sendable, Codable {
     }
 }
 
+extension RouterState {
+    /// The first inconsistency between the router's tables, the engine and the center, or nil.
+    /// (The engine checked itself as it was decoded.) What is checked is what the router
+    /// indexes or counts with: every open contact named once, under a topic of the center; ids
+    /// given out below the next ones; today's figures under a channel and topic of the center,
+    /// with counts far from overflowing; every contact's, adapter's and agent's name one the
+    /// wire accepts (`DomainLimits.nameProblem`, `wireNameBytes`).
+    func integrityViolation(center: CenterConfiguration) -> String? {
+        let topics = center.topics.count
+        guard directory.contactIDs.count == directory.contacts.count else { return "two open contacts share a name" }
+        guard directory.agentIDs.count == directory.agentNames.count else { return "two agents share a name" }
+        let limit = UInt64(1) << 62
+        guard directory.nextContact < limit, directory.nextAgent < limit else { return "the next ids are out of range" }
+        // Names go back on the wire and into the router's own journaled commands, which refuse
+        // what the wire refuses: a name the wire could never have given is damage.
+        func nameProblem(_ name: String) -> String? {
+            DomainLimits.nameProblem(name) ?? (name.utf8.count > DomainLimits.wireNameBytes ? "is \(name.utf8.count) bytes long" : nil)
+        }
+        for (id, entry) in directory.contacts {
+            if let problem = nameProblem(entry.name) { return "contact \(id): its name \(problem)" }
+            if !entry.owner.isEmpty, let problem = nameProblem(entry.owner) { return "contact \(id): its adapter's name \(problem)" }
+            guard (0..<topics).contains(entry.topic) else { return "contact '\(entry.name)' has topic \(entry.topic) of \(topics)" }
+            guard id < directory.nextContact else { return "contact '\(entry.name)' has an id not yet given out" }
+        }
+        for id in directory.agentNames.keys where id >= directory.nextAgent { return "agent \(id) has an id not yet given out" }
+        // Agent names may come from a center file (longer in bytes than the wire allows).
+        for (id, name) in directory.agentNames {
+            if let problem = DomainLimits.nameProblem(name) { return "agent \(id): its name \(problem)" }
+        }
+        for (id, adapter) in agentManagers {
+            if let problem = nameProblem(adapter) { return "agent \(id): the name of the adapter managing it \(problem)" }
+        }
+        let open = engine.openContacts
+        guard open.count == directory.contacts.count else {
+            return "the engine has \(open.count) open contacts, the directory names \(directory.contacts.count)"
+        }
+        for contact in open {
+            guard let entry = directory.contacts[contact.id.rawValue], entry.channel == contact.channel, entry.topic == contact.topic.index else {
+                return "contact \(contact.id) is not in the directory as the engine has it"
+            }
+        }
+        for agent in engine.allAgents where directory.agentNames[agent.profile.id.rawValue] == nil {
+            return "agent \(agent.profile.id) has no name"
+        }
+        let most = 1 << 52
+        for (key, tally) in tallies {
+            guard (0..<(topics * 4)).contains(key) else { return "today's figures for queue \(key) of \(topics * 4)" }
+            let counts = [tally.offered, tally.answered, tally.answeredWithinTarget, tally.abandoned, tally.lost, tally.unserved, tally.answeredOutsideOwner]
+            guard counts.allSatisfy({ (0..<most).contains($0) }) else { return "today's figures for queue \(key) are out of range" }
+        }
+        return nil
+    }
+}
+
 // In an extension, so the struct keeps its memberwise initializer.
 extension RouterState {
     init(from decoder: any Decoder) throws {
@@ -109,23 +181,75 @@ extension LiveRouter {
     }
 
     /// Replaces the state with a stored snapshot. Nothing changes if it throws.
-    /// - Throws: `SnapshotMismatch` when it was taken under another configuration or format;
-    ///   a decoding error when it is damaged.
-    public func restore(from bytes: [UInt8]) throws {
+    ///
+    /// Every part is checked as it is decoded: the engine's indexes and counts
+    /// (`RoutingEngine.integrityViolation()`), the router's tables against the engine and the
+    /// center (`RouterState.integrityViolation`). A snapshot that passed its file's checksum
+    /// but holds a state no sequence of commands produces is refused with the reason, never
+    /// left to trap later.
+    /// - Parameter acceptingOtherCenter: use a snapshot taken with another center file, when
+    ///   its state fits this center (the same pools); for a recovery whose history before the
+    ///   snapshot is gone (agents of this center that the state lacks are then added by
+    ///   `addAgentsMissingFromState()`).
+    /// - Throws: `SnapshotMismatch`, with its kind and why.
+    public func restore(from bytes: [UInt8], acceptingOtherCenter: Bool = false) throws {
         let header = RouterSnapshot.magic.utf8.count + 12
         guard bytes.count >= header, Array(bytes.prefix(4)) == Array(RouterSnapshot.magic.utf8) else {
-            throw SnapshotMismatch(description: "not a router snapshot")
+            throw SnapshotMismatch(.notASnapshot, "not a router snapshot")
         }
         let format = bytes[4..<8].withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
         guard format == RouterSnapshot.format else {
-            throw SnapshotMismatch(description: "snapshot format \(format), this build reads \(RouterSnapshot.format)")
+            throw SnapshotMismatch(.otherFormat, "snapshot format \(format), this build reads \(RouterSnapshot.format)")
         }
         let fingerprint = bytes[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard fingerprint == configurationFingerprint else {
-            throw SnapshotMismatch(description: "the snapshot was taken with another center or other agents")
+        guard fingerprint == configurationFingerprint || acceptingOtherCenter else {
+            throw SnapshotMismatch(.otherCenter, "the snapshot was taken with another center or other agents")
         }
-        let state = try SnapshotCoder.decode(RouterState.self, from: Array(bytes[header...]),
+        let state: RouterState
+        do {
+            state = try SnapshotCoder.decode(RouterState.self, from: Array(bytes[header...]),
                                              userInfo: [RoutingEngine.configurationKey: settings.center])
+        } catch let DecodingError.dataCorrupted(context) {
+            throw SnapshotMismatch(.inconsistent, context.debugDescription)
+        } catch {
+            throw SnapshotMismatch(.inconsistent, "\(error)")
+        }
+        if let problem = state.integrityViolation(center: settings.center) {
+            throw SnapshotMismatch(.inconsistent, "an inconsistent router state: \(problem)")
+        }
+        install(state)
+    }
+
+    /// Puts the state of a snapshot taken from this router back, as it was (recovery starting
+    /// again, say). Constant time.
+    public func reset(to snapshot: RouterSnapshot) {
+        install(snapshot.state)
+    }
+
+    /// After a snapshot taken with another center was restored: the agents this center names
+    /// that the state lacks are added (offline), as a start without a snapshot would have them.
+    /// - Returns: their names.
+    @discardableResult
+    public func addAgentsMissingFromState() -> [String] {
+        var added: [String] = []
+        var ignored: [Event] = []
+        for agent in settings.agents where directory.agentIDs[agent.name] == nil {
+            var profile = agent.profile
+            profile.id = AgentID(directory.nextAgent)
+            // Only a profile this center refuses (none: the center gave it) leaves an agent out.
+            guard (try? engine.apply(.addAgent(profile), at: engine.now, into: &ignored)) != nil else { continue }
+            directory.addAgent(named: agent.name)
+            if let adapter = agent.adapter {
+                agentManagers[profile.id.rawValue] = adapter
+                assignedAgents.insert(profile.id.rawValue)
+            }
+            setAgentState(profile.id.rawValue, .offline)
+            added.append(agent.name)
+        }
+        return added
+    }
+
+    func install(_ state: RouterState) {
         engine = state.engine
         directory = state.directory
         agentStates = state.agentStates

@@ -45,21 +45,22 @@ extension CommandLog {
             // Candidates: covered by the snapshot, not the newest batch.
             let rows = try writer.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT last, count, entries FROM journal_batch
+                    SELECT last, count, entries, checksum FROM journal_batch
                     WHERE last <= ? AND last < (SELECT MAX(last) FROM journal_batch)
                     ORDER BY last LIMIT ?
                     """, arguments: [sequence, chunk])
             }
-            var moving: [(last: Int64, count: Int, entries: Data, day: String)] = []
+            var moving: [(last: Int64, count: Int, entries: Data, checksum: Int64?, day: String)] = []
             for row in rows {
-                let last: Int64 = row[0], count: Int = row[1], entries: Data = row[2]
+                let last: Int64 = row[0], count: Int = row[1], entries: Data = row[2], checksum: Int64? = row[3]
                 var newest = -Double.infinity
                 try entries.withUnsafeBytes { bytes in
+                    try JournalBatch.verify(bytes, count: count, last: last, checksum: checksum)
                     try JournalBatch.decode(bytes, count: count, last: last) { newest = max(newest, $0.time) }
                 }
                 // Batches are in time order: the first one too recent ends the pruning.
                 guard newest < cutoff else { break }
-                moving.append((last, count, entries, Self.day(of: newest)))
+                moving.append((last, count, entries, checksum, Self.day(of: newest)))
             }
             guard !moving.isEmpty else { return pruned }
             if oldBatches == .archive {
@@ -68,9 +69,11 @@ extension CommandLog {
                     let archive = try DatabaseQueue(path: archivePath)
                     try CommandLog.migrate(archive)
                     try archive.write { db in
+                        // Whose archive it is: recovery reads no other journal's.
+                        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('archive_of', ?)", arguments: [identity])
                         for batch in batches {
-                            try db.execute(sql: "INSERT OR IGNORE INTO journal_batch (last, count, entries) VALUES (?, ?, ?)",
-                                           arguments: [batch.last, batch.count, batch.entries])
+                            try db.execute(sql: "INSERT OR IGNORE INTO journal_batch (last, count, entries, checksum) VALUES (?, ?, ?, ?)",
+                                           arguments: [batch.last, batch.count, batch.entries, batch.checksum])
                         }
                     }
                     try archive.close()
@@ -81,11 +84,29 @@ extension CommandLog {
             try writer.write { db in
                 try db.execute(sql: "DELETE FROM journal_batch WHERE last IN (\(lasts.map { _ in "?" }.joined(separator: ",")))",
                                arguments: StatementArguments(lasts))
+                if oldBatches == .delete, let last = lasts.max() {
+                    // So that recovery can say why these entries are missing.
+                    try db.execute(sql: """
+                        INSERT INTO meta (key, value) VALUES ('discarded_through', ?)
+                        ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))
+                        """, arguments: ["\(last)"])
+                }
             }
             pruned.batches += moving.count
             pruned.entries += moving.reduce(0) { $0 + $1.count }
             if moving.count < rows.count || rows.count < chunk { return pruned }
         }
+    }
+
+    /// Prunes, after a snapshot was stored, what the older of the two snapshot files covers
+    /// (`prunableThrough()`) and is older than `cutoff`: the journal keeps everything either
+    /// snapshot needs, so losing one of them (deleted, damaged, or refused at a restart) never
+    /// leaves entries that exist nowhere.
+    @discardableResult
+    public func pruneAfterSnapshot(olderThan cutoff: Double, oldBatches: OldBatches) throws -> Pruned {
+        let through = prunableThrough()
+        guard through > 0 else { return Pruned() }
+        return try prune(through: through, olderThan: cutoff, oldBatches: oldBatches)
     }
 
     /// The first sequence the journal still holds (1 for a journal never pruned; the sequence
@@ -97,9 +118,11 @@ extension CommandLog {
     }
 
     /// Calls `body` with every entry after `sequence`, in order, reading the archives first
-    /// when the journal no longer holds the entries that follow `sequence` (recovery without a
-    /// usable snapshot of a pruned journal). - Returns: how many entries there were.
-    /// - Throws: `SnapshotUnusable` when entries are missing (archives deleted or moved).
+    /// when the journal no longer holds the entries that follow `sequence`. - Returns: how many
+    /// entries there were.
+    /// - Throws: `SnapshotUnusable` (naming the file) when entries are missing (archives deleted
+    ///   or moved) or an archive cannot be read. (Recovery uses `readForRecovery`, which reads
+    ///   past all of that and reports it.)
     @discardableResult
     public func forEachEntryWithArchives(after sequence: Int64, damaged: ((String) -> Void)? = nil,
                                          _ body: (Entry) throws -> Void) throws -> Int {
@@ -108,15 +131,23 @@ extension CommandLog {
         var next = sequence + 1
         var count = 0
         for file in archiveFiles {
-            let archive = try CommandLog.reader(path: file)
-            let rows = try archive.read { db in
-                try Row.fetchAll(db, sql: "SELECT last, count, entries FROM journal_batch WHERE last >= ? ORDER BY last",
-                                 arguments: [next])
+            let rows: [Row]
+            do {
+                let archive = try CommandLog.reader(path: file)
+                defer { try? archive.close() }
+                rows = try archive.read { db in
+                    try Row.fetchAll(db, sql: "SELECT last, count, entries, checksum FROM journal_batch WHERE last >= ? ORDER BY last",
+                                     arguments: [next])
+                }
+            } catch {
+                throw SnapshotUnusable(description: "\(file): cannot read the archive: \(error)")
             }
-            try archive.close()
             for row in rows {
                 let last: Int64 = row[0], entries: Int = row[1], blob: Data = row[2]
                 try blob.withUnsafeBytes { bytes in
+                    do { try JournalBatch.verify(bytes, count: entries, last: last, checksum: row[3]) } catch {
+                        throw SnapshotUnusable(description: "\(file): \(error)")
+                    }
                     try JournalBatch.decode(bytes, count: entries, last: last) { entry in
                         guard entry.sequence >= next else { return }
                         guard entry.sequence == next else {

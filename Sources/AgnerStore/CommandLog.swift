@@ -1,16 +1,21 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The live service's journal: every accepted command, in order, in SQLite (WAL). Entries are
 /// buffered and written as one row per batch (group commit; see `JournalBatch`), each entry
 /// numbered in sequence from 1.
 ///
-/// Beside it, in a file of its own (`<journal>-snapshot`), the latest snapshot of the router's
-/// state and the journal sequence it covers, so recovery replays only what came after. A file,
-/// not a table: storing tens of megabytes in the journal's database would hold its one writer
-/// (and so every commit) for hundreds of milliseconds. The snapshot names the journal it
+/// Beside it, in files of their own (`<journal>-snapshot` and the one before it,
+/// `<journal>-snapshot.previous`; see `CommandLog+Snapshots.swift`), the latest snapshots of the
+/// router's state and the journal sequence each covers, so recovery replays only what came after.
+/// Files, not a table: storing tens of megabytes in the journal's database would hold its one
+/// writer (and so every commit) for hundreds of milliseconds. A snapshot names the journal it
 /// belongs to (a random id kept in the journal), so a snapshot left beside a new journal is
 /// never applied to it.
+///
+/// Each batch carries a checksum (CRC-32), checked whenever it is read: a damaged batch is
+/// reported as damaged, never applied as other data.
 public final class CommandLog: @unchecked Sendable {
     public struct Entry: Sendable, Equatable {
         /// Its place in the journal, from 1 (0 until committed).
@@ -35,7 +40,38 @@ public final class CommandLog: @unchecked Sendable {
 
     /// Why a snapshot file was not used.
     public struct SnapshotUnusable: Error, CustomStringConvertible {
+        public enum Kind: Sendable, Equatable {
+            /// The file is damaged: cut short, its checksum does not match, not a snapshot file.
+            case damaged
+            /// It belongs to another journal (a new journal beside an old snapshot, say).
+            case otherJournal
+            /// Anything else (it cannot be read, say).
+            case other
+        }
+        public var kind: Kind
         public var description: String
+        public init(description: String, kind: Kind = .other) {
+            self.description = description
+            self.kind = kind
+        }
+    }
+
+    /// The journal's database cannot be read: SQLite finds it malformed, or not a database at
+    /// all. Recovery then salvages what it can (`salvage(from:into:identityIfUnknown:)`).
+    public struct Unreadable: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    /// Whether SQLite refused because the file is damaged (malformed, or not a database), as
+    /// opposed to the machine (permissions, a full disk, a missing directory).
+    static func isCorruption(_ error: any Error) -> Bool {
+        if let error = error as? DatabaseError {
+            return error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB
+        }
+        if let error = error as? JournalAppender.Failure { return error.code == SQLITE_CORRUPT || error.code == SQLITE_NOTADB }
+        return false
     }
 
     /// Schema and reads.
@@ -56,16 +92,20 @@ public final class CommandLog: @unchecked Sendable {
     /// Writes appended entries on a connection of its own.
     let appender: JournalAppender
     /// The sequence number of the last committed entry (0 for an empty journal).
-    public private(set) var lastSequence: Int64 = 0
+    public internal(set) var lastSequence: Int64 = 0
 
     /// The write-ahead log's size past which it is made to start over (and the size its file
     /// is cut back to then).
     public let walSizeLimit: Int
 
-    /// Opens (or creates) the journal at `path`.
+    /// Opens (or creates) the journal at `path`. A snapshot left half-written by a crash or a
+    /// full disk (`<journal>-snapshot.tmp`) is removed.
+    /// - Throws: `Unreadable` when SQLite finds the file damaged (malformed, not a database);
+    ///   the error as it came for anything else (permissions, a full disk).
     public init(path: String, walSizeLimit: Int = 64 * 1024 * 1024) throws {
         self.walSizeLimit = walSizeLimit
         self.path = path
+        snapshotPath = path + "-snapshot"
         var configuration = Configuration()
         // WAL with synchronous=NORMAL: a commit survives the process being killed; only a power
         // loss can take the last commits. Commits then never wait for the disk; checkpoints do,
@@ -74,12 +114,23 @@ public final class CommandLog: @unchecked Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
-        writer = try DatabasePool(path: path, configuration: configuration)
-        snapshotPath = path + "-snapshot"
-        try Self.migrate(writer)
-        identity = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'journal_id'") } ?? ""
-        lastSequence = try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(last) FROM journal_batch") ?? 0 }
-        appender = try JournalAppender(path: path, walSizeLimit: walSizeLimit)
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrate(writer)
+            identity = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'journal_id'") } ?? ""
+            // Numbering goes on after the last batch, or after what a recovery found covered
+            // beyond it (`continueAfter`), or after the state the journal starts from.
+            lastSequence = try writer.read { db in
+                let last = try Int64.fetchOne(db, sql: "SELECT MAX(last) FROM journal_batch") ?? 0
+                let continued = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'numbered_after'").flatMap { Int64($0) } ?? 0
+                let base = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal_base") ?? 0
+                return max(last, continued, base)
+            }
+            appender = try JournalAppender(path: path, walSizeLimit: walSizeLimit)
+        } catch where Self.isCorruption(error) {
+            throw Unreadable(path: path, reason: "\(error)")
+        }
+        try? FileManager.default.removeItem(atPath: snapshotPath + ".tmp")
         try startCheckpoints(path: path)
     }
 
@@ -127,20 +178,6 @@ public final class CommandLog: @unchecked Sendable {
         }
         appender.close()
         try writer.close()
-    }
-
-    /// Moves a journal's files (the database, its write-ahead log and shared memory, and the
-    /// snapshot) aside to `<path>.<suffix>…`, never deleting anything. The journal must be
-    /// closed. - Returns: the new path of the database.
-    /// - Throws: `SnapshotUnusable` (with the reason) when a file cannot be moved.
-    public static func setAside(path: String, suffix: String) throws -> String {
-        let target = path + "." + suffix
-        for extra in ["", "-wal", "-shm", "-snapshot"] where FileManager.default.fileExists(atPath: path + extra) {
-            guard rename(path + extra, target + extra) == 0 else {
-                throw SnapshotUnusable(description: "\(path + extra): cannot move aside to \(target + extra) (errno \(errno))")
-            }
-        }
-        return target
     }
 
     static func migrate(_ writer: some DatabaseWriter) throws {
@@ -200,6 +237,19 @@ public final class CommandLog: @unchecked Sendable {
             try store()
             try db.drop(table: "journal")
         }
+        migrator.registerMigration("v4: checksums and base") { db in
+            // NULL for the batches written before: they are read without a check.
+            try db.execute(sql: "ALTER TABLE journal_batch ADD COLUMN checksum INTEGER")
+            // The state a journal starts from when it does not start empty (a journal written
+            // by a recovery that started from a snapshot): in the journal's own file, so that
+            // rebuilding never depends on a snapshot file.
+            try db.create(table: "journal_base") { t in
+                t.primaryKey("sequence", .integer)
+                t.column("created", .double).notNull()
+                t.column("data", .blob).notNull()
+                t.column("checksum", .integer).notNull()
+            }
+        }
         return migrator
     }
 
@@ -220,63 +270,12 @@ public final class CommandLog: @unchecked Sendable {
     public func commit() throws -> Int64 {
         guard pendingCount > 0 else { return lastSequence }
         let last = lastSequence + Int64(pendingCount)
-        try appender.write(pending, count: pendingCount, last: last)
+        try appender.write(pending, count: pendingCount, last: last,
+                           checksum: JournalBatch.checksum(last: last, count: pendingCount, entries: pending))
         lastSequence = last
         pending.removeAll(keepingCapacity: true)
         pendingCount = 0
         return lastSequence
-    }
-
-    static let snapshotMagic = Array("AGNJ".utf8)
-
-    /// Stores a snapshot covering the entries up to `sequence`, replacing the previous one
-    /// atomically (written beside it, flushed to disk, then renamed over it). Safe to call from
-    /// another thread than the one appending: it never touches the journal's database.
-    public func saveSnapshot(_ data: [UInt8], through sequence: Int64, at created: Double) throws {
-        var header = Self.snapshotMagic
-        let id = Array(identity.utf8)
-        withUnsafeBytes(of: UInt32(id.count).littleEndian) { header += $0 }
-        header += id
-        withUnsafeBytes(of: sequence.littleEndian) { header += $0 }
-        withUnsafeBytes(of: created.bitPattern.littleEndian) { header += $0 }
-        let temporary = snapshotPath + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: nil)
-        guard let file = FileHandle(forWritingAtPath: temporary) else {
-            throw SnapshotUnusable(description: "\(temporary): cannot write")
-        }
-        try file.write(contentsOf: header)
-        try file.write(contentsOf: data)
-        try file.synchronize()
-        try file.close()
-        guard rename(temporary, snapshotPath) == 0 else {
-            throw SnapshotUnusable(description: "\(snapshotPath): cannot replace (errno \(errno))")
-        }
-    }
-
-    /// The newest snapshot, or nil when there is none.
-    /// - Throws: `SnapshotUnusable` when the file is damaged, belongs to another journal, or
-    ///   covers more than this journal holds.
-    public func latestSnapshot() throws -> Snapshot? {
-        guard let contents = FileManager.default.contents(atPath: snapshotPath) else { return nil }
-        let bytes = [UInt8](contents)
-        var position = 0
-        func take(_ count: Int) throws -> ArraySlice<UInt8> {
-            guard position + count <= bytes.count else { throw SnapshotUnusable(description: "\(snapshotPath): the file ends early") }
-            defer { position += count }
-            return bytes[position..<(position + count)]
-        }
-        func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-            try take(MemoryLayout<T>.size).withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
-        }
-        guard Array(try take(4)) == Self.snapshotMagic else { throw SnapshotUnusable(description: "\(snapshotPath): not a snapshot file") }
-        let id = String(decoding: try take(Int(try integer(UInt32.self))), as: UTF8.self)
-        guard id == identity else { throw SnapshotUnusable(description: "\(snapshotPath): the snapshot belongs to another journal") }
-        let sequence = try integer(Int64.self)
-        let created = Double(bitPattern: try integer(UInt64.self))
-        guard sequence <= lastSequence else {
-            throw SnapshotUnusable(description: "\(snapshotPath): the snapshot covers \(sequence) commands, the journal holds \(lastSequence)")
-        }
-        return Snapshot(sequence: sequence, created: created, data: Array(bytes[position...]))
     }
 
     /// Calls `body` with every committed entry after `sequence`, in order, reading them one at
@@ -287,7 +286,7 @@ public final class CommandLog: @unchecked Sendable {
     @discardableResult
     public func forEachEntry(after sequence: Int64, damaged: ((String) -> Void)? = nil, _ body: (Entry) throws -> Void) throws -> Int {
         try writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT last, count, entries FROM journal_batch WHERE last > ? ORDER BY last",
+            let rows = try Row.fetchCursor(db, sql: "SELECT last, count, entries, checksum FROM journal_batch WHERE last > ? ORDER BY last",
                                            arguments: [sequence])
             var count = 0
             while let row = try rows.next() {
@@ -300,6 +299,7 @@ public final class CommandLog: @unchecked Sendable {
                             throw JournalBatch.Damaged(description: "journal batch ending at \(last): no entries")
                         }
                         try data.withUnsafeBytes { bytes in
+                            try JournalBatch.verify(bytes, count: entries, last: last, checksum: row[3])
                             try JournalBatch.decode(bytes, count: entries, last: last) { entry in
                                 guard entry.sequence > sequence else { return }
                                 try body(entry)

@@ -11,12 +11,15 @@ final class JournalAppender {
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// SQLite's primary result code, when SQLite refused.
+        var code: Int32 = 0
     }
 
     init(path: String, walSizeLimit: Int) throws {
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             defer { sqlite3_close(connection) }
-            throw Failure(description: "\(path): cannot open the journal for writing: \(Self.message(connection))")
+            throw Failure(description: "\(path): cannot open the journal for writing: \(Self.message(connection))",
+                          code: sqlite3_errcode(connection) & 0xFF)
         }
         // The same durability as the pool's connection: WAL, synchronous=NORMAL, and checkpoints
         // left to the background connection. This connection restarts the write-ahead log once
@@ -33,7 +36,7 @@ final class JournalAppender {
             usleep(100)
             return 1
         }, nil)
-        insert = try prepare("INSERT INTO journal_batch (last, count, entries) VALUES (?, ?, ?)")
+        insert = try prepare("INSERT INTO journal_batch (last, count, entries, checksum) VALUES (?, ?, ?, ?)")
     }
 
     deinit { close() }
@@ -51,9 +54,11 @@ final class JournalAppender {
     ///   - entries: the batch's entries, encoded (`JournalBatch`).
     ///   - count: how many entries it holds.
     ///   - last: the sequence number of its last entry.
-    func write(_ entries: [UInt8], count: Int, last: Int64) throws {
+    ///   - checksum: the batch's checksum (`JournalBatch.checksum`).
+    func write(_ entries: [UInt8], count: Int, last: Int64, checksum: Int64) throws {
         sqlite3_bind_int64(insert, 1, last)
         sqlite3_bind_int64(insert, 2, Int64(count))
+        sqlite3_bind_int64(insert, 4, checksum)
         defer {
             sqlite3_reset(insert)
             sqlite3_clear_bindings(insert)  // no pointer to the buffer left behind
@@ -78,7 +83,7 @@ final class JournalAppender {
 
     private func execute(_ sql: String) throws {
         guard sqlite3_exec(connection, sql, nil, nil, nil) == SQLITE_OK else {
-            throw Failure(description: "\(sql) failed: \(Self.message(connection))")
+            throw Failure(description: "\(sql) failed: \(Self.message(connection))", code: sqlite3_errcode(connection) & 0xFF)
         }
     }
 

@@ -25,12 +25,37 @@ enum JournalBatch {
         var description: String
     }
 
+    /// The checksum stored beside a batch: CRC-32 over its last sequence and count (8 bytes
+    /// each, little-endian) and its entries, so that a damaged blob, or a row whose numbers were
+    /// damaged, is never applied as other data. Batches written before checksums have none.
+    static func checksum(last: Int64, count: Int, entries: UnsafeRawBufferPointer) -> Int64 {
+        var header = (last.littleEndian, Int64(count).littleEndian)
+        let crc = withUnsafeBytes(of: &header) { CRC32.checksum($0) }
+        return Int64(CRC32.checksum(entries, continuing: crc))
+    }
+
+    static func checksum(last: Int64, count: Int, entries: [UInt8]) -> Int64 {
+        entries.withUnsafeBytes { checksum(last: last, count: count, entries: $0) }
+    }
+
+    /// Checks the stored checksum (nil: a batch from before checksums, taken as it is).
+    /// - Throws: `Damaged` when it does not match.
+    static func verify(_ blob: UnsafeRawBufferPointer, count: Int, last: Int64, checksum stored: Int64?) throws {
+        guard let stored else { return }
+        guard checksum(last: last, count: count, entries: blob) == stored else {
+            throw Damaged(description: "journal batch \(last - Int64(count) + 1)–\(last): its checksum does not match (the batch is damaged)")
+        }
+    }
+
     /// Calls `body` with each entry of a batch, in order.
     /// - Parameters:
     ///   - last: the sequence number of the batch's last entry.
     /// - Throws: `Damaged` when the blob does not hold exactly `count` entries.
     static func decode(_ blob: UnsafeRawBufferPointer, count: Int, last: Int64,
                        _ body: (CommandLog.Entry) throws -> Void) throws {
+        guard count > 0, last >= Int64(count) else {
+            throw Damaged(description: "journal batch ending at \(last): a count of \(count)")
+        }
         let first = last - Int64(count) + 1
         var position = 0
         func damaged(_ what: String) -> Damaged {

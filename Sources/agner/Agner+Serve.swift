@@ -218,24 +218,25 @@ extension Agner {
                 let shown = httpHost.contains(":") ? "[\(httpHost)]" : httpHost
                 metricsNote = " · wallboard on http://\(shown):\(httpBound)/ (metrics at /metrics)"
             }
-            // Every address is ours now: the journal may be opened (or created).
-            do { journal.log = try CommandLog(path: db) } catch { throw CommandFailure(description: "\(db): cannot open the journal: \(error)") }
-            var log = journal.log!
-            var recovery = try Self.recover(router, from: log, logger: logger)
-            var recoveredThrough = log.lastSequence
-            if !recovery.refused.isEmpty {
-                // The center must come up: go on from what could be applied, with the journal set
-                // aside for whoever looks into it, and a new one that starts from this state.
-                log = try Self.startOver(router, journal: journal, refused: recovery.refused, logger: logger)
-                recovery.snapshot = 0
-                recoveredThrough = 0
+            // Every address is ours now: the journal may be opened (or created), and the center
+            // comes up from whatever is there (JournalRecovery says loudly what was missing).
+            var recovery = JournalRecovery(path: db, router: router, snapshotEvery: snapshotEvery, logger: Logger(label: "agner.recovery"))
+            let outcome: JournalRecovery.Outcome
+            do { outcome = try recovery.run() } catch let failure as CommandFailure { throw failure } catch {
+                throw CommandFailure(description: "\(db): recovery failed: \(error)")
             }
-            try server.start(recoveredThrough: recoveredThrough, snapshotThrough: recovery.snapshot)
-            let fromSnapshot = recovery.snapshot > 0 ? " after a snapshot of the first \(recovery.snapshot)" : ""
-            writeToStandardError(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n"))
+            journal.log = outcome.log
+            if !outcome.warnings.isEmpty {
+                writeToStandardError(outcome.warnings.map { "agner serve: RECOVERY: \($0)\n" }.joined())
+            }
+            try server.start(recoveredThrough: outcome.recoveredThrough, snapshotThrough: outcome.snapshotThrough)
+            let fromSnapshot = outcome.snapshot > 0 ? " after a snapshot of the first \(outcome.snapshot)" : ""
+            let losses = outcome.losses.isEmpty ? "" : " · RECOVERED WITH LOSSES: \(outcome.losses) (see above)"
+            writeToStandardError(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(outcome.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(losses)\(metricsNote)\n"))
             if let hours = router.openingHoursSummary() { writeToStandardError("agner serve: \(hours)\n") }
-            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(recovery.replayed)",
-                                              "snapshot_through": "\(recovery.snapshot)", "journal": "\(db)"])
+            logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(outcome.replayed)",
+                                              "snapshot_through": "\(outcome.snapshot)", "journal": "\(db)",
+                                              "losses": "\(outcome.losses.isEmpty ? "none" : outcome.losses)"])
             // The sources must live until a signal comes: in a release build a local that is not
             // used again may be released early, and with SIGTERM ignored the server would never stop.
             withExtendedLifetime(sources) { stop.wait() }
@@ -243,64 +244,6 @@ extension Agner {
             logger.info("stopping")
             wallboard?.shutdown()
             server.shutdown()
-        }
-
-        /// What recovery did: the snapshot it started from, the entries it replayed, and the
-        /// entries (or damaged batches) it could not apply, with why.
-        struct Recovery {
-            var snapshot: Int64
-            var replayed: Int
-            var refused: [String]
-        }
-
-        /// Restores the newest usable snapshot, then replays the journal entries after it. A
-        /// snapshot that cannot be used (another center, another format, damage) is skipped and
-        /// the whole journal replayed: it only ever saves time. An entry that cannot be applied
-        /// (or a damaged batch) is skipped and reported; the others are applied.
-        static func recover(_ router: LiveRouter, from log: CommandLog, logger: Logger) throws -> Recovery {
-            var start: Int64 = 0
-            do {
-                if let snapshot = try log.latestSnapshot() {
-                    try router.restore(from: snapshot.data)
-                    start = snapshot.sequence
-                }
-            } catch {
-                logger.warning("snapshot not used; replaying the whole journal", metadata: ["reason": "\(error)"])
-            }
-            var refused: [String] = []
-            let replayed = try log.forEachEntryWithArchives(after: start, damaged: { refused.append($0) }) { entry in
-                do {
-                    try router.replay(JournalEntry(time: entry.time, origin: entry.origin, line: entry.line))
-                } catch {
-                    let line = entry.line.count > 120 ? String(entry.line.prefix(120)) + "…" : entry.line
-                    refused.append("entry \(entry.sequence) (\(line)): \(error)")
-                }
-            }
-            return Recovery(snapshot: start, replayed: replayed - refused.count, refused: refused)
-        }
-
-        /// Some entries could not be replayed: the journal's files are moved aside (never
-        /// deleted), a new journal is created, and the state reached is stored in it as a
-        /// snapshot, so the next start begins from there. Says loudly what happened.
-        /// - Returns: the new journal.
-        static func startOver(_ router: LiveRouter, journal: JournalAdapter, refused: [String], logger: Logger) throws -> CommandLog {
-            guard let old = journal.log else { throw CommandFailure(description: "no journal to set aside") }
-            let path = old.path
-            try old.close()
-            journal.log = nil
-            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-            let aside = try CommandLog.setAside(path: path, suffix: "unreplayable-\(stamp)")
-            let log: CommandLog
-            do { log = try CommandLog(path: path) } catch { throw CommandFailure(description: "\(path): cannot create a new journal: \(error)") }
-            try log.saveSnapshot(try router.snapshot().encoded(), through: 0, at: Date().timeIntervalSince1970)
-            journal.log = log
-            var report = "agner serve: \(refused.count) journal entr\(refused.count == 1 ? "y" : "ies") could not be replayed and were skipped:\n"
-            for reason in refused.prefix(20) { report += "  \(reason)\n" }
-            if refused.count > 20 { report += "  … and \(refused.count - 20) more\n" }
-            report += "agner serve: the journal was set aside as \(aside) (nothing deleted); a new journal starts from the state the other entries gave. Was it written with another --center file?\n"
-            writeToStandardError(report)
-            logger.error("journal entries skipped; journal set aside", metadata: ["skipped": "\(refused.count)", "set_aside_as": "\(aside)"])
-            return log
         }
 
         /// The router's agents from a scenario's groups (`billing-1`, …), offline until logged in.
@@ -395,14 +338,15 @@ final class JournalAdapter: CommandJournal, @unchecked Sendable {
     init(log: CommandLog? = nil) { self.log = log }
     func append(time: Double, origin: String, line: UnsafeRawBufferPointer) throws { log!.append(time: time, origin: origin, line: line) }
     func commit() throws -> Int64 { try log!.commit() }
-    /// Stores the snapshot, then (with `--retain`) prunes what it covers past the window: on the
-    /// snapshot thread, never the event loop's.
+    /// Stores the snapshot, then (with `--retain`) prunes what the snapshots cover past the
+    /// window: on the snapshot thread, never the event loop's.
     func saveSnapshot(_ data: [UInt8], through sequence: Int64) throws {
         let now = Date().timeIntervalSince1970
         try log!.saveSnapshot(data, through: sequence, at: now)
         guard let retention, let log else { return }
         do {
-            let pruned = try log.prune(through: sequence, olderThan: now - retention.seconds, oldBatches: retention.old)
+            // Only what the older of the two snapshot files covers: either can be lost.
+            let pruned = try log.pruneAfterSnapshot(olderThan: now - retention.seconds, oldBatches: retention.old)
             if pruned.batches > 0 {
                 logger.info("journal pruned", metadata: ["entries": "\(pruned.entries)", "batches": "\(pruned.batches)",
                                                          "archives": "\(pruned.archives.joined(separator: ", "))"])

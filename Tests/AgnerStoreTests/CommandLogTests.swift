@@ -12,7 +12,7 @@ struct CommandLogTests {
 
     /// Removes a journal and the files SQLite and the snapshot keep beside it.
     static func removeJournal(at path: String) {
-        for suffix in ["", "-wal", "-shm", "-snapshot"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-snapshot", "-snapshot.previous"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     @Test("appended commands are kept only once committed, in order, and survive reopening")
@@ -131,7 +131,7 @@ struct CommandLogTests {
         #expect(after == [2_500, 2_501])
     }
 
-    @Test("a damaged batch is reported with the sequences it holds")
+    @Test("a damaged batch is reported with the sequences it holds: by its checksum, or (written before checksums) by its shape")
     func damagedBatch() throws {
         let path = Self.journalPath()
         defer { Self.removeJournal(at: path) }
@@ -139,6 +139,13 @@ struct CommandLogTests {
         for index in 1...3 { log.append(time: Double(index), origin: "pbx", line: "\(index)") }
         try log.commit()
         try log.writer.write { db in try db.execute(sql: "UPDATE journal_batch SET entries = substr(entries, 1, 30)") }
+        #expect {
+            try log.forEachEntry(after: 0) { _ in }
+        } throws: { error in
+            "\(error)".contains("journal batch 1–3") && "\(error)".contains("checksum does not match")
+        }
+        // A batch from before checksums has none: its damage is found by decoding.
+        try log.writer.write { db in try db.execute(sql: "UPDATE journal_batch SET checksum = NULL") }
         #expect {
             try log.forEachEntry(after: 0) { _ in }
         } throws: { error in

@@ -1,0 +1,3 @@
+#include <zlib.h>
+
+/* zlib's checksums, for the journal's batches and the snapshot files (AgnerStore's CRC32). */

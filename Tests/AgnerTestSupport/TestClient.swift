@@ -26,6 +26,30 @@ public final class TestClient {
 
     deinit { close(socket) }
 
+    /// Sends give up after this long (a peer that stops reading makes them block).
+    public func setSendTimeout(_ seconds: Double) {
+        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// The next bytes received (those already buffered first), or nil on timeout or close.
+    public func receiveChunk() -> [UInt8]? {
+        if !buffer.isEmpty {
+            defer { buffer = [] }
+            return buffer
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = recv(socket, &chunk, chunk.count, 0)
+        return n > 0 ? Array(chunk[..<n]) : nil
+    }
+
+    /// Makes closing (when the client goes) send a reset (SO_LINGER 0) rather than a FIN: the
+    /// peer sees "connection reset by peer".
+    public func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
     /// Sends without waiting for a reply. - Returns: false once the peer has closed.
     @discardableResult
     public func sendRaw(_ text: String) -> Bool {

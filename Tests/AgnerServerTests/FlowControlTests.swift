@@ -56,28 +56,40 @@ final class PromptReader: @unchecked Sendable {
                 break
             }
             pending += chunk
+            // memchr and memmem: a debug build's generic slicing would make the reader the slow one.
             var start = 0
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = pending[start..<newline]
-                if contains(line) {
-                    count += 1
-                    if keepLines { lines.append(String(decoding: line, as: UTF8.self)) }
+            while count < expected {
+                let found = pending.withUnsafeBytes { bytes -> (newline: Int, match: Bool)? in
+                    let base = bytes.baseAddress! + start
+                    guard let hit = memchr(base, Int32(UInt8(ascii: "\n")), bytes.count - start) else { return nil }
+                    let length = UnsafeRawPointer(hit) - base
+                    let match = marker.withUnsafeBytes { Self.find($0, in: UnsafeRawBufferPointer(start: base, count: length)) }
+                    return (start + length, match)
                 }
-                start = newline + 1
-                if count >= expected { break outer }
+                guard let found else { break }
+                if found.match {
+                    count += 1
+                    if keepLines { lines.append(String(decoding: pending[start..<found.newline], as: UTF8.self)) }
+                }
+                start = found.newline + 1
             }
             pending.removeFirst(start)
+            if count >= expected { break outer }
         }
         done.signal()
     }
 
-    private func contains(_ line: ArraySlice<UInt8>) -> Bool {
-        guard line.count >= marker.count else { return false }
-        // The marker is near the start of the lines looked for.
-        let window = line.prefix(marker.count + 64)
-        return window.indices.contains { index in
-            index + marker.count <= window.endIndex && window[index..<(index + marker.count)].elementsEqual(marker)
+    /// Whether `needle` occurs in `haystack` (memchr for its first byte, memcmp for the rest).
+    static func find(_ needle: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer) -> Bool {
+        guard let first = needle.first, let start = haystack.baseAddress, haystack.count >= needle.count else { return false }
+        var offset = 0
+        while offset + needle.count <= haystack.count {
+            guard let hit = memchr(start + offset, Int32(first), haystack.count - offset - needle.count + 1) else { return false }
+            let position = UnsafeRawPointer(hit) - start
+            if memcmp(start + position, needle.baseAddress!, needle.count) == 0 { return true }
+            offset = position + 1
         }
+        return false
     }
 
     /// Waits for the reader to finish (bounded). - Returns: whether it finished.
@@ -86,9 +98,15 @@ final class PromptReader: @unchecked Sendable {
 
 @Suite("Flow control: no client hurts the others, a client that reads gets everything", .serialized)
 struct FlowControlTests {
+    /// Held contacts and the length of their ids: the QA's 40,000 with 200-byte ids (about
+    /// 10 MB of events); with AGNER_LARGE_TESTS=1 also the documented capacity, 100,000 with
+    /// short ids (about 20 s more with a debug build).
+    static let resumeBursts: [(Int, Int)] = ProcessInfo.processInfo.environment["AGNER_LARGE_TESTS"] == "1"
+        ? [(40_000, 200), (100_000, 12)] : [(40_000, 200)]
+
     @Test("a connection pipelining 2,000 heavy reads without reading holds up no other client, and its unsent output stays bounded")
     func pipelinedHeavyReads() throws {
-        let live = try LiveServer { fill($0, adapter: "mail", count: 30_000, idLength: 200) }
+        let live = try LiveServer(journaled: false) { fill($0, adapter: "mail", count: 30_000, idLength: 200) }
         let heavy = try TestClient(port: live.port, timeout: 5, receiveBuffer: 4096)
         heavy.setSendTimeout(5)
         // 2,000 pages of 2,000 contacts of 200-byte ids, in one write (62 KB), never read.
@@ -107,7 +125,7 @@ struct FlowControlTests {
 
     @Test("a client that reads promptly gets every page of eight pipelined requests for 2,000 contacts (about 6 MB, past the 4 MiB limit)")
     func pipelinedPagesArrive() throws {
-        let live = try LiveServer { fill($0, adapter: "mail", count: 30_000, idLength: 200) }
+        let live = try LiveServer(journaled: false) { fill($0, adapter: "mail", count: 30_000, idLength: 200) }
         let client = try TestClient(port: live.port, timeout: 10)
         let reader = PromptReader(client, counting: #""re":"#, expected: 8, keepLines: true)
         var requests = ""
@@ -128,9 +146,9 @@ struct FlowControlTests {
     }
 
     @Test("an observer that reads gets every contact.resumed when an adapter syncs after a restart, and stays connected",
-          arguments: [(40_000, 200), (100_000, 12)])
+          arguments: FlowControlTests.resumeBursts)
     func resumeBurstReachesObserver(held: Int, idLength: Int) throws {
-        let live = try LiveServer { fill($0, adapter: "pbx", count: held, idLength: idLength, leave: true) }
+        let live = try LiveServer(journaled: false) { fill($0, adapter: "pbx", count: held, idLength: idLength, leave: true) }
         let observer = try TestClient(port: live.port, timeout: 10)
         #expect(observer.request(["op": "subscribe", "events": ["*"]], req: 1)?["ok"] as? Bool == true)
         let reader = PromptReader(observer, counting: "contact.resumed", expected: held)

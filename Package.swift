@@ -79,6 +79,7 @@ let package = Package(
             dependencies: [
                 "AgnerServer", "AgnerProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),  // the connection limit (MaximumAvailableConnections)
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -34,8 +34,8 @@ public final class WallboardAccess: Sendable {
     /// Whether the request carries a credential that may read the wallboard.
     func allows(_ request: Request, now: Double = Date().timeIntervalSince1970) -> Bool {
         guard tokens != nil else { return true }
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            return accepts(token: String(header.dropFirst(7)))
+        if let header = request.headers[.authorization], let token = Self.bearerToken(header) {
+            return accepts(token: token)
         }
         if let session = request.cookies[Self.cookieName]?.value {
             return sessions.withLock { sessions in
@@ -48,6 +48,15 @@ public final class WallboardAccess: Sendable {
             }
         }
         return false
+    }
+
+    /// The token of an `Authorization: Bearer TOKEN` header. The scheme's name is
+    /// case-insensitive (RFC 7235, 2.1): `bearer`, `BEARER` do as well; spaces may follow it.
+    static func bearerToken(_ header: String) -> String? {
+        let trimmed = header.drop { $0 == " " }
+        guard trimmed.count > 7, trimmed.prefix(6).lowercased() == "bearer", trimmed.dropFirst(6).first == " " else { return nil }
+        let token = trimmed.dropFirst(7).drop { $0 == " " }
+        return token.isEmpty ? nil : String(token)
     }
 
     /// A new session for a login; forgets expired ones. - Returns: its id.

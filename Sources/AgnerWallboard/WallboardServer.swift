@@ -1,6 +1,7 @@
 import AgnerServer
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -12,11 +13,20 @@ public struct WallboardConfiguration: Sendable {
     public var port: Int
     /// The Prometheus text for `/metrics`; nil serves none (404).
     public var metrics: (@Sendable () -> String)?
+    /// Connections open at once; past it, new ones wait in the kernel's backlog (they hold no
+    /// descriptor of ours) until one closes.
+    public var maximumConnections: Int
+    /// A connection with no request in progress (or one whose request stopped coming) for this
+    /// long is closed. An event stream being sent is a request in progress: it stays.
+    public var idleTimeout: TimeAmount
 
-    public init(host: String = "127.0.0.1", port: Int = 9040, metrics: (@Sendable () -> String)? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 9040, metrics: (@Sendable () -> String)? = nil,
+                maximumConnections: Int = 256, idleTimeout: TimeAmount = .seconds(60)) {
         self.host = host
         self.port = port
         self.metrics = metrics
+        self.maximumConnections = max(1, maximumConnections)
+        self.idleTimeout = idleTimeout
     }
 }
 
@@ -57,8 +67,12 @@ public final class WallboardServer: @unchecked Sendable {
         let bound = BoundPort()
         let app = Application(
             router: WallboardRoutes.router(feed: feed, access: access, metrics: configuration.metrics),
-            server: .http1(),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "agner"),
+            // Accepted sockets close-on-exec (no child process keeps a browser's connection),
+            // idle connections closed, and a bounded number at once: a crowd of idle clients
+            // cannot take the descriptors the router needs for its journal and its adapters.
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnExec.Handler()], idleTimeout: configuration.idleTimeout)),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "agner",
+                                                    availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),
             onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? 0)) },
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))

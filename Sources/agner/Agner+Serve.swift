@@ -48,8 +48,14 @@ extension Agner {
         @Option(help: "A YAML file of tokens and roles: {tokens: {SECRET: supervisor, OTHER: observer, THIRD: {role: adapter, adapters: [pbx-1]}}} (tokens of 8 characters or more; an adapter token names the adapters it speaks for).")
         var tokens: String?
 
-        @Option(help: "Most connections at once.")
+        @Option(help: "Most connections at once (those that said hello, with --tokens). Lowered at start if the limit on open files (ulimit -n) leaves too little room beside the journal and snapshots.")
         var maxConnections: Int = 1024
+
+        @Option(help: "With --http: most HTTP connections at once; more wait in the kernel's queue until one closes.")
+        var httpMaxConnections: Int = 256
+
+        @Option(help: "With --http: an HTTP connection with no request in progress for this long is closed (an event stream being sent stays), e.g. 60s, 5min.")
+        var httpIdleTimeout: String = "60s"
 
         @Option(help: "Store a snapshot of the state after this many journaled commands (0: only at a graceful stop); a restart replays only what came after it.")
         var snapshotEvery: Int = 250_000
@@ -114,6 +120,11 @@ extension Agner {
                 }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+            guard httpMaxConnections > 0 else { throw ValidationError("--http-max-connections must be positive") }
+            do {
+                let idle = try Quantities.duration(httpIdleTimeout)
+                guard idle > 0 && idle <= 86_400 else { throw ValidationError("--http-idle-timeout \(httpIdleTimeout) should be between 0 and a day") }
+            } catch let error as ValidationError { throw error } catch { throw ValidationError("--http-idle-timeout: \(error)") }
             if let retain {
                 do { _ = try Quantities.duration(retain) } catch { throw ValidationError("--retain: \(error)") }
             } else if discardOld {
@@ -133,14 +144,16 @@ extension Agner {
             guard let level = Logger.Level(rawValue: logLevel) else {
                 throw ValidationError("--log-level '\(logLevel)' should be trace, debug, info, notice, warning, error or critical")
             }
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            // Log lines go through a bounded buffer that a thread of its own writes to stderr: a
+            // log reader that stops reading never holds up the router (lines past the buffer are
+            // dropped and counted).
+            LoggingSystem.bootstrap { label in SinkLogHandler(label: label, sink: .standardError, level: level) }
+            defer { LogSink.standardError.flush(timeout: 2) }
             let logger = Logger(label: "agner.serve")
             // A supervisor may close our log pipe: writing to it must fail quietly, not kill the router.
             signal(SIGPIPE, SIG_IGN)
+            // A file-size limit reached (the journal) must be an error to handle, not a signal that kills.
+            signal(SIGXFSZ, SIG_IGN)
             // Signals first: a SIGTERM that comes while the journal is replayed still stops the
             // server (once it is up), never kills it half-way or goes unheard.
             let stop = DispatchSemaphore(value: 0)
@@ -176,7 +189,16 @@ extension Agner {
                                                         forecaster: WhatIfForecaster.make(scenario: scenario, calendar: calendar)),
                                         clock: { Date().timeIntervalSince1970 }, journal: journal)
             let (host, port) = try address()
-            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,
+            // Connections share what the limit on open files leaves beside the journal and snapshots.
+            let plan: DescriptorBudget.Plan
+            do {
+                plan = try DescriptorBudget.plan(limit: DescriptorBudget.raiseLimit(), maximumConnections: maxConnections,
+                                                 maximumUnauthenticated: roles == nil ? 0 : ServerConfiguration().maximumUnauthenticated,
+                                                 httpConnections: httpAddress == nil ? 0 : httpMaxConnections)
+            } catch { throw CommandFailure(description: "\(error)") }
+            for note in plan.notes { LogSink.standardError.write("agner serve: \(note)\n") }
+            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: plan.maximumConnections,
+                                                                          maximumUnauthenticated: max(1, plan.maximumUnauthenticated),
                                                                           snapshotInterval: snapshotEvery),
                                        router: router, journal: journal, logger: Logger(label: "agner.server"))
             // The address first: a start that cannot listen touches nothing else.
@@ -199,7 +221,10 @@ extension Agner {
                 httpLogger.logLevel = level <= .debug ? level : max(level, .warning)
                 // The router publishes into the feed; the HTTP side reads only the feed.
                 let feed = LiveFeed()
-                let started = WallboardServer(configuration: WallboardConfiguration(host: httpHost, port: httpPort, metrics: { registry.emitToString() }),
+                let idle = try Quantities.duration(httpIdleTimeout)
+                let started = WallboardServer(configuration: WallboardConfiguration(host: httpHost, port: httpPort, metrics: { registry.emitToString() },
+                                                                                    maximumConnections: plan.httpConnections,
+                                                                                    idleTimeout: .nanoseconds(Int64(idle * 1e9))),
                                               feed: feed, access: WallboardAccess(tokens: roles), logger: httpLogger)
                 let httpBound: Int
                 do { httpBound = try started.start() } catch {
@@ -225,14 +250,14 @@ extension Agner {
             }
             try server.start(recoveredThrough: recoveredThrough, snapshotThrough: recovery.snapshot)
             let fromSnapshot = recovery.snapshot > 0 ? " after a snapshot of the first \(recovery.snapshot)" : ""
-            writeToStandardError(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n"))
-            if let hours = router.openingHoursSummary() { writeToStandardError("agner serve: \(hours)\n") }
+            LogSink.standardError.write(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(recovery.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(metricsNote)\n"))
+            if let hours = router.openingHoursSummary() { LogSink.standardError.write("agner serve: \(hours)\n") }
             logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(recovery.replayed)",
                                               "snapshot_through": "\(recovery.snapshot)", "journal": "\(db)"])
             // The sources must live until a signal comes: in a release build a local that is not
             // used again may be released early, and with SIGTERM ignored the server would never stop.
             withExtendedLifetime(sources) { stop.wait() }
-            writeToStandardError("agner serve: stopping\n")
+            LogSink.standardError.write("agner serve: stopping\n")
             logger.info("stopping")
             wallboard?.shutdown()
             server.shutdown()
@@ -291,7 +316,7 @@ extension Agner {
             for reason in refused.prefix(20) { report += "  \(reason)\n" }
             if refused.count > 20 { report += "  … and \(refused.count - 20) more\n" }
             report += "agner serve: the journal was set aside as \(aside) (nothing deleted); a new journal starts from the state the other entries gave. Was it written with another --center file?\n"
-            writeToStandardError(report)
+            LogSink.standardError.write(report)
             logger.error("journal entries skipped; journal set aside", metadata: ["skipped": "\(refused.count)", "set_aside_as": "\(aside)"])
             return log
         }

@@ -18,10 +18,10 @@ public struct WallboardConfiguration: Sendable {
     public var maximumConnections: Int
     /// A connection with no request in progress (or one whose request stopped coming) for this
     /// long is closed. An event stream being sent is a request in progress: it stays.
-    public var idleTimeout: TimeAmount
+    public var idleTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 9040, metrics: (@Sendable () -> String)? = nil,
-                maximumConnections: Int = 256, idleTimeout: TimeAmount = .seconds(60)) {
+                maximumConnections: Int = 256, idleTimeout: Duration = .seconds(60)) {
         self.host = host
         self.port = port
         self.metrics = metrics
@@ -70,7 +70,7 @@ public final class WallboardServer: @unchecked Sendable {
             // Accepted sockets close-on-exec (no child process keeps a browser's connection),
             // idle connections closed, and a bounded number at once: a crowd of idle clients
             // cannot take the descriptors the router needs for its journal and its adapters.
-            server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnExec.Handler()], idleTimeout: configuration.idleTimeout)),
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnExec.Handler()], idleTimeout: .nanoseconds(Self.nanoseconds(configuration.idleTimeout)))),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "agner",
                                                     availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),
             onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? 0)) },
@@ -85,6 +85,11 @@ public final class WallboardServer: @unchecked Sendable {
             bound.set(.failure(CancellationError()))
         }
         return try bound.wait().get()
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     /// Ends every event stream, then stops the server gracefully (in-flight requests finish).

@@ -224,7 +224,7 @@ extension Agner {
                 let idle = try Quantities.duration(httpIdleTimeout)
                 let started = WallboardServer(configuration: WallboardConfiguration(host: httpHost, port: httpPort, metrics: { registry.emitToString() },
                                                                                     maximumConnections: plan.httpConnections,
-                                                                                    idleTimeout: .nanoseconds(Int64(idle * 1e9))),
+                                                                                    idleTimeout: .milliseconds(max(1, Int64(idle * 1000)))),
                                               feed: feed, access: WallboardAccess(tokens: roles), logger: httpLogger)
                 let httpBound: Int
                 do { httpBound = try started.start() } catch {

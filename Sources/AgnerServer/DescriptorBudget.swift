@@ -15,7 +15,7 @@ public enum DescriptorBudget {
     /// checkpointing one), a snapshot being written beside it, archive files while the journal
     /// is pruned, each event loop's epoll, eventfd and timerfd, the listening sockets, the HTTP
     /// face's threads, and room for a connection refused as `overloaded` while it is told so.
-    public static let reserve = 128
+    public static let reserve = ServerLimits.descriptorReserve
 
     /// What the connections may use.
     public struct Plan: Equatable, Sendable {

@@ -10,7 +10,10 @@ import Synchronization
 public final class LogSink: Sendable {
     struct State {
         var buffer: [UInt8] = []
+        /// Dropped since the writer last said so.
         var dropped = 0
+        /// Dropped since the start.
+        var droppedInAll = 0
         /// Lines written so far (for `flush`).
         var accepted = 0
         var written = 0
@@ -21,11 +24,15 @@ public final class LogSink: Sendable {
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
 
-    /// Standard error, with a megabyte of room.
+    /// Standard error, with `ServerLimits.logBuffer` bytes of room.
     public static let standardError = LogSink(descriptor: 2)
 
-    /// - Parameter capacity: bytes of lines waiting to be written, at most.
-    public init(descriptor: Int32, capacity: Int = 1 << 20) {
+    /// - Parameters:
+    ///   - descriptor: where lines are written (by a thread of the sink's own); a write that
+    ///     fails (a closed pipe) drops the rest of that chunk quietly.
+    ///   - capacity: bytes of lines waiting to be written, at most; a line that does not fit is
+    ///     dropped and counted.
+    public init(descriptor: Int32, capacity: Int = ServerLimits.logBuffer) {
         self.descriptor = descriptor
         self.capacity = capacity
         let thread = Thread { [self] in run() }
@@ -39,6 +46,7 @@ public final class LogSink: Sendable {
         let queued = state.withLock { state -> Bool in
             guard state.buffer.count + bytes.count <= capacity else {
                 state.dropped += 1
+                state.droppedInAll += 1
                 return false
             }
             state.buffer += bytes
@@ -48,8 +56,8 @@ public final class LogSink: Sendable {
         if queued { wake.signal() }
     }
 
-    /// Lines dropped so far.
-    public var dropped: Int { state.withLock { $0.dropped } }
+    /// Lines dropped since the sink was made (the writer's reports do not reset it).
+    public var dropped: Int { state.withLock { $0.droppedInAll } }
 
     /// Waits (at most `timeout` seconds) until every line queued so far is written: before the
     /// process exits. - Returns: whether they were.

@@ -24,7 +24,7 @@ final class NoticeLimiter {
     var kinds: [String: Kind] = [:]
     var summaryScheduled = false
 
-    init(logger: Logger, perWindow: Int = 3, window: Double = 1, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
+    init(logger: Logger, perWindow: Int = ServerLimits.noticesPerWindow, window: Double = ServerLimits.noticeWindow, clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
          later: ((Double, @escaping () -> Void) -> Void)? = nil) {
         self.logger = logger
         self.perWindow = perWindow

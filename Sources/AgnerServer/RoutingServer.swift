@@ -42,10 +42,14 @@ public struct ServerConfiguration: Sendable {
     /// How often a journal that failed to commit (a full disk) is tried again.
     public var journalRetry: TimeAmount
 
-    public init(host: String = "127.0.0.1", port: Int = 7040, maximumLineLength: Int = 64 * 1024, maximumConnections: Int = 1024,
-                maximumUnauthenticated: Int = 64, authenticationTimeout: TimeAmount = .seconds(10),
-                outboundLimit: Int = 4 * 1024 * 1024, outboundHardLimit: Int = 64 * 1024 * 1024, stallTimeout: TimeAmount = .seconds(10),
-                requestsPerTurn: Int = 256, outputPerTurn: Int = 256 * 1024, backlog: Int32 = 1024,
+    /// Every limit defaults to its value in `ServerLimits`.
+    public init(host: String = "127.0.0.1", port: Int = 7040, maximumLineLength: Int = ServerLimits.lineLength,
+                maximumConnections: Int = ServerLimits.connections,
+                maximumUnauthenticated: Int = ServerLimits.unauthenticatedConnections, authenticationTimeout: TimeAmount = ServerLimits.helloTimeout,
+                outboundLimit: Int = ServerLimits.outputLimit, outboundHardLimit: Int = ServerLimits.outputHardLimit,
+                stallTimeout: TimeAmount = ServerLimits.slowReaderTimeout,
+                requestsPerTurn: Int = ServerLimits.requestsPerTurn, outputPerTurn: Int = ServerLimits.outputPerTurn,
+                backlog: Int32 = ServerLimits.backlog,
                 snapshotInterval: Int = 250_000, journalRetry: TimeAmount = .seconds(1)) {
         self.host = host
         self.port = port

@@ -21,7 +21,7 @@ public struct WallboardConfiguration: Sendable {
     public var idleTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 9040, metrics: (@Sendable () -> String)? = nil,
-                maximumConnections: Int = 256, idleTimeout: Duration = .seconds(60)) {
+                maximumConnections: Int = ServerLimits.httpConnections, idleTimeout: Duration = ServerLimits.httpIdleTimeout) {
         self.host = host
         self.port = port
         self.metrics = metrics

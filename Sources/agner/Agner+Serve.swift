@@ -49,13 +49,13 @@ extension Agner {
         var tokens: String?
 
         @Option(help: "Most connections at once (those that said hello, with --tokens). Lowered at start if the limit on open files (ulimit -n) leaves too little room beside the journal and snapshots.")
-        var maxConnections: Int = 1024
+        var maxConnections: Int = ServerLimits.connections
 
         @Option(help: "With --http: most HTTP connections at once; more wait in the kernel's queue until one closes.")
-        var httpMaxConnections: Int = 256
+        var httpMaxConnections: Int = ServerLimits.httpConnections
 
         @Option(help: "With --http: an HTTP connection with no request in progress for this long is closed (an event stream being sent stays), e.g. 60s, 5min.")
-        var httpIdleTimeout: String = "60s"
+        var httpIdleTimeout: String = "\(ServerLimits.httpIdleTimeout.components.seconds)s"
 
         @Option(help: "Store a snapshot of the state after this many journaled commands (0: only at a graceful stop); a restart replays only what came after it.")
         var snapshotEvery: Int = 250_000
@@ -193,7 +193,7 @@ extension Agner {
             let plan: DescriptorBudget.Plan
             do {
                 plan = try DescriptorBudget.plan(limit: DescriptorBudget.raiseLimit(), maximumConnections: maxConnections,
-                                                 maximumUnauthenticated: roles == nil ? 0 : ServerConfiguration().maximumUnauthenticated,
+                                                 maximumUnauthenticated: roles == nil ? 0 : ServerLimits.unauthenticatedConnections,
                                                  httpConnections: httpAddress == nil ? 0 : httpMaxConnections)
             } catch { throw CommandFailure(description: "\(error)") }
             for note in plan.notes { LogSink.standardError.write("agner serve: \(note)\n") }

@@ -173,4 +173,30 @@ extension RoutingServerTests {
         let other = try live.client()
         #expect(other.request(["op": "stats"], req: 1)?["ok"] as? Bool == true)
     }
+
+    @Test("a reader that only trickles (a few bytes now and then) is disconnected like one that reads nothing")
+    func tricklingReaderIsDisconnected() throws {
+        let live = try LiveServer(configuration: ServerConfiguration(port: 0, outboundLimit: 64 * 1024, stallTimeout: .milliseconds(300)))
+        let slow = try TestClient(port: live.port, timeout: 0.05, receiveBuffer: 4096)
+        slow.setSendTimeout(0.5)
+        let request = String(repeating: #"{"op":"agents"}"# + "\n", count: 100)
+        var sent = 0
+        while sent < 50_000, slow.sendRaw(request) { sent += 100 }
+        // 2 KiB every 100 ms, for at most 10 s: the server must give up on it, though it never
+        // quite stops reading. (Its trickle frees too little of the server's socket buffer for
+        // the kernel to take more of the unsent output: the server sees it drain nothing.)
+        var received = 0, closed = false
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            guard let bytes = slow.receive(atMost: 2048) else {
+                closed = true
+                break
+            }
+            received += bytes.count
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(closed, "a trickling reader stayed connected (\(received) bytes read)")
+        let other = try live.client()
+        #expect(other.request(["op": "stats"], req: 1)?["ok"] as? Bool == true)
+    }
 }

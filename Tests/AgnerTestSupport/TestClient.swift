@@ -43,6 +43,17 @@ public final class TestClient {
         return n > 0 ? Array(chunk[..<n]) : nil
     }
 
+    /// Reads at most `count` bytes (nothing buffered by an earlier read is counted), as a
+    /// reader that trickles does. - Returns: the bytes, an empty array on timeout, nil once the
+    /// peer has closed or reset the connection.
+    public func receive(atMost count: Int) -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: count)
+        let n = recv(socket, &chunk, count, 0)
+        if n > 0 { return Array(chunk[..<n]) }
+        if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return [] }
+        return nil
+    }
+
     /// Makes closing (when the client goes) send a reset (SO_LINGER 0) rather than a FIN: the
     /// peer sees "connection reset by peer".
     public func resetOnClose() {

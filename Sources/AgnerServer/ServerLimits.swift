@@ -44,6 +44,13 @@ public enum ServerLimits {
     /// An HTTP connection with no request in progress for this long is closed (an event stream
     /// being sent is a request in progress). `--http-idle-timeout`.
     public static let httpIdleTimeout: Duration = .seconds(60)
+    /// HTTP connections at once that have not yet sent a request with a credential that opens
+    /// the wallboard (all of them until their first request, without tokens); past it the
+    /// oldest of them is closed, so silent connections never hold the slots a supervisor or an
+    /// observer needs.
+    public static let httpUnauthenticatedConnections = 32
+    /// An HTTP connection that has sent no request with such a credential by then is closed.
+    public static let httpCredentialTimeout: Duration = .seconds(10)
     /// Messages an event-stream reader may fall behind by before it is cut off (`LiveFeed`).
     public static let eventStreamBacklog = 1024
 

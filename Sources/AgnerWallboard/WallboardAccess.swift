@@ -33,11 +33,17 @@ public final class WallboardAccess: Sendable {
 
     /// Whether the request carries a credential that may read the wallboard.
     func allows(_ request: Request, now: Double = Date().timeIntervalSince1970) -> Bool {
+        allows(headers: request.headers, now: now)
+    }
+
+    /// Whether request headers carry a credential that may read the wallboard: a bearer token
+    /// that does, or the cookie of a session that has not expired.
+    func allows(headers: HTTPFields, now: Double = Date().timeIntervalSince1970) -> Bool {
         guard tokens != nil else { return true }
-        if let header = request.headers[.authorization], let token = Self.bearerToken(header) {
+        if let header = headers[.authorization], let token = Self.bearerToken(header) {
             return accepts(token: token)
         }
-        if let session = request.cookies[Self.cookieName]?.value {
+        if let session = headers[.cookie].flatMap({ Self.cookie(Self.cookieName, in: $0) }) {
             return sessions.withLock { sessions in
                 guard let expiry = sessions[session] else { return false }
                 if expiry < now {
@@ -57,6 +63,17 @@ public final class WallboardAccess: Sendable {
         guard trimmed.count > 7, trimmed.prefix(6).lowercased() == "bearer", trimmed.dropFirst(6).first == " " else { return nil }
         let token = trimmed.dropFirst(7).drop { $0 == " " }
         return token.isEmpty ? nil : String(token)
+    }
+
+    /// The value of cookie `name` in a `Cookie` header (`a=1; agner_session=…`).
+    static func cookie(_ name: String, in header: String) -> String? {
+        for pair in header.split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
     }
 
     /// A new session for a login; forgets expired ones. - Returns: its id.

@@ -51,6 +51,10 @@ public enum ServerLimits {
     public static let httpUnauthenticatedConnections = 32
     /// An HTTP connection that has sent no request with such a credential by then is closed.
     public static let httpCredentialTimeout: Duration = .seconds(10)
+    /// Bytes of a login form's body (`POST /login`); more is refused.
+    public static let httpLoginBody = 4096
+    /// How long a login lasts, in seconds.
+    public static let httpSessionLifetime = 12.0 * 3600
     /// Messages an event-stream reader may fall behind by before it is cut off (`LiveFeed`).
     public static let eventStreamBacklog = 1024
 

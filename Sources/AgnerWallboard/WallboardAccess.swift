@@ -17,7 +17,10 @@ public final class WallboardAccess: Sendable {
     let sessionLifetime: Double
     let sessions = Mutex([String: Double]())  // session id → expiry (Unix seconds)
 
-    public init(tokens: [String: Grant]?, sessionLifetime: Double = 12 * 3600) {
+    /// - Parameters:
+    ///   - tokens: the tokens file's tokens and what each grants; nil for none (everyone may read).
+    ///   - sessionLifetime: seconds a login lasts.
+    public init(tokens: [String: Grant]?, sessionLifetime: Double = ServerLimits.httpSessionLifetime) {
         self.tokens = tokens
         self.sessionLifetime = sessionLifetime
     }

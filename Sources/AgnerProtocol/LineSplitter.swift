@@ -28,14 +28,44 @@ public struct LineSplitter {
 
     /// Splits what came (after what was pending) into lines.
     public mutating func feed(_ buffer: inout ByteBuffer, _ body: (Piece) -> Void) {
+        _ = process(&buffer) { piece -> Bool in
+            body(piece)
+            return true
+        }
+    }
+
+    /// Splits what came (after what was pending) into lines, for as long as `body` returns true.
+    /// When it returns false, the rest (whole lines included) is kept, and `resume(_:)` goes on
+    /// with it later: a connection can stop taking requests while its output drains.
+    /// - Returns: false when `body` stopped it (lines may be left), true when every whole line was taken.
+    public mutating func process(_ buffer: inout ByteBuffer, while body: (Piece) -> Bool) -> Bool {
         if var start = pending {
             pending = nil
             start.writeBuffer(&buffer)
-            split(&start, body)
+            return split(&start, body)
+        }
+        return split(&buffer, body)
+    }
+
+    /// Keeps what came without splitting it (while stopped), for `resume(_:)`.
+    public mutating func keep(_ buffer: inout ByteBuffer) {
+        if pending == nil {
+            pending = buffer.readSlice(length: buffer.readableBytes)
         } else {
-            split(&buffer, body)
+            pending!.writeBuffer(&buffer)
         }
     }
+
+    /// Goes on with what was kept, for as long as `body` returns true.
+    /// - Returns: false when `body` stopped it again, true when every whole line was taken.
+    public mutating func resume(_ body: (Piece) -> Bool) -> Bool {
+        guard var start = pending else { return true }
+        pending = nil
+        return split(&start, body)
+    }
+
+    /// Bytes received and not yet taken as lines (a line still incomplete, or lines kept while stopped).
+    public var pendingBytes: Int { pending?.readableBytes ?? 0 }
 
     /// At the end of the stream: a last line without a newline is still a line.
     public mutating func finish(_ body: (Piece) -> Void) {
@@ -44,7 +74,7 @@ public struct LineSplitter {
         rest.withUnsafeReadableBytes { body(.line(Self.trimmed($0))) }
     }
 
-    private mutating func split(_ buffer: inout ByteBuffer, _ body: (Piece) -> Void) {
+    private mutating func split(_ buffer: inout ByteBuffer, _ body: (Piece) -> Bool) -> Bool {
         while true {
             // memchr: the generic `firstIndex(of:)` on a buffer view goes byte by byte.
             let found = buffer.withUnsafeReadableBytes { bytes -> Int? in
@@ -52,23 +82,30 @@ public struct LineSplitter {
                 return base.distance(to: UnsafeRawPointer(hit))
             }
             guard let length = found else { break }
+            var going = true
             if discarding || length > maximumLength {
-                if !discarding { body(.tooLong) }
+                if !discarding { going = body(.tooLong) }
                 discarding = false
             } else {
-                buffer.withUnsafeReadableBytes { bytes in
+                going = buffer.withUnsafeReadableBytes { bytes in
                     body(.line(Self.trimmed(UnsafeRawBufferPointer(rebasing: bytes[0..<length]))))
                 }
             }
             buffer.moveReaderIndex(forwardBy: length + 1)
+            if !going {
+                // Stopped: the rest waits, whole lines and all, for `resume`.
+                if buffer.readableBytes > 0 { pending = buffer.readSlice(length: buffer.readableBytes) }
+                return false
+            }
         }
         // No newline in what is left.
         if discarding || buffer.readableBytes > maximumLength {
-            if !discarding { body(.tooLong) }
+            if !discarding { _ = body(.tooLong) }
             discarding = true
         } else if buffer.readableBytes > 0 {
             pending = buffer.readSlice(length: buffer.readableBytes)
         }
+        return true
     }
 
     private static func trimmed(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {

@@ -12,6 +12,8 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         case duplicateContact = "duplicate_contact"
         case invalidState = "invalid_state"
         case overloaded
+        /// The journal cannot be written (a full disk, say): no change is accepted until it can.
+        case journalFailed = "journal_failed"
     }
 
     public var code: Code

@@ -58,7 +58,7 @@ public final class LiveFeed: Sendable {
     /// Breaches kept for the wallboard (the newest).
     public let breachesKept: Int
 
-    public init(bufferLimit: Int = 1024, breachesKept: Int = 20) {
+    public init(bufferLimit: Int = ServerLimits.eventStreamBacklog, breachesKept: Int = 20) {
         self.bufferLimit = bufferLimit
         self.breachesKept = breachesKept
     }

@@ -27,7 +27,7 @@ extension LiveRouter {
         var waiting: [ContactSnapshot] = []
         var talking: [ContactSnapshot] = []
         var offered: [ContactSnapshot] = []
-        for (id, entry) in directory.contacts where entry.owner == name {
+        for id in directory.contacts(of: name) {
             guard let contact = engine.contact(ContactID(id)), includingHeld || !contact.held else { continue }
             switch contact.state {
             case .queued, .callbackScheduled: waiting.append(contact)
@@ -44,6 +44,10 @@ extension LiveRouter {
     /// journaled as one internal command so that a replay does the same. The grace runs from now.
     func adapterLost(_ name: String) {
         guard !replaying else { return }
+        if journalFailure != nil {
+            deferredLosses.append(name)
+            return
+        }
         advanceEngine(to: currentTime())
         guard !holdableContacts(of: name).isEmpty else { return }
         performInternal(.object([("op", .string(Operation.adapterLost.rawValue)), ("adapter", .string(name)),
@@ -79,10 +83,16 @@ extension LiveRouter {
         }
     }
 
+    /// How many of the adapter's contacts are held.
+    func heldCount(of name: String) -> Int {
+        indexedLines().heldCounts[name] ?? 0
+    }
+
     /// The adapter synced: its held contacts go back in line, by arrival order.
     func resumeHeldContacts(of name: String, request: WireObject) throws(ProtocolError) {
+        guard heldCount(of: name) > 0 else { return }
         var held: [ContactSnapshot] = []
-        for (id, entry) in directory.contacts where entry.owner == name {
+        for id in directory.contacts(of: name) {
             if let contact = engine.contact(ContactID(id)), contact.held { held.append(contact) }
         }
         for contact in held.sorted(by: { ($0.arrival, $0.id) < ($1.arrival, $1.id) }) {
@@ -99,10 +109,9 @@ extension LiveRouter {
         var line = value.line()
         line.withUTF8 { buffer in
             let bytes = UnsafeRawBufferPointer(buffer)
-            let outer = (currentLine, requestJournaled)
-            currentLine = bytes
+            let outer = requestJournaled
             requestJournaled = false
-            defer { (currentLine, requestJournaled) = outer }
+            defer { requestJournaled = outer }
             do {
                 let request = try WireObject(parsing: bytes)
                 guard let operation = Operation(rawValue: try request.string("op")) else { throw ProtocolError(.unknownOp, "internal") }

@@ -260,6 +260,7 @@ extension LiveRouter {
         tallies = state.tallies
         hoursOverrides = state.hoursOverrides
         agentManagers = state.agentManagers
+        queueLines = nil  // derived from the state: built again when first needed
         recountAgents()
     }
 }

@@ -128,8 +128,26 @@ public final class LiveRouter {
     lazy var contactReply = Self.replyShape("contact")
     lazy var agentReply = Self.replyShape("agent")
     var eventTemplates: [EventName: LineTemplate] = [:]
-    /// The bytes of the request being handled, journaled as received (replay ignores `req`).
-    var currentLine: UnsafeRawBufferPointer?
+    /// The request being performed: what the journal gets, in canonical form (`Request.canonical`).
+    var currentRequest: Request?
+    /// Writes journal lines in canonical form, and the buffer it writes them into.
+    lazy var canonicalEncoder = CanonicalEncoder(center: settings.center)
+    var journalScratch: [UInt8] = []
+    /// What `stats` counts, kept event by event (built from the state when first needed, and
+    /// again after a snapshot is restored).
+    var queueLines: QueueLines?
+    /// Why the journal cannot be written, while it cannot (`freeze(because:)`): nothing that
+    /// would be journaled is accepted, timers wait, reads are served.
+    public private(set) var journalFailure: String?
+    /// Adapters whose last connection closed while the journal could not be written: they are
+    /// lost (contacts held, journaled) once it can.
+    var deferredLosses: [String] = []
+    /// The connection of the request being handled is gone: reads are not worth answering.
+    var closingRequest = false
+    /// Asked when a connection says a valid hello for the first time (with tokens): whether
+    /// there is room for one more; if not, the hello is refused as `overloaded`. The server
+    /// sets it (and closes the connection once the refusal is out).
+    public var admission: ((SessionID) -> Bool)?
     /// Lines produced and not yet taken (`takeLines`).
     public internal(set) var outbox = Outbox()
     /// Open connections per adapter (session) name: contacts belong to the name, and are held
@@ -256,8 +274,10 @@ public final class LiveRouter {
     }
 
     /// Fires the engine's timers that are due by now, and opens or closes channels the
-    /// opening hours say should change; what happens goes to the outbox.
+    /// opening hours say should change; what happens goes to the outbox. Nothing while the
+    /// journal cannot be written (they fire, late, once it can).
     public func advanceTimers() {
+        guard journalFailure == nil else { return }
         atOneMoment {
             let now = currentTime()
             advanceEngine(to: now)
@@ -295,11 +315,13 @@ public final class LiveRouter {
 
     /// Handles one request line (without its newline) from a connection: its reply, then the
     /// events it caused, go to the outbox.
-    public func receive(line bytes: UnsafeRawBufferPointer, from session: SessionID) {
+    /// - Parameter closing: the connection is gone (its last requests are handled for what they
+    ///   change; reads are skipped, their replies would go nowhere).
+    public func receive(line bytes: UnsafeRawBufferPointer, from session: SessionID, closing: Bool = false) {
         // An empty line (a keep-alive, a stray newline) asks nothing and gets nothing.
         guard !bytes.isEmpty else { return }
-        currentLine = bytes
-        defer { currentLine = nil }
+        closingRequest = closing
+        defer { closingRequest = false }
         let request: WireObject
         do throws(ProtocolError) { request = try WireObject(parsing: bytes) } catch {
             metrics?.requests.increment()
@@ -341,7 +363,8 @@ public final class LiveRouter {
         let re = request.received("req")
         // Whatever fell due before this request happens first, exactly as a replay of the
         // journal will do it: a contact whose wrap-up ended is forgotten before its id is reused.
-        advanceTimers()
+        // (Not while the journal cannot be written: time stands still for the engine then.)
+        if journalFailure == nil { advanceTimers() }
         requestJournaled = false
         // The reply's place: before the events the operation produces.
         let mark = outbox.mark
@@ -350,7 +373,7 @@ public final class LiveRouter {
             guard var state = sessions[session] else { throw ProtocolError(.notAuthenticated, "unknown connection") }
             let decoded = try Request.decode(request, as: operation, center: settings.center)
             if case let .hello(role, name, token, version) = decoded {
-                let result = try hello(role: role, name: name, token: token, version: version, session: &state)
+                let result = try hello(role: role, name: name, token: token, version: version, session: &state, id: session)
                 sessions[session] = state
                 reply(to: session, re: re, result: result, at: mark)
                 return true
@@ -361,7 +384,11 @@ public final class LiveRouter {
             guard operation.allows(role) else {
                 throw ProtocolError(.forbidden, "op '\(operation.rawValue)' is not allowed for the \(role.rawValue) role")
             }
+            if closingRequest && Self.onlyReads(decoded) { return true }
             if role == .adapter { try checkOwnership(decoded, adapter: state.name) }
+            if let journalFailure, changesState(decoded, owner: state.name) {
+                throw ProtocolError(.journalFailed, "the journal cannot be written (\(journalFailure)); no change is accepted until it can be, reads are served")
+            }
             let result = try perform(decoded, request, session: session, name: state.name)
             reply(to: session, re: re, result: result, at: mark)
             if !pendingWhatIfs.isEmpty { runPendingWhatIfs() }
@@ -374,7 +401,7 @@ public final class LiveRouter {
         }
     }
 
-    func hello(role: Role, name requested: String?, token: String, version: Int?, session: inout Session) throws(ProtocolError) -> WireValue {
+    func hello(role: Role, name requested: String?, token: String, version: Int?, session: inout Session, id: SessionID? = nil) throws(ProtocolError) -> WireValue {
         if let version, version != 1 {
             throw ProtocolError(.badField, "protocol: version \(version) is not spoken here (1 is)")
         }
@@ -391,6 +418,11 @@ public final class LiveRouter {
                     throw ProtocolError(.forbidden, "the token does not speak for adapter '\(requestedName ?? "")'")
                 }
             }
+        }
+        // With tokens, a connection counts against the limit once it has said hello: refused
+        // here, before it is told ok, when there is no room.
+        if settings.tokens != nil, session.role == nil, let admission, let id, !admission(id) {
+            throw ProtocolError(.overloaded, "too many connections; try again later")
         }
         let previous = (role: session.role, name: session.name)
         session.role = role
@@ -458,5 +490,42 @@ public final class LiveRouter {
     public func errorLine(_ error: ProtocolError) -> String {
         WireValue.object([("re", .null), ("ok", .bool(false)),
                           ("error", .object([("code", .string(error.code.rawValue)), ("message", .string(error.message))]))]).line()
+    }
+}
+
+extension LiveRouter {
+    /// Requests that change nothing (their replies are all they do).
+    static func onlyReads(_ request: Request) -> Bool {
+        switch request {
+        case .stats, .agents, .contacts, .subscribe, .shadow, .whatIf: true
+        default: false
+        }
+    }
+
+    /// Whether performing the request would journal something: every change does; `sync` only
+    /// when it has held contacts to route again.
+    func changesState(_ request: Request, owner: String) -> Bool {
+        switch request {
+        case .hello, .stats, .agents, .contacts, .subscribe, .shadow, .whatIf: false
+        case let .sync(page): page.after == nil && heldCount(of: owner) > 0
+        default: true
+        }
+    }
+
+    /// The journal cannot be written: from now on nothing is accepted that would be journaled
+    /// (`journal_failed`), timers wait, adapters that go are lost later. Reads are served.
+    public func freeze(because reason: String) {
+        journalFailure = reason
+    }
+
+    /// The journal can be written again: what waited happens now (adapters that went are lost,
+    /// timers that fell due fire).
+    public func thaw() {
+        guard journalFailure != nil else { return }
+        journalFailure = nil
+        let names = deferredLosses
+        deferredLosses = []
+        for name in names where connectionsByName[name] == nil { atOneMoment { adapterLost(name) } }
+        advanceTimers()
     }
 }

@@ -48,6 +48,11 @@ public struct Outbox {
         append(to: session) { $0 += line.utf8 }
     }
 
+    /// Appends a line already encoded (newline included).
+    mutating func append(bytes line: UnsafeRawBufferPointer, to session: SessionID) {
+        append(to: session) { $0 += line }
+    }
+
     /// Encodes one line for `session` and puts it before the lines produced since the mark
     /// (a reply goes out before the events of the request it answers).
     mutating func insert(at mark: Mark, to session: SessionID, _ encode: (inout [UInt8]) -> Void) {
@@ -63,11 +68,16 @@ public struct Outbox {
         }
     }
 
-    /// Forgets every line, keeping the buffers' capacity for the next batch.
+    /// Forgets every line, keeping the buffers' capacity for the next batch (unless a burst
+    /// made them large: that memory goes back).
     public mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        lines.removeAll(keepingCapacity: true)
+        let large = bytes.capacity > Self.keptCapacity
+        bytes.removeAll(keepingCapacity: !large)
+        lines.removeAll(keepingCapacity: !large)
     }
+
+    /// Bytes of capacity kept from one batch to the next.
+    static let keptCapacity = 4 << 20
 
     /// The lines as strings (tests, tools; the server hands the bytes over directly).
     public var outbounds: [Outbound] {

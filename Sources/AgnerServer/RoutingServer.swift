@@ -17,15 +17,40 @@ public struct ServerConfiguration: Sendable {
     public var maximumUnauthenticated: Int
     /// With tokens configured, a connection that has not said hello by then is closed.
     public var authenticationTimeout: TimeAmount
-    /// Bytes waiting to be sent to one connection before it is cut off as a slow reader.
+    /// Bytes waiting to be sent to one connection past which the server stops taking its
+    /// requests (and stops reading from it) until it has read them down to half; and past which
+    /// it must keep draining, or be cut off as a slow reader (`stallTimeout`).
     public var outboundLimit: Int
+    /// Unsent bytes past which a connection is cut off at once, draining or not (a burst of
+    /// events the router made, larger than this, for a reader too slow to keep up with it).
+    public var outboundHardLimit: Int
+    /// A connection over `outboundLimit` that takes none of its bytes for this long is cut off
+    /// as a slow reader.
+    public var stallTimeout: TimeAmount
+    /// Per connection and turn of the event loop, at most this many requests, and requests
+    /// until their output passes `outputPerTurn` bytes; the rest waits for the next turn (the
+    /// connection is not read meanwhile), so one connection's pipelined requests never keep
+    /// the loop from the others.
+    public var requestsPerTurn: Int
+    public var outputPerTurn: Int
+    /// Connections the kernel queues before they are accepted (`listen`'s backlog, capped by
+    /// `net.core.somaxconn`).
+    public var backlog: Int32
     /// A snapshot of the router's state is stored after this many journaled commands (0: never),
     /// so a restart replays at most about this many. One is also stored on a graceful stop.
     public var snapshotInterval: Int
+    /// How often a journal that failed to commit (a full disk) is tried again.
+    public var journalRetry: TimeAmount
 
-    public init(host: String = "127.0.0.1", port: Int = 7040, maximumLineLength: Int = 64 * 1024, maximumConnections: Int = 1024,
-                maximumUnauthenticated: Int = 64, authenticationTimeout: TimeAmount = .seconds(10),
-                outboundLimit: Int = 4 * 1024 * 1024, snapshotInterval: Int = 250_000) {
+    /// Every limit defaults to its value in `ServerLimits`.
+    public init(host: String = "127.0.0.1", port: Int = 7040, maximumLineLength: Int = ServerLimits.lineLength,
+                maximumConnections: Int = ServerLimits.connections,
+                maximumUnauthenticated: Int = ServerLimits.unauthenticatedConnections, authenticationTimeout: TimeAmount = ServerLimits.helloTimeout,
+                outboundLimit: Int = ServerLimits.outputLimit, outboundHardLimit: Int = ServerLimits.outputHardLimit,
+                stallTimeout: TimeAmount = ServerLimits.slowReaderTimeout,
+                requestsPerTurn: Int = ServerLimits.requestsPerTurn, outputPerTurn: Int = ServerLimits.outputPerTurn,
+                backlog: Int32 = ServerLimits.backlog,
+                snapshotInterval: Int = 250_000, journalRetry: TimeAmount = .seconds(1)) {
         self.host = host
         self.port = port
         self.maximumLineLength = maximumLineLength
@@ -33,12 +58,23 @@ public struct ServerConfiguration: Sendable {
         self.maximumUnauthenticated = maximumUnauthenticated
         self.authenticationTimeout = authenticationTimeout
         self.outboundLimit = outboundLimit
+        self.outboundHardLimit = max(outboundHardLimit, outboundLimit)
+        self.stallTimeout = stallTimeout
+        self.requestsPerTurn = max(1, requestsPerTurn)
+        self.outputPerTurn = max(1, outputPerTurn)
+        self.backlog = backlog
         self.snapshotInterval = snapshotInterval
+        self.journalRetry = journalRetry
     }
 }
 
 /// The TCP service: one event loop owns the router, every connection runs on it, and replies
 /// leave only after the journal has committed the batch of requests they answer.
+///
+/// No connection can hold up the others: each turn of the loop takes at most a bounded number
+/// of requests (and output) from each connection, and a connection whose unsent output passes
+/// `outboundLimit` is not read from (nor are its requests taken) until it has read that output
+/// down (see `RoutingServer+Flow.swift`).
 public final class RoutingServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     let group: MultiThreadedEventLoopGroup
@@ -46,8 +82,10 @@ public final class RoutingServer: @unchecked Sendable {
     let router: LiveRouter
     let journal: CommandJournal?
     let logger: Logger
+    /// Repetitive notices (connections closed, refused), a few a second per kind.
+    let notices: NoticeLimiter
     var serverChannel: Channel?
-    var channels: [SessionID: Channel] = [:]
+    var connections: [SessionID: Connection] = [:]
     /// With tokens: connections still to say hello, oldest first.
     var awaitingHello: [SessionID] = []
     var awaitingHelloSet: Set<SessionID> = []
@@ -57,11 +95,26 @@ public final class RoutingServer: @unchecked Sendable {
     var timer: Scheduled<Void>?
     var timerDeadline: Double?
     var flushScheduled = false
+    /// Counts flushes: a connection's share of a turn is counted per flush.
+    var turn = 0
+    /// Connections with requests read and not yet taken (their input is stopped meanwhile).
+    var paused: Set<SessionID> = []
+    var resumeScheduled = false
+    /// Connections over their outbound limit, watched for whether they drain.
+    var stalled: Set<SessionID> = []
+    var stallCheckScheduled = false
     /// The last journal entry committed, and the last one a stored snapshot covers.
     var lastCommitted: Int64
     var snapshotThrough: Int64
     var snapshotInFlight = false
     var stopping = false
+    /// While the journal cannot commit (a full disk): why, the lines of the batch it could not
+    /// commit (and anything for the same connections since, in order), and those connections.
+    var journalFailure: String?
+    var journalFailedAt: Date?
+    var journalAttempts = 0
+    var held = Outbox()
+    var blocked: Set<SessionID> = []
     let snapshotQueue = DispatchQueue(label: "agner.snapshot", qos: .utility)
     /// Forecasts (`whatif`) run here, never on the event loop.
     let forecastQueue: DispatchQueue
@@ -81,7 +134,11 @@ public final class RoutingServer: @unchecked Sendable {
         self.journal = journal
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        loop = group.next()
+        let loop = group.next()
+        self.loop = loop
+        notices = NoticeLimiter(logger: logger, later: { seconds, body in
+            loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { body() }
+        })
     }
 
     /// Binds the listening socket without accepting connections yet: a start that cannot have
@@ -91,17 +148,20 @@ public final class RoutingServer: @unchecked Sendable {
     public func bind() throws -> Int {
         if let serverChannel { return serverChannel.localAddress?.port ?? configuration.port }
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.autoRead, value: false)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: configuration.outboundLimit / 2, high: configuration.outboundLimit))
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Accepted sockets are close-on-exec too: no child process (the crash
+                    // backtracer) keeps a client's connection open after we are gone.
+                    CloseOnExec.mark(channel)
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self))
                 }
             }
-        let descriptor = try ListeningSocket.make(host: configuration.host, port: configuration.port)
+        let descriptor = try ListeningSocket.make(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let channel: Channel
         do { channel = try bootstrap.withBoundSocket(descriptor).wait() } catch {
             close(descriptor)
@@ -133,6 +193,16 @@ public final class RoutingServer: @unchecked Sendable {
                 }
             }
         }
+        // With tokens, a connection's hello is refused (before it is told ok) when the
+        // connections that said hello already fill the limit.
+        router.admission = { [unowned self] session in
+            guard awaitingHelloSet.contains(session) else { return true }
+            if connections.count - awaitingHello.count < configuration.maximumConnections { return true }
+            notices.log(.warning, "connection refused: too many connections", metadata: [
+                "session": "\(session.raw)", "limit": "\(configuration.maximumConnections)"])
+            closeAfterFlush.append(session)
+            return false
+        }
         try loop.submit {
             if let recoveredThrough {
                 self.lastCommitted = recoveredThrough
@@ -157,13 +227,17 @@ public final class RoutingServer: @unchecked Sendable {
             self.stopping = true  // no new background snapshot from here on
             self.flushBatch()
             self.timer?.cancel()
-            let closing = self.channels.values.map { $0.close() }
+            let closing = self.connections.values.map { $0.channel.close() }
             return EventLoopFuture.andAllComplete(closing, on: self.loop)
         }.wait()
         try? closed?.wait()
         let final = try? loop.submit { () -> (RouterSnapshot, Int64)? in
             self.flushBatch()
             self.timer?.cancel()
+            if let failure = self.journalFailure {
+                self.logger.critical("stopping with commands the journal never took; none of them was acknowledged", metadata: [
+                    "uncommitted": "\(self.router.journalSequence - self.lastCommitted)", "error": "\(failure)"])
+            }
             guard self.journal != nil, self.lastCommitted > self.snapshotThrough,
                   self.router.journalSequence == self.lastCommitted else { return nil }
             return (self.router.snapshot(), self.lastCommitted)
@@ -177,33 +251,33 @@ public final class RoutingServer: @unchecked Sendable {
 
     // MARK: - On the event loop
 
-    func connected(_ channel: Channel) -> SessionID? {
+    func connected(_ connection: Connection) -> SessionID? {
         let authenticating = router.settings.tokens != nil
         if authenticating {
             // Silent connections have their own room; the oldest makes way for the newest.
             if awaitingHello.count >= configuration.maximumUnauthenticated, let oldest = awaitingHello.first {
-                logger.notice("connection closed: too many connections waiting for hello", metadata: [
+                notices.log(.notice, "connection closed: too many connections waiting for hello", metadata: [
                     "session": "\(oldest.raw)", "limit": "\(configuration.maximumUnauthenticated)"])
                 forgetAwaitingHello(oldest)
-                channels[oldest]?.close(promise: nil)
+                connections[oldest]?.channel.close(promise: nil)
             }
-        } else if channels.count >= configuration.maximumConnections {
-            refuse(channel)
+        } else if connections.count >= configuration.maximumConnections {
+            refuse(connection.channel)
             return nil
         }
         let session = SessionID(nextSession)
         nextSession += 1
-        channels[session] = channel
+        connections[session] = connection
         router.connect(session)
-        logger.debug("connection opened", metadata: ["session": "\(session.raw)", "remote": "\(channel.remoteAddress?.description ?? "?")"])
+        logger.debug("connection opened", metadata: ["session": "\(session.raw)", "remote": "\(connection.channel.remoteAddress?.description ?? "?")"])
         if authenticating {
             awaitingHello.append(session)
             awaitingHelloSet.insert(session)
             loop.scheduleTask(in: configuration.authenticationTimeout) { [self] in
-                if channels[session] != nil && !router.isAuthenticated(session) {
-                    logger.notice("connection closed: no hello in time", metadata: [
+                if let connection = connections[session], !router.isAuthenticated(session) {
+                    notices.log(.notice, "connection closed: no hello in time", metadata: [
                         "session": "\(session.raw)", "timeout_s": "\(configuration.authenticationTimeout.nanoseconds / 1_000_000_000)"])
-                    channels[session]?.close(promise: nil)
+                    connection.channel.close(promise: nil)
                 }
             }
         }
@@ -212,7 +286,7 @@ public final class RoutingServer: @unchecked Sendable {
 
     /// Too many connections: says so and closes.
     func refuse(_ channel: Channel) {
-        logger.warning("connection refused: too many connections", metadata: [
+        notices.log(.warning, "connection refused: too many connections", metadata: [
             "remote": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(configuration.maximumConnections)"])
         let line = router.errorLine(ProtocolError(.overloaded, "too many connections; try again later"))
         channel.writeAndFlush(channel.allocator.buffer(string: line)).whenComplete { _ in channel.close(promise: nil) }
@@ -223,31 +297,30 @@ public final class RoutingServer: @unchecked Sendable {
         awaitingHello.removeAll { $0 == session }
     }
 
-    /// A connection that said hello leaves the waiting room and counts against `maximumConnections`.
+    /// A connection that said hello leaves the waiting room and counts against
+    /// `maximumConnections` (its hello was refused if there was no room: see `start`).
     func checkAuthenticated(_ session: SessionID) {
         guard awaitingHelloSet.contains(session), router.isAuthenticated(session) else { return }
         forgetAwaitingHello(session)
-        if channels.count - awaitingHello.count > configuration.maximumConnections {
-            // Closed once this batch's lines are out (never before the journal commits them).
-            router.outbox.append(router.errorLine(ProtocolError(.overloaded, "too many connections; try again later")), to: session)
-            closeAfterFlush.append(session)
-            requestFlush()
-        }
     }
 
     func disconnected(_ session: SessionID) {
-        channels[session] = nil
+        connections[session] = nil
+        paused.remove(session)
+        stalled.remove(session)
+        blocked.remove(session)
         forgetAwaitingHello(session)
         router.disconnect(session)
         logger.debug("connection closed", metadata: ["session": "\(session.raw)"])
     }
 
-    func received(_ piece: LineSplitter.Piece, from session: SessionID) {
+    /// One line (or a line too long) from a connection. - Parameter closing: the connection is gone.
+    func received(_ piece: LineSplitter.Piece, from session: SessionID, closing: Bool = false) {
         switch piece {
         case .tooLong:
             router.outbox.append(router.errorLine(ProtocolError(.lineTooLong, "a line may hold at most \(configuration.maximumLineLength) bytes")), to: session)
         case let .line(bytes):
-            router.receive(line: bytes, from: session)
+            router.receive(line: bytes, from: session, closing: closing)
             if !awaitingHelloSet.isEmpty { checkAuthenticated(session) }
         }
     }
@@ -265,17 +338,25 @@ public final class RoutingServer: @unchecked Sendable {
 
     /// The end of a batch of reads: make the batch durable, then send what it produced.
     func flushBatch() {
-        if let journal {
+        turn &+= 1
+        if let journal, journalFailure == nil {
             do { lastCommitted = try journal.commit() } catch {
-                // Nothing of this batch was acknowledged; a restart recovers what was committed.
-                fatalError("cannot commit the journal: \(error)")
+                // Nothing of this batch was acknowledged, and nothing of it is lost: its lines wait
+                // until a commit succeeds. Meanwhile changes are refused and reads served.
+                journalFailed(error)
+                return
             }
         }
         send()
-        for session in closeAfterFlush { channels[session]?.close(promise: nil) }
-        closeAfterFlush.removeAll()
+        if !closeAfterFlush.isEmpty {
+            // A connection with lines still held back (the journal failing) closes once they are out.
+            let closing = closeAfterFlush.filter { !blocked.contains($0) }
+            closeAfterFlush.removeAll { !blocked.contains($0) }
+            for session in closing { connections[session]?.channel.close(promise: nil) }
+        }
         rescheduleTimer()
         snapshotIfDue()
+        if !paused.isEmpty { scheduleResumeIfAny() }
     }
 
     /// After `snapshotInterval` commands since the last snapshot: the state is copied here (in
@@ -286,7 +367,7 @@ public final class RoutingServer: @unchecked Sendable {
     /// would be replayed a second time after a crash). Between a read and its flush the state
     /// is ahead of the journal; the flush checks again.
     func snapshotIfDue() {
-        guard journal != nil, configuration.snapshotInterval > 0, !snapshotInFlight, !stopping,
+        guard journal != nil, configuration.snapshotInterval > 0, !snapshotInFlight, !stopping, journalFailure == nil,
               router.journalSequence == lastCommitted,
               lastCommitted - snapshotThrough >= Int64(configuration.snapshotInterval) else { return }
         snapshotInFlight = true
@@ -319,22 +400,23 @@ public final class RoutingServer: @unchecked Sendable {
         loop.execute { self.snapshotThrough = max(self.snapshotThrough, sequence) }
     }
 
-    /// Sends the lines in the router's outbox, one write per connection.
+    /// Sends the lines in the router's outbox, one write per connection. While the journal
+    /// fails, lines for a connection that has lines held back wait behind them.
     func send() {
         guard !router.outbox.isEmpty else { return }
         var buffers: [SessionID: ByteBuffer] = [:]
+        let holding = !blocked.isEmpty
         router.takeLines { session, line in
-            guard let channel = channels[session] else { return }
-            buffers[session, default: channel.allocator.buffer(capacity: 1024)].writeBytes(line)
+            if holding && blocked.contains(session) {
+                held.append(bytes: line, to: session)
+                return
+            }
+            guard let connection = connections[session] else { return }
+            buffers[session, default: connection.channel.allocator.buffer(capacity: 1024)].writeBytes(line)
         }
         for (session, buffer) in buffers {
-            guard let channel = channels[session] else { continue }
-            if !channel.isWritable {
-                logger.warning("connection closed: slow reader", metadata: ["session": "\(session.raw)", "unsent_limit_bytes": "\(configuration.outboundLimit)"])
-                channel.close(promise: nil)
-                continue
-            }
-            channel.writeAndFlush(buffer, promise: nil)
+            guard let connection = connections[session] else { continue }
+            write(buffer, to: session, connection)
         }
     }
 
@@ -344,8 +426,11 @@ public final class RoutingServer: @unchecked Sendable {
     /// next deadline moves later with almost every batch, and a cancel and a new task each
     /// time cost more than an early wake-up.
     func rescheduleTimer() {
-        if stopping {
+        if stopping || journalFailure != nil {
+            // Stopping, or time standing still for the engine until the journal can be written.
             timer?.cancel()
+            timer = nil
+            timerDeadline = nil
             return
         }
         let deadline = router.nextDeadline()
@@ -373,60 +458,4 @@ public final class RoutingServer: @unchecked Sendable {
 struct LoopBound<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
-}
-
-/// One connection's handler: splits what it reads into lines and hands them to the server, on
-/// the server's event loop.
-final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-
-    let server: RoutingServer
-    var session: SessionID?
-    var lines: LineSplitter
-
-    init(server: RoutingServer) {
-        self.server = server
-        lines = LineSplitter(maximumLength: server.configuration.maximumLineLength)
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        session = server.connected(context.channel)
-        context.fireChannelActive()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if let session {
-            // A last request without its newline still counts (its reply has nowhere to go).
-            lines.finish { server.received($0, from: session) }
-            server.requestFlush()
-            server.disconnected(session)
-        }
-        session = nil
-        context.fireChannelInactive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let session else { return }
-        var buffer = unwrapInboundIn(data)
-        lines.feed(&buffer) { server.received($0, from: session) }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        server.requestFlush()
-        context.fireChannelReadComplete()
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if !context.channel.isWritable, let session {
-            server.logger.warning("connection closed: slow reader", metadata: ["session": "\(session.raw)", "unsent_limit_bytes": "\(server.configuration.outboundLimit)"])
-            context.close(promise: nil)
-        }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // One connection's trouble never reaches the others.
-        server.logger.notice("connection closed after an error", metadata: ["session": "\(session?.raw ?? 0)", "error": "\(error)"])
-        context.close(promise: nil)
-    }
 }

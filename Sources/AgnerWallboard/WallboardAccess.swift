@@ -17,7 +17,10 @@ public final class WallboardAccess: Sendable {
     let sessionLifetime: Double
     let sessions = Mutex([String: Double]())  // session id → expiry (Unix seconds)
 
-    public init(tokens: [String: Grant]?, sessionLifetime: Double = 12 * 3600) {
+    /// - Parameters:
+    ///   - tokens: the tokens file's tokens and what each grants; nil for none (everyone may read).
+    ///   - sessionLifetime: seconds a login lasts.
+    public init(tokens: [String: Grant]?, sessionLifetime: Double = ServerLimits.httpSessionLifetime) {
         self.tokens = tokens
         self.sessionLifetime = sessionLifetime
     }
@@ -33,11 +36,17 @@ public final class WallboardAccess: Sendable {
 
     /// Whether the request carries a credential that may read the wallboard.
     func allows(_ request: Request, now: Double = Date().timeIntervalSince1970) -> Bool {
+        allows(headers: request.headers, now: now)
+    }
+
+    /// Whether request headers carry a credential that may read the wallboard: a bearer token
+    /// that does, or the cookie of a session that has not expired.
+    func allows(headers: HTTPFields, now: Double = Date().timeIntervalSince1970) -> Bool {
         guard tokens != nil else { return true }
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            return accepts(token: String(header.dropFirst(7)))
+        if let header = headers[.authorization], let token = Self.bearerToken(header) {
+            return accepts(token: token)
         }
-        if let session = request.cookies[Self.cookieName]?.value {
+        if let session = headers[.cookie].flatMap({ Self.cookie(Self.cookieName, in: $0) }) {
             return sessions.withLock { sessions in
                 guard let expiry = sessions[session] else { return false }
                 if expiry < now {
@@ -48,6 +57,26 @@ public final class WallboardAccess: Sendable {
             }
         }
         return false
+    }
+
+    /// The token of an `Authorization: Bearer TOKEN` header. The scheme's name is
+    /// case-insensitive (RFC 7235, 2.1): `bearer`, `BEARER` do as well; spaces may follow it.
+    static func bearerToken(_ header: String) -> String? {
+        let trimmed = header.drop { $0 == " " }
+        guard trimmed.count > 7, trimmed.prefix(6).lowercased() == "bearer", trimmed.dropFirst(6).first == " " else { return nil }
+        let token = trimmed.dropFirst(7).drop { $0 == " " }
+        return token.isEmpty ? nil : String(token)
+    }
+
+    /// The value of cookie `name` in a `Cookie` header (`a=1; agner_session=…`).
+    static func cookie(_ name: String, in header: String) -> String? {
+        for pair in header.split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
     }
 
     /// A new session for a login; forgets expired ones. - Returns: its id.

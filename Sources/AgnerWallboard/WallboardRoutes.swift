@@ -46,7 +46,7 @@ enum WallboardRoutes {
             Response(status: .ok, headers: page, body: .init(byteBuffer: ByteBuffer(string: WallboardPage.login(message: nil))))
         }
         router.post("/login") { request, _ in
-            let body = try await request.body.collect(upTo: 4096)
+            let body = try await request.body.collect(upTo: ServerLimits.httpLoginBody)
             let token = formValue(String(buffer: body), "token") ?? ""
             guard !access.isOpen, access.accepts(token: token) else {
                 let message = access.isOpen ? "No token is needed here." : "That token does not open the wallboard (a supervisor's or an observer's does)."

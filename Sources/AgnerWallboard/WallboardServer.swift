@@ -1,6 +1,7 @@
 import AgnerServer
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -12,11 +13,31 @@ public struct WallboardConfiguration: Sendable {
     public var port: Int
     /// The Prometheus text for `/metrics`; nil serves none (404).
     public var metrics: (@Sendable () -> String)?
+    /// Connections open at once; past it, new ones wait in the kernel's backlog (they hold no
+    /// descriptor of ours) until one closes.
+    public var maximumConnections: Int
+    /// A connection with no request in progress (or one whose request stopped coming) for this
+    /// long is closed. An event stream being sent is a request in progress: it stays.
+    public var idleTimeout: Duration
+    /// Connections at once that have not yet sent a request with a credential that opens the
+    /// wallboard (any request, without tokens); past it the oldest of them is closed. At most
+    /// half of `maximumConnections`, so that they never fill it.
+    public var maximumUnauthenticated: Int
+    /// A connection that has sent no such request by then is closed.
+    public var credentialTimeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 9040, metrics: (@Sendable () -> String)? = nil) {
+    /// Every setting defaults to its value in `ServerLimits`.
+    public init(host: String = "127.0.0.1", port: Int = 9040, metrics: (@Sendable () -> String)? = nil,
+                maximumConnections: Int = ServerLimits.httpConnections, idleTimeout: Duration = ServerLimits.httpIdleTimeout,
+                maximumUnauthenticated: Int = ServerLimits.httpUnauthenticatedConnections,
+                credentialTimeout: Duration = ServerLimits.httpCredentialTimeout) {
         self.host = host
         self.port = port
         self.metrics = metrics
+        self.maximumConnections = max(2, maximumConnections)
+        self.idleTimeout = idleTimeout
+        self.maximumUnauthenticated = max(1, min(maximumUnauthenticated, self.maximumConnections / 2))
+        self.credentialTimeout = credentialTimeout
     }
 }
 
@@ -55,10 +76,19 @@ public final class WallboardServer: @unchecked Sendable {
     @discardableResult
     public func start() throws -> Int {
         let bound = BoundPort()
+        let admission = HTTPAdmission(access: access, maximumUnproven: configuration.maximumUnauthenticated,
+                                      timeout: .nanoseconds(Self.nanoseconds(configuration.credentialTimeout)))
         let app = Application(
             router: WallboardRoutes.router(feed: feed, access: access, metrics: configuration.metrics),
-            server: .http1(),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "agner"),
+            // Accepted sockets close-on-exec (no child process keeps a browser's connection),
+            // idle connections closed, and a bounded number at once: a crowd of idle clients
+            // cannot take the descriptors the router needs for its journal and its adapters.
+            // Connections without a credential are bounded apart (`HTTPAdmission`): they
+            // cannot hold the slots of those with one.
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnExec.Handler(), HTTPAdmission.Gate(admission)],
+                                                idleTimeout: .nanoseconds(Self.nanoseconds(configuration.idleTimeout)))),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "agner",
+                                                    availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),
             onServerRunning: { channel in bound.set(.success(channel.localAddress?.port ?? 0)) },
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
@@ -71,6 +101,11 @@ public final class WallboardServer: @unchecked Sendable {
             bound.set(.failure(CancellationError()))
         }
         return try bound.wait().get()
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     /// Ends every event stream, then stops the server gracefully (in-flight requests finish).

@@ -48,8 +48,14 @@ extension Agner {
         @Option(help: "A YAML file of tokens and roles: {tokens: {SECRET: supervisor, OTHER: observer, THIRD: {role: adapter, adapters: [pbx-1]}}} (tokens of 8 characters or more; an adapter token names the adapters it speaks for).")
         var tokens: String?
 
-        @Option(help: "Most connections at once.")
-        var maxConnections: Int = 1024
+        @Option(help: "Most connections at once (those that said hello, with --tokens). Lowered at start if the limit on open files (ulimit -n) leaves too little room beside the journal and snapshots.")
+        var maxConnections: Int = ServerLimits.connections
+
+        @Option(help: "With --http: most HTTP connections at once; more wait in the kernel's queue until one closes.")
+        var httpMaxConnections: Int = ServerLimits.httpConnections
+
+        @Option(help: "With --http: an HTTP connection with no request in progress for this long is closed (an event stream being sent stays), e.g. 60s, 5min.")
+        var httpIdleTimeout: String = "\(ServerLimits.httpIdleTimeout.components.seconds)s"
 
         @Option(help: "Store a snapshot of the state after this many journaled commands (0: only at a graceful stop); a restart replays only what came after it.")
         var snapshotEvery: Int = 250_000
@@ -115,6 +121,11 @@ extension Agner {
                 }
             }
             guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+            guard httpMaxConnections > 0 else { throw ValidationError("--http-max-connections must be positive") }
+            do {
+                let idle = try Quantities.duration(httpIdleTimeout)
+                guard idle > 0 && idle <= 86_400 else { throw ValidationError("--http-idle-timeout \(httpIdleTimeout) should be between 0 and a day") }
+            } catch let error as ValidationError { throw error } catch { throw ValidationError("--http-idle-timeout: \(error)") }
             if let retain {
                 do { _ = try Quantities.duration(retain) } catch { throw ValidationError("--retain: \(error)") }
             } else if discardOld {
@@ -134,14 +145,16 @@ extension Agner {
             guard let level = Logger.Level(rawValue: logLevel) else {
                 throw ValidationError("--log-level '\(logLevel)' should be trace, debug, info, notice, warning, error or critical")
             }
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            // Log lines go through a bounded buffer that a thread of its own writes to stderr: a
+            // log reader that stops reading never holds up the router (lines past the buffer are
+            // dropped and counted).
+            LoggingSystem.bootstrap { label in SinkLogHandler(label: label, sink: .standardError, level: level) }
+            defer { LogSink.standardError.flush(timeout: 2) }
             let logger = Logger(label: "agner.serve")
             // A supervisor may close our log pipe: writing to it must fail quietly, not kill the router.
             signal(SIGPIPE, SIG_IGN)
+            // A file-size limit reached (the journal) must be an error to handle, not a signal that kills.
+            signal(SIGXFSZ, SIG_IGN)
             // Signals first: a SIGTERM that comes while the journal is replayed still stops the
             // server (once it is up), never kills it half-way or goes unheard.
             let stop = DispatchSemaphore(value: 0)
@@ -183,7 +196,16 @@ extension Agner {
                                                         forecaster: WhatIfForecaster.make(scenario: scenario, calendar: calendar)),
                                         clock: { Date().timeIntervalSince1970 }, journal: journal)
             let (host, port) = try address()
-            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: maxConnections,
+            // Connections share what the limit on open files leaves beside the journal and snapshots.
+            let plan: DescriptorBudget.Plan
+            do {
+                plan = try DescriptorBudget.plan(limit: DescriptorBudget.raiseLimit(), maximumConnections: maxConnections,
+                                                 maximumUnauthenticated: roles == nil ? 0 : ServerLimits.unauthenticatedConnections,
+                                                 httpConnections: httpAddress == nil ? 0 : httpMaxConnections)
+            } catch { throw CommandFailure(description: "\(error)") }
+            for note in plan.notes { LogSink.standardError.write("agner serve: \(note)\n") }
+            let server = RoutingServer(configuration: ServerConfiguration(host: host, port: port, maximumConnections: plan.maximumConnections,
+                                                                          maximumUnauthenticated: max(1, plan.maximumUnauthenticated),
                                                                           snapshotInterval: snapshotEvery),
                                        router: router, journal: journal, logger: Logger(label: "agner.server"))
             // The address first: a start that cannot listen touches nothing else.
@@ -206,7 +228,10 @@ extension Agner {
                 httpLogger.logLevel = level <= .debug ? level : max(level, .warning)
                 // The router publishes into the feed; the HTTP side reads only the feed.
                 let feed = LiveFeed()
-                let started = WallboardServer(configuration: WallboardConfiguration(host: httpHost, port: httpPort, metrics: { registry.emitToString() }),
+                let idle = try Quantities.duration(httpIdleTimeout)
+                let started = WallboardServer(configuration: WallboardConfiguration(host: httpHost, port: httpPort, metrics: { registry.emitToString() },
+                                                                                    maximumConnections: plan.httpConnections,
+                                                                                    idleTimeout: .milliseconds(max(1, Int64(idle * 1000)))),
                                               feed: feed, access: WallboardAccess(tokens: roles), logger: httpLogger)
                 let httpBound: Int
                 do { httpBound = try started.start() } catch {
@@ -227,20 +252,20 @@ extension Agner {
             }
             journal.log = outcome.log
             if !outcome.warnings.isEmpty {
-                writeToStandardError(outcome.warnings.map { "agner serve: RECOVERY: \($0)\n" }.joined())
+                LogSink.standardError.write(outcome.warnings.map { "agner serve: RECOVERY: \($0)\n" }.joined())
             }
             try server.start(recoveredThrough: outcome.recoveredThrough, snapshotThrough: outcome.snapshotThrough)
             let fromSnapshot = outcome.snapshot > 0 ? " after a snapshot of the first \(outcome.snapshot)" : ""
             let losses = outcome.losses.isEmpty ? "" : " · RECOVERED WITH LOSSES: \(outcome.losses) (see above)"
-            writeToStandardError(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(outcome.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(losses)\(metricsNote)\n"))
-            if let hours = router.openingHoursSummary() { writeToStandardError("agner serve: \(hours)\n") }
+            LogSink.standardError.write(("agner serve: listening on \(host):\(bound) · \(router.agentCount) agents · \(outcome.replayed) journaled commands replayed from \(db)\(fromSnapshot)\(losses)\(metricsNote)\n"))
+            if let hours = router.openingHoursSummary() { LogSink.standardError.write("agner serve: \(hours)\n") }
             logger.info("started", metadata: ["listen": "\(host):\(bound)", "agents": "\(router.agentCount)", "replayed": "\(outcome.replayed)",
                                               "snapshot_through": "\(outcome.snapshot)", "journal": "\(db)",
                                               "losses": "\(outcome.losses.isEmpty ? "none" : outcome.losses)"])
             // The sources must live until a signal comes: in a release build a local that is not
             // used again may be released early, and with SIGTERM ignored the server would never stop.
             withExtendedLifetime(sources) { stop.wait() }
-            writeToStandardError("agner serve: stopping\n")
+            LogSink.standardError.write("agner serve: stopping\n")
             logger.info("stopping")
             wallboard?.shutdown()
             server.shutdown()

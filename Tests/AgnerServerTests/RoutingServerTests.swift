@@ -9,18 +9,24 @@ import Testing
 /// The real server on 127.0.0.1, port 0, ended by a graceful shutdown.
 final class LiveServer {
     let server: RoutingServer
-    let journal = MemoryJournal()
+    let journal: MemoryJournal
     let port: Int
 
-    init(target: Double = 60, tokens: [String: Grant]? = nil, configuration: ServerConfiguration = ServerConfiguration(port: 0)) throws {
+    /// - Parameter prepare: runs on the router before the server starts (to fill it quickly).
+    init(target: Double = 60, tokens: [String: Grant]? = nil, configuration: ServerConfiguration = ServerConfiguration(port: 0),
+         journal: MemoryJournal = MemoryJournal(), journaled: Bool = true, prepare: (LiveRouter) -> Void = { _ in }) throws {
+        self.journal = journal
         let agents = (1...3).map { n in
             LiveRouter.Agent(name: "bea-\(n)", profile: AgentProfile(id: AgentID(0), department: DepartmentID(0), skills: [SkillLevel(SkillID(0), 4)]))
         }
         let router = try LiveRouter(settings: .init(center: Harness.center(target: target), agents: agents, tokens: tokens),
                                     clock: { Date().timeIntervalSince1970 }, journal: journal)
+        prepare(router)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        server = RoutingServer(configuration: configuration, router: router, journal: journal, logger: logger)
+        // Without a journal for the server, nothing is committed and no snapshot is stored at
+        // the end (a debug build takes seconds to encode a large state).
+        server = RoutingServer(configuration: configuration, router: router, journal: journaled ? journal : nil, logger: logger)
         port = try server.start()
     }
 
@@ -148,20 +154,48 @@ struct RoutingServerTests {
 }
 
 extension RoutingServerTests {
-    @Test("a reader that never reads is disconnected once its unsent output passes the limit")
+    @Test("a reader that never reads is disconnected once its unsent output passes the limit and it drains nothing")
     func slowReaderIsDisconnected() throws {
-        let live = try LiveServer(configuration: ServerConfiguration(port: 0, outboundLimit: 64 * 1024))
+        let live = try LiveServer(configuration: ServerConfiguration(port: 0, outboundLimit: 64 * 1024, stallTimeout: .milliseconds(300)))
         let slow = try TestClient(port: live.port, timeout: 2, receiveBuffer: 4096)
         // Every `agents` reply is a few hundred bytes; ask for far more than the kernel buffers
-        // and the 64 KiB limit hold, reading nothing. Bounded: at most 50,000 requests.
+        // and the 64 KiB limit hold, reading nothing. Bounded: at most 50,000 requests, and the
+        // sends time out once the server stops reading.
+        slow.setSendTimeout(0.5)
         let request = String(repeating: #"{"op":"agents"}"# + "\n", count: 100)
         var sent = 0
         while sent < 50_000, slow.sendRaw(request) { sent += 100 }
-        Thread.sleep(forTimeInterval: 0.3)
+        Thread.sleep(forTimeInterval: 1.5)  // reading nothing for longer than the stall timeout
         var replies = 0
         while slow.readLine() != nil { replies += 1 }
         #expect(replies < sent)  // cut off, not answered in full
         // Everyone else is unaffected.
+        let other = try live.client()
+        #expect(other.request(["op": "stats"], req: 1)?["ok"] as? Bool == true)
+    }
+
+    @Test("a reader that only trickles (a few bytes now and then) is disconnected like one that reads nothing")
+    func tricklingReaderIsDisconnected() throws {
+        let live = try LiveServer(configuration: ServerConfiguration(port: 0, outboundLimit: 64 * 1024, stallTimeout: .milliseconds(300)))
+        let slow = try TestClient(port: live.port, timeout: 0.05, receiveBuffer: 4096)
+        slow.setSendTimeout(0.5)
+        let request = String(repeating: #"{"op":"agents"}"# + "\n", count: 100)
+        var sent = 0
+        while sent < 50_000, slow.sendRaw(request) { sent += 100 }
+        // 2 KiB every 100 ms, for at most 10 s: the server must give up on it, though it never
+        // quite stops reading. (Its trickle frees too little of the server's socket buffer for
+        // the kernel to take more of the unsent output: the server sees it drain nothing.)
+        var received = 0, closed = false
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            guard let bytes = slow.receive(atMost: 2048) else {
+                closed = true
+                break
+            }
+            received += bytes.count
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(closed, "a trickling reader stayed connected (\(received) bytes read)")
         let other = try live.client()
         #expect(other.request(["op": "stats"], req: 1)?["ok"] as? Bool == true)
     }

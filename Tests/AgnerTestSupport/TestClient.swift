@@ -26,6 +26,41 @@ public final class TestClient {
 
     deinit { close(socket) }
 
+    /// Sends give up after this long (a peer that stops reading makes them block).
+    public func setSendTimeout(_ seconds: Double) {
+        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// The next bytes received (those already buffered first), or nil on timeout or close.
+    public func receiveChunk() -> [UInt8]? {
+        if !buffer.isEmpty {
+            defer { buffer = [] }
+            return buffer
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = recv(socket, &chunk, chunk.count, 0)
+        return n > 0 ? Array(chunk[..<n]) : nil
+    }
+
+    /// Reads at most `count` bytes (nothing buffered by an earlier read is counted), as a
+    /// reader that trickles does. - Returns: the bytes, an empty array on timeout, nil once the
+    /// peer has closed or reset the connection.
+    public func receive(atMost count: Int) -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: count)
+        let n = recv(socket, &chunk, count, 0)
+        if n > 0 { return Array(chunk[..<n]) }
+        if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return [] }
+        return nil
+    }
+
+    /// Makes closing (when the client goes) send a reset (SO_LINGER 0) rather than a FIN: the
+    /// peer sees "connection reset by peer".
+    public func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
     /// Sends without waiting for a reply. - Returns: false once the peer has closed.
     @discardableResult
     public func sendRaw(_ text: String) -> Bool {

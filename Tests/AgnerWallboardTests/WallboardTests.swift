@@ -30,7 +30,17 @@ final class HTTPProbe {
         guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
 
-    deinit { close(socket) }
+    deinit { close() }
+
+    /// Whether the peer closed the connection (a read saw its end).
+    private(set) var isClosed = false
+    private var closedHere = false
+
+    func close() {
+        guard !closedHere else { return }
+        closedHere = true
+        Glibc.close(socket)
+    }
 
     var text: String { String(decoding: received, as: UTF8.self) }
 
@@ -46,7 +56,10 @@ final class HTTPProbe {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while Date() < deadline && !done(text) {
             let n = recv(socket, &chunk, chunk.count, 0)
-            if n == 0 { break }
+            if n == 0 || (n < 0 && errno == ECONNRESET) {
+                isClosed = true
+                break
+            }
             if n > 0 { received += chunk[..<n] }
         }
         return text
@@ -72,7 +85,8 @@ final class LiveBoard {
     let port: Int
     let httpPort: Int
 
-    init(tokens: [String: Grant]? = nil) throws {
+    init(tokens: [String: Grant]? = nil, maximumConnections: Int = 256, idleTimeout: Duration = .seconds(60),
+         maximumUnauthenticated: Int = 32, credentialTimeout: Duration = .seconds(10)) throws {
         var channels = PerChannel(phone: ChannelSettings.standard(for: .phone), chat: .standard(for: .chat),
                                   email: .standard(for: .email), clickToCall: .standard(for: .clickToCall))
         channels.phone.answerTarget = 60
@@ -89,7 +103,10 @@ final class LiveBoard {
         logger.logLevel = .critical
         server = RoutingServer(configuration: ServerConfiguration(port: 0), router: router, journal: nil, logger: logger)
         port = try server.start()
-        wallboard = WallboardServer(configuration: WallboardConfiguration(host: "127.0.0.1", port: 0, metrics: { "agner_requests_total 7\n" }),
+        wallboard = WallboardServer(configuration: WallboardConfiguration(host: "127.0.0.1", port: 0, metrics: { "agner_requests_total 7\n" },
+                                                                          maximumConnections: maximumConnections, idleTimeout: idleTimeout,
+                                                                          maximumUnauthenticated: maximumUnauthenticated,
+                                                                          credentialTimeout: credentialTimeout),
                                     feed: feed, access: WallboardAccess(tokens: tokens), logger: logger)
         httpPort = try wallboard.start()
         server.attach(feed, statsEvery: .milliseconds(100))
@@ -179,6 +196,87 @@ struct WallboardTests {
         let page = try HTTPProbe.get("/", port: port, headers: ["Cookie: \(cookie)"])
         #expect(page.hasPrefix("HTTP/1.1 200") && page.contains("Agner wallboard"))
         #expect(try HTTPProbe.get("/", port: port, headers: ["Cookie: agner_session=0123456789abcdef0123456789abcdef"]).hasPrefix("HTTP/1.1 303"))
+    }
+}
+
+@Suite("The HTTP face's limits", .serialized)
+struct WallboardLimitTests {
+    @Test("an idle HTTP connection is closed after the idle timeout; an event stream being sent is not")
+    func idleConnectionsClosed() throws {
+        let live = try LiveBoard(idleTimeout: .milliseconds(300))
+        let idle = try HTTPProbe(port: live.httpPort)
+        let stream = try HTTPProbe(port: live.httpPort)
+        stream.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        stream.read { $0.contains("event: stats") }
+        // Nothing sent on `idle`: the server closes it (the read sees the end, not a timeout).
+        idle.read(within: 10)
+        #expect(idle.isClosed, "an idle connection stayed open")
+        // The stream goes on: stats keep coming, twice a second and more.
+        let before = stream.text.components(separatedBy: "event: stats").count
+        stream.read(within: 1)
+        #expect(!stream.isClosed)
+        #expect(stream.text.components(separatedBy: "event: stats").count > before)
+    }
+
+    @Test("past the HTTP face's connection limit, new connections wait (no descriptor taken) until one closes")
+    func connectionLimit() throws {
+        let live = try LiveBoard(maximumConnections: 2)
+        // One after the other: of two slots, one may be held by a connection still to send its
+        // first request (the other is kept for one that did).
+        var probes: [HTTPProbe] = []
+        for _ in 0..<2 {
+            let probe = try HTTPProbe(port: live.httpPort)
+            probe.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(probe.read { $0.contains("agner_requests_total 7") }.hasPrefix("HTTP/1.1 200"))
+            probes.append(probe)
+        }
+        let first = probes[0]
+        // A third is queued by the kernel, not served while two are open.
+        let third = try HTTPProbe(port: live.httpPort)
+        third.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        #expect(third.read(within: 0.6).isEmpty)
+        // Once one closes, it is served.
+        first.close()
+        #expect(third.read(within: 5) { $0.contains("agner_requests_total 7") }.hasPrefix("HTTP/1.1 200"))
+    }
+
+    @Test("silent connections cannot lock a supervisor out of the HTTP face: past a few, the oldest of them is closed")
+    func silentConnectionsCannotLockOut() throws {
+        let live = try LiveBoard(tokens: ["boss-token": .supervisor], maximumConnections: 8, maximumUnauthenticated: 4)
+        // Twenty sockets that never send a request (more than all the face's slots), and five
+        // that send one without a token and stay.
+        let silent = try (0..<20).map { _ in try HTTPProbe(port: live.httpPort) }
+        let refused = try (0..<5).map { _ in try HTTPProbe(port: live.httpPort) }
+        for probe in refused { probe.send("GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") }
+        let reply = try HTTPProbe.get("/api/stats", port: live.httpPort, headers: ["Authorization: Bearer boss-token"])
+        #expect(reply.hasPrefix("HTTP/1.1 200"), "\(reply.prefix(80))")
+        // Those the supervisor's connection pushed out were closed, not left waiting.
+        let closed = silent.filter { $0.read(within: 0.05).isEmpty && $0.isClosed }.count
+        #expect(closed >= 16, "\(closed) of 20 silent connections closed")
+        withExtendedLifetime(refused) {}
+    }
+
+    @Test("a connection that sends no request with a credential is closed after the credential timeout, even before the idle timeout")
+    func credentialTimeout() throws {
+        let live = try LiveBoard(tokens: ["boss-token": .supervisor], idleTimeout: .seconds(60), credentialTimeout: .milliseconds(300))
+        let silent = try HTTPProbe(port: live.httpPort)
+        let refused = try HTTPProbe(port: live.httpPort)
+        refused.send("GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let watcher = try HTTPProbe(port: live.httpPort)
+        watcher.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer boss-token\r\n\r\n")
+        silent.read(within: 10)
+        refused.read(within: 10)
+        #expect(silent.isClosed && refused.isClosed)
+        // A connection with a credential stays (its stream goes on).
+        watcher.read(within: 1)
+        #expect(!watcher.isClosed && watcher.text.contains("event: stats"))
+    }
+
+    @Test("the bearer scheme is case-insensitive (RFC 7235)", arguments: ["Bearer", "bearer", "BEARER", "bEaReR"])
+    func bearerAnyCase(scheme: String) throws {
+        let live = try LiveBoard(tokens: ["watch-token": .observer])
+        #expect(try HTTPProbe.get("/api/stats", port: live.httpPort, headers: ["Authorization: \(scheme) watch-token"]).hasPrefix("HTTP/1.1 200"))
+        #expect(try HTTPProbe.get("/api/stats", port: live.httpPort, headers: ["Authorization: \(scheme) wrong-token"]).hasPrefix("HTTP/1.1 401"))
     }
 }
 

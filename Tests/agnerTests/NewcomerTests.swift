@@ -190,34 +190,83 @@ struct ComesBackTests {
                 "reason \(server.process.terminationReason.rawValue), status \(server.process.terminationStatus)")
     }
 
-    @Test("the listening sockets are close-on-exec: no child process can keep the port")
+    @Test("every socket of the server is close-on-exec, listening and accepted, TCP and HTTP: no child process can keep the port or a client's connection")
     func socketsCloseOnExec() throws {
         let workspace = try CrashRecoveryTests.Workspace()
-        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--metrics", "127.0.0.1:0"])
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--http", "127.0.0.1:0"])
         defer { server.stop() }
         let pid = server.process.processIdentifier
-        // The sockets listening on TCP (state 0A), by inode; a socket the test runner left open
-        // may be inherited too, but is not the server's to close.
-        var listening: Set<String> = []
+        let httpPort = try #require(server.startup.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression)
+            .flatMap { Int(server.startup[$0].split(separator: ":").last!) })
+        // A client on each face, so that the server holds an accepted socket for each.
+        let client = try TestClient(port: server.port)
+        #expect(client.request(["op": "stats"], req: 1)?["ok"] as? Bool == true)
+        let browser = try TestClient(port: httpPort, timeout: 1)
+        browser.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(browser.readRaw().contains("HTTP/1.1 200"))
+        // The server's sockets by inode: listening (state 0A) on either port, and established
+        // (01) with either port as their local one. A socket the test runner left open may be
+        // inherited too, but is not the server's to close.
+        var listening: Set<String> = [], accepted: Set<String> = []
+        let ports = Set([server.port, httpPort].map { String(format: "%04X", $0) })
         for table in ["tcp", "tcp6"] {
-            let text = (try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8)) ?? ""
+            // Read to its end: the table is made as it is read, and a single read gets only its first page.
+            let text = String(decoding: FileHandle(forReadingAtPath: "/proc/\(pid)/net/\(table)")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
             for row in text.split(separator: "\n").dropFirst() {
                 let columns = row.split(separator: " ", omittingEmptySubsequences: true)
-                if columns.count > 9, columns[3] == "0A" { listening.insert(String(columns[9])) }
+                guard columns.count > 9, let localPort = columns[1].split(separator: ":").last, ports.contains(String(localPort)) else { continue }
+                if columns[3] == "0A" { listening.insert(String(columns[9])) }
+                if columns[3] == "01" { accepted.insert(String(columns[9])) }
             }
         }
-        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
-        var sockets = 0
-        for descriptor in descriptors {
+        var found = (listening: 0, accepted: 0)
+        for descriptor in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") {
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)"),
-                  target.hasPrefix("socket:["), listening.contains(String(target.dropFirst(8).dropLast())) else { continue }
-            sockets += 1
+                  target.hasPrefix("socket:[") else { continue }
+            let inode = String(target.dropFirst(8).dropLast())
+            if listening.contains(inode) { found.listening += 1 } else if accepted.contains(inode) { found.accepted += 1 } else { continue }
             let info = try String(contentsOfFile: "/proc/\(pid)/fdinfo/\(descriptor)", encoding: .utf8)
             let flags = info.split(separator: "\n").first { $0.hasPrefix("flags:") }.map { $0.split(separator: "\t").last.map(String.init) ?? "" } ?? ""
             let value = Int(flags.trimmingCharacters(in: .whitespaces), radix: 8) ?? 0
             #expect(value & 0o2000000 != 0, "socket descriptor \(descriptor) is not close-on-exec (flags \(flags))")
         }
-        #expect(sockets >= 2)
+        #expect(found.listening >= 2)
+        withExtendedLifetime((client, browser)) {}
+        #expect(found.accepted >= 2, "the server's accepted sockets were not found")
+    }
+
+    @Test("with nobody reading its log, the router still serves every client (lines past the log's buffer are dropped, not waited for)")
+    func unreadLogNeverBlocks() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        // Debug logging: two lines for each connection opened and closed. Nobody reads stderr
+        // after the start: a 64 KiB pipe fills within a few hundred connections.
+        let server = try ServeProcess(center: workspace.centerFile, db: workspace.db, options: ["--log-level", "trace"])
+        defer { server.stop() }
+        let deadline = Date().addingTimeInterval(120)
+        var served = 0
+        for index in 0..<3000 where Date() < deadline {
+            let client = try TestClient(port: server.port, timeout: 10)
+            guard client.request(["op": "stats"], req: index)?["ok"] as? Bool == true else { break }
+            served += 1
+        }
+        #expect(served == 3000, "the router stopped answering after \(served) connections")
+    }
+
+    @Test("a name that only looks like loopback is not: serving on it without tokens is refused")
+    func lookalikeLoopbackRefused() throws {
+        let workspace = try CrashRecoveryTests.Workspace()
+        let process = Process()
+        process.executableURL = ServeProcess.binary
+        process.arguments = ["serve", "--center", workspace.centerFile, "--db", workspace.db, "--listen", "127.0.0.1.example.invalid:0"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("refusing to listen on 127.0.0.1.example.invalid without --tokens"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.db))
     }
 }
 

@@ -262,5 +262,19 @@ extension LiveRouter {
         agentManagers = state.agentManagers
         queueLines = nil  // derived from the state: built again when first needed
         recountAgents()
+        seedShadow()
+    }
+
+    /// After a restore, the shadow starts from the real center as it now is: each agent's
+    /// presence and each channel's opening (its figures start again; contacts already waiting
+    /// are not in it). Without this, every candidate agent stayed offline after a restart.
+    func seedShadow() {
+        guard let shadowRouter else { return }
+        let now = currentTime()
+        for channel in Channel.allCases { shadowRouter.setChannelOpen(channel, engine.isOpen(channel), at: now) }
+        for (name, id) in directory.agentIDs {
+            guard let presence = engine.agent(id)?.presence, presence != .offline else { continue }
+            shadowRouter.setPresence(name, presence, at: now)
+        }
     }
 }

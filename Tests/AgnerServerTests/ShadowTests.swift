@@ -145,6 +145,30 @@ struct ShadowTests {
         #expect(result["decisions_agreed"] as? Double == 1)
     }
 
+    @Test("after a restart from a snapshot the shadow starts from the agents as they are: logged-in agents still answer there")
+    func restartKeepsShadowStaffing() throws {
+        let clock = TestClock()
+        let before = Self.router(candidate: Self.agents, clock: clock)
+        before.connect(SessionID(1))
+        _ = before.handle(line: #"{"op":"hello","role":"adapter","name":"pbx"}"#, from: SessionID(1))
+        _ = before.handle(line: #"{"op":"agent.state","agent":"bea","state":"available"}"#, from: SessionID(1))
+        let bytes = try before.snapshot().encoded()
+        let after = Self.router(candidate: Self.agents, clock: clock)
+        try after.restore(from: bytes)
+        after.connect(SessionID(1))
+        _ = after.handle(line: #"{"op":"hello","role":"adapter","name":"pbx"}"#, from: SessionID(1))
+        clock.now += 5
+        _ = after.handle(line: #"{"op":"contact.arrive","id":"x1","channel":"phone","topic":"invoice"}"#, from: SessionID(1))
+        _ = after.handle(line: #"{"op":"offer.accept","contact":"x1","agent":"bea"}"#, from: SessionID(1))
+        clock.now += 1
+        _ = after.fireTimers()
+        let result = Self.figures(after)
+        let candidate = try #require((result["candidate"] as? [[String: Any]])?.first { $0["channel"] as? String == "phone" })
+        // Before, every candidate agent was offline after a restore: nothing answered, ever.
+        #expect(candidate["answered"] as? Int == 1)
+        #expect(result["decisions_compared"] as? Int == 1)
+    }
+
     @Test("without --shadow, the shadow request says there is none")
     func noShadow() {
         let h = Harness()

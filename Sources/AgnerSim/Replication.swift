@@ -75,7 +75,8 @@ struct Replication {
     let streamChannel: [Channel]
     let streamTopic: [Int]
     let streamDepartment: [Int]
-    /// `rates[stream * intervalsPerDay + interval]`, arrivals per second.
+    /// `rates[stream * DemandStream.minutesPerDay + minute]`, arrivals per second: the demand by
+    /// the minute, so arrivals never depend on the reporting interval.
     let rates: [Double]
     /// `weekdayFactors[stream * 7 + weekday]`.
     let weekdayFactors: [Double]
@@ -221,7 +222,7 @@ struct Replication {
         streamChannel = scenario.demand.map(\.channel)
         streamTopic = scenario.demand.map(\.topic.index)
         streamDepartment = scenario.demand.map { scenario.center.topics[$0.topic.index].owningDepartment.index }
-        rates = scenario.demand.flatMap(\.ratePerInterval)
+        rates = scenario.demand.flatMap(\.ratePerMinute)
         weekdayFactors = scenario.demand.flatMap(\.weekdayFactor)
         wrapUp = PerChannel(phone: scenario.center.channels.phone.wrapUp, chat: scenario.center.channels.chat.wrapUp,
                             email: scenario.center.channels.email.wrapUp, clickToCall: scenario.center.channels.clickToCall.wrapUp)
@@ -349,20 +350,21 @@ struct Replication {
     }
 
     /// The rate of `stream` in force at `time` (per second), and until when: the end of the run
-    /// of consecutive intervals with that same rate, so that equal rates are one stretch.
+    /// of consecutive minutes with that same rate, so that equal rates are one stretch.
     mutating func enterRate(stream: Int, at time: Seconds) {
+        let perDay = DemandStream.minutesPerDay
         var day = Int(time / 86_400)
-        var intervalOfDay = min(intervalsPerDay - 1, Int((time - Double(day) * 86_400) / intervalLength))
-        func rate(day: Int, interval: Int) -> Double {
-            rates[stream * intervalsPerDay + interval] * weekdayFactors[stream * 7 + (startWeekday + day) % 7]
+        var minute = min(perDay - 1, Int((time - Double(day) * 86_400) / 60))
+        func rate(day: Int, minute: Int) -> Double {
+            rates[stream * perDay + minute] * weekdayFactors[stream * 7 + (startWeekday + day) % 7]
         }
-        let current = rate(day: day, interval: intervalOfDay)
-        var until = Double(day) * 86_400 + Double(intervalOfDay + 1) * intervalLength
+        let current = rate(day: day, minute: minute)
+        var until = Double(day) * 86_400 + Double(minute + 1) * 60
         while until < end {
-            intervalOfDay += 1
-            if intervalOfDay == intervalsPerDay { intervalOfDay = 0; day += 1 }
-            guard rate(day: day, interval: intervalOfDay) == current else { break }
-            until += intervalLength
+            minute += 1
+            if minute == perDay { minute = 0; day += 1 }
+            guard rate(day: day, minute: minute) == current else { break }
+            until += 60
         }
         rateUntil[stream] = until
         currentRate[stream] = current

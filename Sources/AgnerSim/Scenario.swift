@@ -119,11 +119,42 @@ public struct AgentGroup: Sendable {
 public struct DemandStream: Sendable {
     public var channel: Channel
     public var topic: TopicID
-    /// Arrivals per second in each interval of a day (length = intervals per day).
+    /// Arrivals per second in each minute of a day (`minutesPerDay` values): the demand as the
+    /// scenario gives it, which the simulated arrivals follow, whatever the reporting interval.
+    public var ratePerMinute: [Double]
+    /// Arrivals per second in each reporting interval of a day (length = intervals per day):
+    /// the mean of its minutes, for requirements and reports.
     public var ratePerInterval: [Double]
     /// Multiplier per weekday (Monday first).
     public var weekdayFactor: [Double]
     public var segmentMix: PerSegment<Double>
+
+    public static let minutesPerDay = 1440
+
+    /// - Parameters:
+    ///   - ratePerMinute: arrivals per second in each minute of the day (1,440 values).
+    ///   - intervalsPerDay: the run's reporting intervals per day (a divisor of 1,440).
+    public init(channel: Channel, topic: TopicID, ratePerMinute: [Double], intervalsPerDay: Int, weekdayFactor: [Double],
+                segmentMix: PerSegment<Double>) {
+        precondition(ratePerMinute.count == Self.minutesPerDay && Self.minutesPerDay % intervalsPerDay == 0)
+        self.channel = channel
+        self.topic = topic
+        self.ratePerMinute = ratePerMinute
+        let minutes = Self.minutesPerDay / intervalsPerDay
+        ratePerInterval = (0..<intervalsPerDay).map { interval in
+            ratePerMinute[(interval * minutes)..<((interval + 1) * minutes)].reduce(0, +) / Double(minutes)
+        }
+        self.weekdayFactor = weekdayFactor
+        self.segmentMix = segmentMix
+    }
+
+    /// A stream whose rate is constant within each reporting interval (`ratePerInterval`,
+    /// arrivals per second, one value per interval of the day).
+    public init(channel: Channel, topic: TopicID, ratePerInterval: [Double], weekdayFactor: [Double], segmentMix: PerSegment<Double>) {
+        let minutes = Self.minutesPerDay / max(1, ratePerInterval.count)
+        self.init(channel: channel, topic: topic, ratePerMinute: ratePerInterval.flatMap { Array(repeating: $0, count: minutes) },
+                  intervalsPerDay: ratePerInterval.count, weekdayFactor: weekdayFactor, segmentMix: segmentMix)
+    }
 }
 
 /// Handle time distributions: the most specific one applies (topic, then channel, then default).

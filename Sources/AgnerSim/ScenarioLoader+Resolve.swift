@@ -186,7 +186,7 @@ extension ScenarioLoader {
         var streams: [DemandStream] = []
         for (index, demand) in file.demand.enumerated() {
             let base: FieldPath = [.key("demand"), .index(index)]
-            let rates = try ratePerInterval(demand, run: run, path: base)
+            let rates = try ratePerMinute(demand, path: base)
             var weekdays = [Double](repeating: 1, count: 7)
             for entry in demand.weekdays ?? [] {
                 guard let day = Weekday(short: entry.name) else {
@@ -196,7 +196,7 @@ extension ScenarioLoader {
             }
             let busiest = (rates.max() ?? 0) * (weekdays.max() ?? 1)
             guard ScenarioLimits.ratePerSecond.contains(busiest) else {
-                throw FieldError(path: base, "the busiest interval comes to \(Bounds.show(busiest, .rate)) (with its weekday factor), above the \(Bounds.show(ScenarioLimits.ratePerSecond.upperBound, .rate)) a stream may have")
+                throw FieldError(path: base, "the busiest minute comes to \(Bounds.show(busiest, .rate)) (with its weekday factor), above the \(Bounds.show(ScenarioLimits.ratePerSecond.upperBound, .rate)) a stream may have")
             }
             var mix = PerSegment<Double>(wholesale: 0, regular: 1, new: 0)
             if let named = demand.segments {
@@ -213,7 +213,7 @@ extension ScenarioLoader {
                 }
             }
             streams.append(DemandStream(channel: demand.channel, topic: try topic(demand.topic, base + [.key("topic")]),
-                                        ratePerInterval: rates, weekdayFactor: weekdays, segmentMix: mix))
+                                        ratePerMinute: rates, intervalsPerDay: run.intervalsPerDay, weekdayFactor: weekdays, segmentMix: mix))
         }
 
         // Handling and patience.
@@ -341,42 +341,45 @@ extension ScenarioLoader {
         return profile
     }
 
-    /// Arrivals per second in each interval of a day.
-    static func ratePerInterval(_ demand: DemandFile, run: RunSettings, path: FieldPath) throws(FieldError) -> [Double] {
-        let count = run.intervalsPerDay
-        let length = run.interval
-        /// The mean over each interval of a step function given as (start, value) pairs.
-        func averaged(_ steps: [(Seconds, Double)]) -> [Double] {
-            (0..<count).map { interval in
-                let start = Double(interval) * length
-                let end = start + length
-                var total = 0.0
-                for (index, step) in steps.enumerated() {
-                    let stepEnd = index + 1 < steps.count ? steps[index + 1].0 : 86_400
-                    let overlap = min(end, stepEnd) - max(start, step.0)
-                    if overlap > 0 { total += overlap * step.1 }
+    /// Arrivals per second in each minute of a day (1,440 values), exactly as the demand gives
+    /// them: a constant `rate`, `rates` by time of day, or `daily` spread by a `profile` (a list
+    /// of 24, 48 or 96 weights, one per hour, half hour or quarter hour whatever the reporting
+    /// interval, or weights by time of day). Steps between whole minutes are averaged over that
+    /// minute.
+    static func ratePerMinute(_ demand: DemandFile, path: FieldPath) throws(FieldError) -> [Double] {
+        let count = DemandStream.minutesPerDay
+        /// The mean over each minute of a step function given as (start, value) pairs.
+        func stepped(_ steps: [(Seconds, Double)]) -> [Double] {
+            var minutes = Array(repeating: 0.0, count: count)
+            for (index, step) in steps.enumerated() {
+                let stepEnd = index + 1 < steps.count ? steps[index + 1].0 : 86_400
+                var t = max(0, step.0)
+                while t < stepEnd {
+                    let minute = min(count - 1, Int(t / 60))
+                    let boundary = min(stepEnd, Double(minute + 1) * 60)
+                    minutes[minute] += (boundary - t) / 60 * step.1
+                    t = boundary
                 }
-                return total / length
             }
+            return minutes
         }
         if let rate = demand.rate { return Array(repeating: rate, count: count) }
-        if let rates = demand.rates { return averaged(rates) }
+        if let rates = demand.rates { return stepped(rates) }
         let daily = demand.daily ?? 0
         var weights: [Double]
         switch demand.profile {
         case nil:
             weights = Array(repeating: 1, count: count)
-        case let .list(list) where list.count == count:
-            weights = list
-        case let .list(list) where list.count == 24:
-            weights = (0..<count).map { list[Int(Double($0) * length / 3600)] * length / 3600 }
+        case let .list(list) where [24, 48, 96].contains(list.count):
+            let slot = count / list.count
+            weights = (0..<count).map { list[$0 / slot] }
         case let .list(list):
-            throw FieldError(path: path + [.key("profile")], "the profile has \(list.count) values; give 24 (one per hour) or \(count) (one per \(Quantities.format(duration: length)) interval)")
+            throw FieldError(path: path + [.key("profile")], "the profile has \(list.count) values; give 24 (one per hour), 48 (one per half hour) or 96 (one per quarter hour)")
         case let .steps(steps):
-            weights = averaged(steps)
+            weights = stepped(steps)
         }
         let total = weights.reduce(0, +)
         guard total > 0 || daily == 0 else { throw FieldError(path: path + [.key("profile")], "the profile is zero all day") }
-        return weights.map { total > 0 ? daily * $0 / total / length : 0 }
+        return weights.map { total > 0 ? daily * $0 / total / 60 : 0 }
     }
 }

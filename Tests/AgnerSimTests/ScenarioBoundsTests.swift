@@ -27,7 +27,7 @@ struct ScenarioBoundsTests {
         ("agents: [{count: 5}]\ndemand: [{rate: 1e12/s}]", "demand[0].rate: a rate of 3.6e+15/h is outside 0/h–100,000/h (line 2)"),
         ("agents: [{count: 5}]\ndemand: [{daily: 1e9}]", "demand[0].daily: 1,000,000,000 is outside 0–2,400,000 (line 2)"),
         ("agents: [{count: 5}]\ndemand: [{daily: 2000000, profile: {\"08:00\": 1, \"09:00\": 0}}]",
-         "demand[0]: the busiest interval comes to 2,000,000/h (with its weekday factor), above the 100,000/h a stream may have (line 2)"),
+         "demand[0]: the busiest minute comes to 2,000,000/h (with its weekday factor), above the 100,000/h a stream may have (line 2)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/min, weekdays: {mon: 11}}]", "demand[0].weekdays.mon: a weekday factor of 11 is outside 0–10 (line 2)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/min}]\nhandling: {default: 400d}", "handling.default: a mean of 400 d is outside 0 s–24 h (line 3)"),
         ("agents: [{count: 5}]\ndemand: [{rate: 1/min}]\nhandling: {default: {distribution: lognormal, mean: 5min, cv: 50}}",

@@ -50,6 +50,21 @@ struct SimulationBehaviourTests {
             #expect(run.channels.map(\.answered.mean) == runs[0].channels.map(\.answered.mean))
             #expect(run.total.abandoned.mean == runs[0].total.abandoned.mean)
         }
+        // Demand that changes off the intervals' boundaries (08:10, 09:50) and a half-hourly
+        // profile are followed as given, not smeared over intervals, whatever their length.
+        let offGrid = """
+            agents: [{count: 2}]
+            demand:
+              - {channel: phone, rates: {"08:10": 60/h, "09:50": 0/h}}
+              - {channel: chat, daily: 200, profile: [\(Array(repeating: "0", count: 16).joined(separator: ", ")), \(Array(repeating: "1", count: 20).joined(separator: ", ")), \(Array(repeating: "0", count: 12).joined(separator: ", "))]}
+            run: {days: 1, replications: 2, seed: 5, interval: LENGTH}
+            """
+        let cut = try ["15min", "30min", "1h"].map { try Self.summary(offGrid.replacingOccurrences(of: "LENGTH", with: $0)) }
+        for run in cut.dropFirst() {
+            #expect(run.channels.map(\.offered.mean) == cut[0].channels.map(\.offered.mean))
+            #expect(run.channels.map(\.answered.mean) == cut[0].channels.map(\.answered.mean))
+            #expect(run.channels.map { $0.averageSpeedOfAnswer?.mean } == cut[0].channels.map { $0.averageSpeedOfAnswer?.mean })
+        }
         // Hour by hour, the 30-minute rows add up to the hourly ones.
         let half = runs[1].intervals, hour = runs[2].intervals
         for row in hour {

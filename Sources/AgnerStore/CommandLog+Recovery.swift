@@ -92,9 +92,9 @@ extension CommandLog {
             let rows = try Row.fetchCursor(db, sql: "SELECT last, count FROM journal_batch WHERE last >= ? ORDER BY last",
                                            arguments: [range.lowerBound])
             while let row = try rows.next() {
-                let last: Int64 = row[0], count: Int64 = row[1]
-                guard count > 0, last >= count else { continue }
-                spans.append((last - count + 1)...last)
+                let last: Int64 = row[0], count: Int = row[1]
+                guard let span = JournalBatch.span(last: last, count: count) else { continue }
+                spans.append(span)
             }
         }
         for file in archiveFiles {
@@ -144,8 +144,12 @@ extension CommandLog {
         /// One batch, from `file`.
         func take(last: Int64, count entries: Int, blob: UnsafeRawBufferPointer?, checksum: Int64?, file: String) throws {
             guard last >= next else { return }
-            let first = last - Int64(entries) + 1
-            if entries > 0, first > next {
+            guard let first = JournalBatch.span(last: last, count: entries)?.lowerBound else {
+                problem(Problem(kind: .damaged, entries: next...last, file: file, reason: "journal batch ending at \(last): a count of \(entries)"))
+                next = last < Int64.max ? last + 1 : last
+                return
+            }
+            if first > next {
                 problem(missing(next...(first - 1)))
                 next = first
             }
@@ -160,7 +164,7 @@ extension CommandLog {
                 }
             } catch let error as JournalBatch.Damaged {
                 problem(Problem(kind: .damaged, entries: next...max(next, last), file: file, reason: error.description))
-                next = max(next, last + 1)
+                next = max(next, last < Int64.max ? last + 1 : last)
             }
         }
         if next < (try firstSequence()) {

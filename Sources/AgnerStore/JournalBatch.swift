@@ -43,8 +43,17 @@ enum JournalBatch {
     static func verify(_ blob: UnsafeRawBufferPointer, count: Int, last: Int64, checksum stored: Int64?) throws {
         guard let stored else { return }
         guard checksum(last: last, count: count, entries: blob) == stored else {
-            throw Damaged(description: "journal batch \(last - Int64(count) + 1)–\(last): its checksum does not match (the batch is damaged)")
+            let entries = span(last: last, count: count).map { "\($0.lowerBound)–\($0.upperBound)" } ?? "ending at \(last)"
+            throw Damaged(description: "journal batch \(entries): its checksum does not match (the batch is damaged)")
         }
+    }
+
+    /// The sequence numbers of a batch's entries, or nil when its stored `last` and `count`
+    /// cannot be a batch's (damage: a count below 1, more entries than numbers before `last`,
+    /// or a `last` with no number after it). No arithmetic on stored values happens elsewhere.
+    static func span(last: Int64, count: Int) -> ClosedRange<Int64>? {
+        guard count > 0, last < Int64.max, last >= Int64(count) else { return nil }
+        return (last - Int64(count) + 1)...last
     }
 
     /// Calls `body` with each entry of a batch, in order.
@@ -53,10 +62,9 @@ enum JournalBatch {
     /// - Throws: `Damaged` when the blob does not hold exactly `count` entries.
     static func decode(_ blob: UnsafeRawBufferPointer, count: Int, last: Int64,
                        _ body: (CommandLog.Entry) throws -> Void) throws {
-        guard count > 0, last >= Int64(count) else {
+        guard let first = span(last: last, count: count)?.lowerBound else {
             throw Damaged(description: "journal batch ending at \(last): a count of \(count)")
         }
-        let first = last - Int64(count) + 1
         var position = 0
         func damaged(_ what: String) -> Damaged {
             Damaged(description: "journal batch \(first)–\(last): \(what) at byte \(position) of \(blob.count)")

@@ -147,6 +147,10 @@ public struct JournalHistory: Sendable {
         var next: Int64 = 1
         var count = 0
         var stopped = false
+        // Entries come in time order and none after the journal's last: a time that is not a
+        // number, goes back, or lies past the end is damage (an old journal has no checksums).
+        let end = try span()?.last ?? 0
+        var previous = -Double.infinity
         for file in archives + [path] where !stopped {
             let database: DatabaseQueue
             do { database = try Self.open(file) } catch { throw Unreadable(description: "\(file): \(Self.reason(error))") }
@@ -159,6 +163,13 @@ public struct JournalHistory: Sendable {
                             ? "\(path): the journal starts at entry \(entry.sequence): entries 1–\(entry.sequence - 1) were discarded (--discard-old) or their archives moved; a replay needs the whole history"
                             : "\(file): entries \(next)–\(entry.sequence - 1) are missing (an archive moved or deleted?)")
                     }
+                    guard entry.time.isFinite, entry.time >= previous, entry.time <= end else {
+                        let when = entry.time.isFinite ? "dated \(entry.time) (Unix seconds)" : "not dated"
+                        let bound = entry.time > end ? "after the journal's last entry (\(end))" : "before the entry ahead of it (\(previous))"
+                        throw Unreadable(description: "\(file): damaged journal: entry \(entry.sequence) is \(when), \(entry.time.isFinite ? bound : "")"
+                            .trimmingCharacters(in: CharacterSet(charactersIn: ", ")))
+                    }
+                    previous = entry.time
                     next += 1
                     count += 1
                     if try !body(entry) { stopped = true }
@@ -173,14 +184,17 @@ public struct JournalHistory: Sendable {
                     }
                     return
                 }
-                let rows = try Row.fetchCursor(db, sql: "SELECT last, count, entries FROM journal_batch WHERE last >= ? ORDER BY last",
+                // Batches written since migration v4 carry a checksum: checked before decoding.
+                let checked = try db.columns(in: "journal_batch").contains { $0.name == "checksum" }
+                let rows = try Row.fetchCursor(db, sql: "SELECT last, count, entries, \(checked ? "checksum" : "NULL") FROM journal_batch WHERE last >= ? ORDER BY last",
                                                arguments: [next])
                 while !stopped, let row = try rows.next() {
-                    let last: Int64 = row[0], entries: Int = row[1]
+                    let last: Int64 = row[0], entries: Int = row[1], checksum: Int64? = row[3]
                     try row.withUnsafeData(atIndex: 2) { data in
                         guard let data else { throw Unreadable(description: "\(file): journal batch ending at \(last) has no entries") }
                         do {
                             try data.withUnsafeBytes { bytes in
+                                try JournalBatch.verify(bytes, count: entries, last: last, checksum: checksum)
                                 try JournalBatch.decode(bytes, count: entries, last: last, take)
                             }
                         } catch let damaged as JournalBatch.Damaged {

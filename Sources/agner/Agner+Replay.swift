@@ -91,13 +91,22 @@ extension Agner {
             do { history = try JournalHistory(path: journal) } catch { throw CommandFailure(description: error.description) }
             guard let span = try readSpan(history) else { throw CommandFailure(description: "\(journal): the journal is empty: nothing to replay") }
             let timeZone = recordedScenario.hours.timeZone
-            let start = try from.map { try Self.moment($0, option: "--from", timeZone: timeZone, endOfDay: false) } ?? span.first
-            let end = try to.map { try Self.moment($0, option: "--to", timeZone: timeZone, endOfDay: true) } ?? span.last
+            var start = try from.map { try Self.moment($0, option: "--from", timeZone: timeZone, endOfDay: false) } ?? span.first
+            var end = try to.map { try Self.moment($0, option: "--to", timeZone: timeZone, endOfDay: true) } ?? span.last
             guard end > start else {
                 throw CommandFailure(description: "the window is empty: --to (\(Self.show(end, timeZone))) is not after --from (\(Self.show(start, timeZone)))")
             }
             guard start <= span.last, end >= span.first else {
                 throw CommandFailure(description: "the window \(Self.show(start, timeZone)) – \(Self.show(end, timeZone)) is outside the journal, which runs from \(Self.show(span.first, timeZone)) to \(Self.show(span.last, timeZone)) (\(timeZone))")
+            }
+            // Nothing was recorded outside the journal: a window past either end is cut to it
+            // (a replay beyond its last entry would run empty days, agents idle).
+            if start < span.first || end > span.last {
+                start = max(start, span.first)
+                end = min(end, span.last)
+                if from != nil || to != nil {
+                    note("the window is cut to the journal: \(Self.show(start, timeZone)) – \(Self.show(end, timeZone)) (\(timeZone))")
+                }
             }
             let window: ReplayWindow
             do { window = try ReplayWindow(from: start, to: end, timeZone: timeZone, interval: recordedScenario.run.interval) } catch {

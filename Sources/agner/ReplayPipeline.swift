@@ -97,10 +97,16 @@ struct ReplayPipeline {
         let handling = scenario.handling
         let setup = Replay.Setup(center: scenario.center, agents: agents, openings: openings, window: window, costs: scenario.costs,
                                  defaultHandleTime: { channel, topic in handling.distribution(channel: channel, topic: topic).mean })
-        let outcome: Replay.Outcome
+        var outcome: Replay.Outcome
         do { outcome = try Replay.run(recording, setup, keepDetails: keepDetails, progress: progress) } catch {
             let name = file.map { "\($0) (\(scenario.name))" } ?? scenario.name
             throw CommandFailure(description: "\(name)\(scenario.variant.map { ", variant \($0)," } ?? ""): \(error.description)")
+        }
+        // Agents who worked that day but whom this center does not name (a group renamed, or
+        // cut to one agent, who then takes the group's name): said, not silently dropped.
+        let named = Set(agents.map(\.name))
+        for name in recording.agentsWhoWorked() where !named.contains(name) {
+            outcome.notes.append("recorded agent \(name) is not in this center (no group names an agent so): the work it did is not replayed")
         }
         let report = Replay.reportScenario(scenario, recording: recording, window: window, agents: outcome.agents)
         return Side(scenario: scenario, outcome: outcome, simulation: SimulationOutcome(scenario: report, replications: [outcome.result]))

@@ -203,6 +203,14 @@ struct ReplayCommandTests {
         #expect(outside.errors.contains("is outside the journal, which runs from 2027-01-14 07:50"), "\(outside.errors)")
         let backwards = try recorded.replay(["--from", "2027-01-14T09:00", "--to", "2027-01-14T08:00"])
         #expect(backwards.errors.contains("the window is empty"), "\(backwards.errors)")
+        // A window past the journal's end is cut to it, and says so (it ran empty years before).
+        let past = try recorded.replay(["--to", "2036-11-01", "--format", "json"])
+        #expect(past.status == 0 && past.errors.contains("the window is cut to the journal"), "\(past.errors)")
+        #expect(try Self.figures(past.output).a == whole.a)
+        // An agent who worked that day but whom the what-if center does not name is said, not dropped silently.
+        let renamed = try recorded.scratch.file("one-sales.yaml", replayCenterYAML.replacingOccurrences(of: "{name: sales,     count: 2", with: "{name: sales,     count: 1"))
+        let dropped = try AgnerRun.run(["replay", "--journal", recorded.journal, "--center", renamed, "--recorded-center", recorded.center])
+        #expect(dropped.status == 0 && dropped.output.contains("note: recorded agent sales-1 is not in this center"), "\(dropped.output)")
         let garbled = try recorded.replay(["--from", "yesterday"])
         #expect(garbled.errors.contains("--from 'yesterday': expected a date (2026-01-15) or a date-time"), "\(garbled.errors)")
     }

@@ -135,6 +135,11 @@ public struct Recording: Sendable {
         self.roster = roster
     }
 
+    /// The agents who were made available at least once (by name, sorted): those who worked.
+    public func agentsWhoWorked() -> [String] {
+        presences().filter { $0.value.contains { $0.1 == .available } }.keys.sorted()
+    }
+
     /// The presence commands of each agent, by name, in order (for agents who follow another's).
     func presences() -> [String: [(Place, Presence)]] {
         var out: [String: [(Place, Presence)]] = [:]

@@ -137,6 +137,19 @@ struct ChartTests {
         #expect(xs.count == 2 && xs[0] < xs[1])  // side by side
     }
 
+    @Test("value-axis labels never repeat: a whole-number axis over a small range gets fewer, wider ticks")
+    func tickLabelsDiffer() {
+        let scale = LinearScale(domain: -0.4...1.3, range: (from: 200, to: 20))
+        let whole = ValueAxis(title: "difference") { Format.grouped(Int($0.rounded())) }
+        // Round ticks 0.5 apart would read "0, 1, 1" with this format (the measured fault).
+        #expect(Set(scale.ticks().map(whole.format)).count < scale.ticks().count)
+        let labels = ChartParts.labelledTicks(whole, scale: scale).map(whole.format)
+        #expect(!labels.isEmpty && Set(labels).count == labels.count, "\(labels)")
+        // A format that tells them apart keeps the finer ticks.
+        let fine = ValueAxis(title: "difference") { Format.fixed($0, 1) }
+        #expect(ChartParts.labelledTicks(fine, scale: scale) == scale.ticks())
+    }
+
     @Test("labels are escaped: a name with markup stays text")
     func escaping() throws {
         let chart = StackedBarChart(id: "x", title: "a <b> & \"c\"", x: .categories("t", ["<script>"]), y: ValueAxis(title: "y"),

@@ -133,10 +133,23 @@ enum ChartParts {
                               SVGElement("text", [("class", "chart-title"), ("x", coordinate(frame.left)), ("y", "18")], text: title)])
     }
 
+    /// Round tick values whose labels all differ: when the axis's format would show two ticks
+    /// alike (0.5 and 1 both as "1" on a whole-number axis), fewer, wider-apart ticks are taken.
+    static func labelledTicks(_ axis: ValueAxis, scale: LinearScale) -> [Double] {
+        var count = 5
+        while count > 1 {
+            let ticks = scale.ticks(count)
+            let labels = ticks.map(axis.format)
+            if Set(labels).count == labels.count { return ticks }
+            count -= 1
+        }
+        return scale.ticks(1)
+    }
+
     /// Horizontal grid lines with value labels, and the axis title turned along the axis.
     static func valueAxis(_ axis: ValueAxis, scale: LinearScale, frame: ChartFrame) -> SVGElement {
         var group = SVGElement("g", [("class", "axis axis-y")])
-        for tick in scale.ticks() {
+        for tick in labelledTicks(axis, scale: scale) {
             let y = coordinate(scale(tick))
             group.append(SVGElement("line", [("class", "grid"), ("x1", coordinate(frame.left)), ("x2", coordinate(frame.width - frame.right)),
                                              ("y1", y), ("y2", y)]))

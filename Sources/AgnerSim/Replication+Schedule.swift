@@ -81,18 +81,9 @@ extension Replication {
     /// and holding at least one contact) time are added as spans when they end: no step
     /// function is integrated on the hot path.
     mutating func agentChanged(_ agent: Int, state: AgentState) {
-        let staffed = state != .offline && state != .onBreak
-        var clock = agentClocks[agent]
-        guard staffed != clock.staffed else { return }
-        clock.staffed = staffed
-        if staffed {
-            clock.staffedSince = now
-            if clock.held > 0 { clock.occupiedSince = now }
-        } else {
-            addStaffed(agent, from: clock.staffedSince, to: now)
-            if clock.held > 0 { addOccupied(agent, from: clock.occupiedSince, to: now) }
-        }
-        agentClocks[agent] = clock
+        guard let ended = agentClocks[agent].setStaffed(state != .offline && state != .onBreak, at: now) else { return }
+        addStaffed(agent, from: ended.staffedSince, to: now)
+        if let occupied = ended.occupiedSince { addOccupied(agent, from: occupied, to: now) }
     }
 
     /// Moves the clock.

@@ -610,4 +610,18 @@ struct AgentClock {
         held -= 1
         return held == 0 && staffed ? occupiedSince : nil
     }
+
+    /// The agent became staffed (logged in, not on a break) or stopped being so at `now`.
+    /// - Returns: when it stops, the starts of the spans that end now: staffed, and occupied
+    ///   when it held contacts; nil otherwise (nothing ended, or nothing changed).
+    mutating func setStaffed(_ isStaffed: Bool, at now: Seconds) -> (staffedSince: Seconds, occupiedSince: Seconds?)? {
+        guard isStaffed != staffed else { return nil }
+        staffed = isStaffed
+        if isStaffed {
+            staffedSince = now
+            if held > 0 { occupiedSince = now }
+            return nil
+        }
+        return (staffedSince, held > 0 ? occupiedSince : nil)
+    }
 }

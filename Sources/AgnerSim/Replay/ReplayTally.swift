@@ -191,18 +191,9 @@ struct ReplayTally {
             addCost(from: since, to: time)
             loggedInSince[index] = nil
         }
-        let staffed = state != .offline && state != .onBreak
-        var clock = clocks[index]
-        guard staffed != clock.staffed else { return }
-        clock.staffed = staffed
-        if staffed {
-            clock.staffedSince = time
-            if clock.held > 0 { clock.occupiedSince = time }
-        } else {
-            addStaffed(index, from: clock.staffedSince, to: time)
-            if clock.held > 0 { addOccupied(index, from: clock.occupiedSince, to: time) }
-        }
-        clocks[index] = clock
+        guard let ended = clocks[index].setStaffed(state != .offline && state != .onBreak, at: time) else { return }
+        addStaffed(index, from: ended.staffedSince, to: time)
+        if let occupied = ended.occupiedSince { addOccupied(index, from: occupied, to: time) }
     }
 
     mutating func addStaffed(_ agent: Int, from start: Double, to stop: Double) {

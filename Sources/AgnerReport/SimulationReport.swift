@@ -235,21 +235,8 @@ public enum SimulationReport {
         /// Counts in ten-thousandths, rounded so that the shown parts add up to the shown whole
         /// exactly (means over replications are not whole: each rounded on its own could miss by 0.0001).
         func units(_ whole: Double, _ parts: [Double]) -> [Int] {
-            let scale = 10_000.0
             guard whole.isFinite, parts.allSatisfy(\.isFinite), abs(whole) < 1e12 else { return [Int](repeating: 0, count: parts.count + 1) }
-            let target = Int((whole * scale).rounded())
-            var shown = parts.map { Int(($0 * scale).rounded(.down)) }
-            var left = target - shown.reduce(0, +)
-            let order = parts.indices.sorted { a, b in
-                let ra = parts[a] * scale - Double(shown[a]), rb = parts[b] * scale - Double(shown[b])
-                return ra != rb ? ra > rb : a < b
-            }
-            var index = 0
-            while left > 0 && !order.isEmpty {
-                shown[order[index % order.count]] += 1
-                left -= 1
-                index += 1
-            }
+            let (target, shown) = Format.largestRemainder(whole, parts, scale: 10_000)
             return [target] + shown
         }
         func text(_ units: Int) -> String {

@@ -86,16 +86,10 @@ public enum Format {
         return fixed(halfWidth / 60, 0) + " min"
     }
 
-    /// A whole and its parts, rounded so that the shown parts add up to the shown whole
-    /// (largest remainders get the last units): with means over replications, rounding each
-    /// on its own could show 220 = 187 + 33 for 220.4 = 187.4 + 33.0. `digits` is 0 or 1;
-    /// nil: one decimal unless every value is whole.
-    public static func partsAddingUp(_ whole: Double, _ parts: [Double], digits: Int? = nil) -> (whole: String, parts: [String]) {
-        guard whole.isFinite, parts.allSatisfy(\.isFinite), abs(whole) < 1e12, parts.allSatisfy({ abs($0) < 1e12 }) else {
-            return (count(whole), parts.map(count))
-        }
-        let digits = digits ?? (([whole] + parts).allSatisfy { abs($0 - $0.rounded()) < 1e-9 } ? 0 : 1)
-        let scale = digits == 0 ? 1.0 : 10.0
+    /// `whole` and `parts` in units of 1/`scale`, rounded so that the parts add up to the whole
+    /// exactly: each part rounded down, then the units left over go to the largest remainders
+    /// (ties: the first part). The largest remainder method (Hamilton's apportionment).
+    static func largestRemainder(_ whole: Double, _ parts: [Double], scale: Double) -> (whole: Int, parts: [Int]) {
         let target = Int((whole * scale).rounded())
         var units = parts.map { Int(($0 * scale).rounded(.down)) }
         var left = target - units.reduce(0, +)
@@ -109,6 +103,19 @@ public enum Format {
             left -= 1
             index += 1
         }
+        return (target, units)
+    }
+
+    /// A whole and its parts, rounded so that the shown parts add up to the shown whole
+    /// (largest remainders get the last units): with means over replications, rounding each
+    /// on its own could show 220 = 187 + 33 for 220.4 = 187.4 + 33.0. `digits` is 0 or 1;
+    /// nil: one decimal unless every value is whole.
+    public static func partsAddingUp(_ whole: Double, _ parts: [Double], digits: Int? = nil) -> (whole: String, parts: [String]) {
+        guard whole.isFinite, parts.allSatisfy(\.isFinite), abs(whole) < 1e12, parts.allSatisfy({ abs($0) < 1e12 }) else {
+            return (count(whole), parts.map(count))
+        }
+        let digits = digits ?? (([whole] + parts).allSatisfy { abs($0 - $0.rounded()) < 1e-9 } ? 0 : 1)
+        let (target, units) = largestRemainder(whole, parts, scale: digits == 0 ? 1.0 : 10.0)
         func show(_ units: Int) -> String { digits == 0 ? grouped(units) : grouped(units / 10) + "." + String(abs(units) % 10) }
         return (show(target), units.map(show))
     }

@@ -147,13 +147,9 @@ public struct JournalPlayback {
         case let .adapterLost(adapter, abandonAt, grace, includingHeld):
             let end = abandonAt ?? entry.time + (grace ?? adapterGrace)
             step.holdUntil = end
-            for id in holdableContacts(of: adapter, includingHeld: includingHeld) {
-                let contact = engine.contact(id)
-                let waitingEmail = contact?.channel == .email && contact?.state != .connected
-                try perform(.hold(id, abandonAt: waitingEmail ? nil : end))
-            }
+            for hold in engine.holds(of: reader.directory.contacts(of: adapter), until: end, includingHeld: includingHeld) { try perform(hold) }
         case .sync:
-            for id in heldContacts(of: entry.origin) { try perform(.resume(id)) }
+            for resume in engine.resumes(of: reader.directory.contacts(of: entry.origin)) { try perform(resume) }
         case .arrive, .accept, .reject, .abandon, .complete, .agentState, .agentUpdate, .agentRemove:
             guard let command = timed.command else {
                 throw refuse("it names a contact or agent the journal does not have open")
@@ -164,31 +160,5 @@ public struct JournalPlayback {
         }
         for event in step.events { reader.forget(event) }
         return step
-    }
-
-    /// The adapter's contacts that can be held, in the router's order: waiting, in
-    /// conversation, then ringing, each by arrival (see `LiveRouter.holdableContacts`).
-    public func holdableContacts(of adapter: String, includingHeld: Bool = false) -> [ContactID] {
-        var waiting: [ContactSnapshot] = [], talking: [ContactSnapshot] = [], offered: [ContactSnapshot] = []
-        for (id, entry) in reader.directory.contacts where entry.owner == adapter {
-            guard let contact = engine.contact(ContactID(id)), includingHeld || !contact.held else { continue }
-            switch contact.state {
-            case .queued, .callbackScheduled: waiting.append(contact)
-            case .connected: talking.append(contact)
-            case .offered: offered.append(contact)
-            default: break
-            }
-        }
-        let byArrival: (ContactSnapshot, ContactSnapshot) -> Bool = { ($0.arrival, $0.id) < ($1.arrival, $1.id) }
-        return (waiting.sorted(by: byArrival) + talking.sorted(by: byArrival) + offered.sorted(by: byArrival)).map(\.id)
-    }
-
-    /// The adapter's held contacts by arrival (resumed in this order on `sync`).
-    public func heldContacts(of adapter: String) -> [ContactID] {
-        var held: [ContactSnapshot] = []
-        for (id, entry) in reader.directory.contacts where entry.owner == adapter {
-            if let contact = engine.contact(ContactID(id)), contact.held { held.append(contact) }
-        }
-        return held.sorted { ($0.arrival, $0.id) < ($1.arrival, $1.id) }.map(\.id)
     }
 }

@@ -20,26 +20,6 @@ extension LiveRouter {
     /// Whether a connection of the adapter is open.
     public func isConnected(adapter name: String) -> Bool { connectionsByName[name] != nil }
 
-    /// The adapter's contacts that can be held: waiting, in conversation, then ringing (so an
-    /// agent whose offer is withdrawn is not offered another of them), each by arrival order.
-    /// Those already held only with `includingHeld` (a restart extends their grace).
-    func holdableContacts(of name: String, includingHeld: Bool = false) -> [ContactID] {
-        var waiting: [ContactSnapshot] = []
-        var talking: [ContactSnapshot] = []
-        var offered: [ContactSnapshot] = []
-        for id in directory.contacts(of: name) {
-            guard let contact = engine.contact(ContactID(id)), includingHeld || !contact.held else { continue }
-            switch contact.state {
-            case .queued, .callbackScheduled: waiting.append(contact)
-            case .connected: talking.append(contact)
-            case .offered: offered.append(contact)
-            default: break
-            }
-        }
-        let byArrival: (ContactSnapshot, ContactSnapshot) -> Bool = { ($0.arrival, $0.id) < ($1.arrival, $1.id) }
-        return (waiting.sorted(by: byArrival) + talking.sorted(by: byArrival) + offered.sorted(by: byArrival)).map(\.id)
-    }
-
     /// The adapter's last connection closed: its offers are withdrawn and its contacts held,
     /// journaled as one internal command so that a replay does the same. The grace runs from now.
     func adapterLost(_ name: String) {
@@ -49,9 +29,10 @@ extension LiveRouter {
             return
         }
         advanceEngine(to: currentTime())
-        guard !holdableContacts(of: name).isEmpty else { return }
+        let abandonAt = currentTime() + settings.adapterGrace
+        guard !engine.holds(of: directory.contacts(of: name), until: abandonAt, includingHeld: false).isEmpty else { return }
         performInternal(.object([("op", .string(Operation.adapterLost.rawValue)), ("adapter", .string(name)),
-                                 ("abandon_at", .double(currentTime() + settings.adapterGrace))]), origin: name)
+                                 ("abandon_at", .double(abandonAt))]), origin: name)
     }
 
     /// After a restart no adapter is connected: every adapter's contacts are held until it says
@@ -66,9 +47,10 @@ extension LiveRouter {
         let outer = requestClock
         requestClock = engine.now
         defer { requestClock = outer }
-        for owner in owners.sorted() where !holdableContacts(of: owner, includingHeld: true).isEmpty {
+        let abandonAt = max(restart, engine.now) + settings.adapterGrace
+        for owner in owners.sorted() where !engine.holds(of: directory.contacts(of: owner), until: abandonAt, includingHeld: true).isEmpty {
             performInternal(.object([("op", .string(Operation.adapterLost.rawValue)), ("adapter", .string(owner)),
-                                     ("abandon_at", .double(max(restart, engine.now) + settings.adapterGrace)),
+                                     ("abandon_at", .double(abandonAt)),
                                      ("including_held", .bool(true))]), origin: owner)
         }
     }
@@ -76,10 +58,8 @@ extension LiveRouter {
     /// Applies `internal.adapter_lost`: holds the adapter's contacts until `abandonAt` (a waiting
     /// e-mail without end). Never fails once the first hold is applied (only holdable contacts).
     func holdContacts(of name: String, until abandonAt: Double, includingHeld: Bool, request: WireObject) throws(ProtocolError) {
-        for id in holdableContacts(of: name, includingHeld: includingHeld) {
-            let contact = engine.contact(id)
-            let waitingEmail = contact?.channel == .email && contact?.state != .connected
-            deliver(try apply(.hold(id, abandonAt: waitingEmail ? nil : abandonAt), request: request, origin: name))
+        for hold in engine.holds(of: directory.contacts(of: name), until: abandonAt, includingHeld: includingHeld) {
+            deliver(try apply(hold, request: request, origin: name))
         }
     }
 
@@ -91,12 +71,8 @@ extension LiveRouter {
     /// The adapter synced: its held contacts go back in line, by arrival order.
     func resumeHeldContacts(of name: String, request: WireObject) throws(ProtocolError) {
         guard heldCount(of: name) > 0 else { return }
-        var held: [ContactSnapshot] = []
-        for id in directory.contacts(of: name) {
-            if let contact = engine.contact(ContactID(id)), contact.held { held.append(contact) }
-        }
-        for contact in held.sorted(by: { ($0.arrival, $0.id) < ($1.arrival, $1.id) }) {
-            deliver(try apply(.resume(contact.id), request: request, origin: name))
+        for resume in engine.resumes(of: directory.contacts(of: name)) {
+            deliver(try apply(resume, request: request, origin: name))
         }
     }
 

@@ -8,7 +8,7 @@ import Testing
 /// A snapshot's bytes can be anything by the time they are read back: a snapshot that decodes
 /// must be one the router can work with, or be refused with a reason. (Before: 8 bytes of 0xFF
 /// in the middle of a snapshot made every restart trap in `SlotTable.subscript`, reached from
-/// `holdableContacts` in `prepareToServe`.)
+/// `RoutingEngine.holds` in `prepareToServe`.)
 @Suite("Snapshot integrity")
 struct SnapshotIntegrityTests {
     /// A router with contacts in every state, several agents, today's figures, timers pending.

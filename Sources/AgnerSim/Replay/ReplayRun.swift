@@ -373,17 +373,9 @@ struct ReplayRun {
                 if let open = calendarOpen[channel] { apply(.setChannelOpen(channel, open), at: time) }
             }
         case let .adapterLost(adapter, until, includingHeld):
-            for id in holdableContacts(of: adapter, includingHeld: includingHeld) {
-                let contact = engine.contact(id)
-                let waitingEmail = contact?.channel == .email && contact?.state != .connected
-                apply(.hold(id, abandonAt: waitingEmail ? nil : until), at: time)
-            }
+            for hold in engine.holds(of: openByOwner[adapter] ?? [], until: until, includingHeld: includingHeld) { apply(hold, at: time) }
         case let .adapterSynced(adapter):
-            var held: [ContactSnapshot] = []
-            for id in openByOwner[adapter] ?? [] {
-                if let contact = engine.contact(ContactID(id)), contact.held { held.append(contact) }
-            }
-            for contact in held.sorted(by: { ($0.arrival, $0.id) < ($1.arrival, $1.id) }) { apply(.resume(contact.id), at: time) }
+            for resume in engine.resumes(of: openByOwner[adapter] ?? []) { apply(resume, at: time) }
         }
     }
 
@@ -415,23 +407,6 @@ struct ReplayRun {
             skills.append(SkillLevel(skill, level))
         }
         return AgentProfile(id: id, department: department, skills: skills, capacity: spec.capacity)
-    }
-
-    /// The adapter's contacts that can be held, in the router's order (waiting, in conversation,
-    /// ringing; each by arrival).
-    func holdableContacts(of adapter: String, includingHeld: Bool) -> [ContactID] {
-        var waiting: [ContactSnapshot] = [], talking: [ContactSnapshot] = [], offered: [ContactSnapshot] = []
-        for id in openByOwner[adapter] ?? [] {
-            guard let contact = engine.contact(ContactID(id)), includingHeld || !contact.held else { continue }
-            switch contact.state {
-            case .queued, .callbackScheduled: waiting.append(contact)
-            case .connected: talking.append(contact)
-            case .offered: offered.append(contact)
-            default: break
-            }
-        }
-        let byArrival: (ContactSnapshot, ContactSnapshot) -> Bool = { ($0.arrival, $0.id) < ($1.arrival, $1.id) }
-        return (waiting.sorted(by: byArrival) + talking.sorted(by: byArrival) + offered.sorted(by: byArrival)).map(\.id)
     }
 
     // MARK: - Events

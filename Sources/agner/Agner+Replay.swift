@@ -324,8 +324,7 @@ struct ReplayContext {
 
     /// `{replay: {journal, window (Unix seconds), what-if, the model's check, notes}, comparison: …}`.
     func json(_ report: ComparisonReport) throws -> String {
-        var changes: [String: Int] = [:]
-        for change in self.changes { changes[change.group, default: 0] += change.count }
+        let changes = Dictionary(uniqueKeysWithValues: self.changes.map { ($0.group, $0.count) })  // summed per group by StaffingChanges
         let info = Document.Info(journal: journal, entries: recording.entries, contacts: recording.contacts.count, offers: recording.offerCount,
                                  from: window.from, to: window.to, timeZone: window.timeZone, recordedCenter: recordedCenterFile,
                                  whatIf: whatIfDescription, changes: changes, reproducesRecord: exactness.isExact,

@@ -277,44 +277,8 @@ struct ReplayEquivalenceTests {
         let h = Harness(target: 20, wrapUp: Double(rng.next() % 3) * 5, grace: 15, calendar: seed % 2 == 0 ? OpeningHoursTests.calendar() : nil)
         h.clock.now = OpeningHoursTests.unix("2027-01-15T19:50:00Z")  // closing at 20:00 comes by
         h.router.prepareToServe()
-        var nextSession = 1
-        var open: [Int] = []
-        var contacts: [String] = []
-        func connect() {
-            h.router.connect(SessionID(nextSession))
-            h.send(#"{"op":"hello","role":"adapter","name":"a\#(rng.next() % 3)"}"#, from: nextSession)
-            open.append(nextSession)
-            nextSession += 1
-        }
-        connect()
-        for step in 0..<250 {
-            if open.isEmpty { connect() }
-            let session = open[Int(rng.next() % UInt64(open.count))]
-            let agent = ["bea", "sam"][Int(rng.next() % 2)]
-            let contact = contacts.isEmpty || rng.next() % 3 == 0 ? "c\(step)" : contacts[Int(rng.next() % UInt64(contacts.count))]
-            switch rng.next() % 12 {
-            case 0, 1, 2:
-                let channel = ["phone", "chat", "email", "clickToCall"][Int(rng.next() % 4)]
-                let topic = ["invoice", "order"][Int(rng.next() % 2)]
-                h.send(#"{"op":"contact.arrive","id":"\#(contact)","channel":"\#(channel)","topic":"\#(topic)"}"#, from: session)
-                contacts.append(contact)
-            case 3: h.send(#"{"op":"offer.accept","contact":"\#(contact)","agent":"\#(agent)"}"#, from: session)
-            case 4: h.send(#"{"op":"offer.reject","contact":"\#(contact)","agent":"\#(agent)"}"#, from: session)
-            case 5: h.send(#"{"op":"contact.complete","id":"\#(contact)"}"#, from: session)
-            case 6: h.send(#"{"op":"contact.abandon","id":"\#(contact)"}"#, from: session)
-            case 7: h.send(#"{"op":"agent.state","agent":"\#(agent)","state":"\#(["available", "available", "onBreak", "offline"][Int(rng.next() % 4)])"}"#, from: session)
-            case 8: h.send(#"{"op":"sync"}"#, from: session)
-            case 9:
-                h.router.disconnect(SessionID(session))
-                open.removeAll { $0 == session }
-            case 10: connect()
-            default: h.send(#"{"op":"center.\#(rng.next() % 2 == 0 ? "open" : "close")","channel":"chat","until":\#(h.clock.now + 30)}"#, from: session)
-            }
-            // Time moves on; sometimes the server's timer fires before the next request.
-            h.clock.now += [0, 0.5, 3, 7, 16][Int(rng.next() % 5)]
-            if rng.next() % 3 == 0 { _ = h.router.fireTimers() }
-            _ = h.router.takeOutbounds()
-        }
+        var traffic = RandomTraffic(h, rng: rng, agents: ["bea", "sam"])
+        for step in 0..<250 { traffic.step(step) }
         _ = h.router.fireTimers()
         _ = try h.journal.commit()
         let replayed = Harness(target: 20, wrapUp: h.router.settings.center.channels.phone.wrapUp, grace: 15)

@@ -178,41 +178,9 @@ struct SnapshotIntegrityTests {
         let h = Harness(target: 20, wrapUp: Double(rng.next() % 3) * 5, grace: 15, calendar: seed % 2 == 0 ? OpeningHoursTests.calendar() : nil)
         h.clock.now = OpeningHoursTests.unix("2027-01-15T19:50:00Z")
         h.router.prepareToServe()
-        var open: [Int] = []
-        var nextSession = 1
-        func connect() {
-            h.router.connect(SessionID(nextSession))
-            h.send(#"{"op":"hello","role":"adapter","name":"a\#(rng.next() % 3)"}"#, from: nextSession)
-            open.append(nextSession)
-            nextSession += 1
-        }
-        connect()
+        var traffic = RandomTraffic(h, rng: rng, agents: ["bea", "sam", "kim"], contactPool: 25, staffingChanges: true)
         for step in 0..<200 {
-            if open.isEmpty { connect() }
-            let session = open[Int(rng.next() % UInt64(open.count))]
-            let agent = ["bea", "sam", "kim"][Int(rng.next() % 3)]
-            let contact = "c\(rng.next() % 25)"
-            switch rng.next() % 14 {
-            case 0, 1, 2:
-                let channel = ["phone", "chat", "email", "clickToCall"][Int(rng.next() % 4)]
-                h.send(#"{"op":"contact.arrive","id":"\#(contact)","channel":"\#(channel)","topic":"\#(["invoice", "order"][Int(rng.next() % 2)])"}"#, from: session)
-            case 3: h.send(#"{"op":"offer.accept","contact":"\#(contact)","agent":"\#(agent)"}"#, from: session)
-            case 4: h.send(#"{"op":"offer.reject","contact":"\#(contact)","agent":"\#(agent)"}"#, from: session)
-            case 5: h.send(#"{"op":"contact.complete","id":"\#(contact)"}"#, from: session)
-            case 6: h.send(#"{"op":"contact.abandon","id":"\#(contact)"}"#, from: session)
-            case 7: h.send(#"{"op":"agent.state","agent":"\#(agent)","state":"\#(["available", "available", "onBreak", "offline"][Int(rng.next() % 4)])"}"#, from: session)
-            case 8: h.send(#"{"op":"sync"}"#, from: session)
-            case 9:
-                h.router.disconnect(SessionID(session))
-                open.removeAll { $0 == session }
-            case 10: connect()
-            case 11: h.send(#"{"op":"agent.add","agent":"kim","department":"sales","skills":{"orders":\#(1 + rng.next() % 5)},"channels":{"chat":\#(1 + rng.next() % 3),"email":1}}"#, from: session)
-            case 12: h.send(#"{"op":"agent.remove","agent":"kim"}"#, from: session)
-            default: h.send(#"{"op":"center.\#(rng.next() % 2 == 0 ? "open" : "close")","channel":"chat","until":\#(h.clock.now + 30)}"#, from: session)
-            }
-            h.clock.now += [0, 0.5, 3, 7, 16][Int(rng.next() % 5)]
-            if rng.next() % 3 == 0 { _ = h.router.fireTimers() }
-            _ = h.router.takeOutbounds()
+            traffic.step(step)
             #expect(h.router.engine.integrityViolation() == nil, "seed \(seed), step \(step)")
             if step % 10 == 0 {
                 let restored = Harness(target: 20, wrapUp: h.router.settings.center.channels.phone.wrapUp, grace: 15)

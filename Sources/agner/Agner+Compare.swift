@@ -48,7 +48,7 @@ extension Agner {
 
         func validate() throws {
             guard (1...2).contains(files.count) else { throw ValidationError("give one scenario file with two variants, or two files") }
-            try refuseOutput(output, overwriting: files)
+            try refuseWriting("--output", output, over: files)
             guard variants.count <= 2 else { throw ValidationError("give at most two variants") }
             if files.count == 2 && variants.count == 1 { throw ValidationError("with two files, give no variant or one for each") }
         }

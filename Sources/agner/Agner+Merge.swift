@@ -43,6 +43,7 @@ extension Agner {
 
         func validate() throws {
             guard !parts.isEmpty else { throw ValidationError("give the shards' results databases") }
+            try refuseWriting("--db", db, over: parts)
         }
 
         struct ShardRun {

@@ -76,7 +76,7 @@ extension Agner {
 
         func validate() throws {
             _ = try changes()
-            try refuseOutput(output, overwriting: [journal, center, recordedCenter])
+            try refuseWriting("--output", output, over: [journal, center, recordedCenter])
         }
 
         func changes() throws -> [AgnerSim.Replay.Change] {

@@ -107,6 +107,7 @@ extension Agner {
 
         func validate() throws {
             if shadowVariant != nil && shadow == nil { throw ValidationError("--shadow-variant needs --shadow FILE") }
+            try refuseWriting("--db", db, over: [center, tokens, shadow])
             let (host, _) = try address()
             if !Self.isLoopback(host) && tokens == nil {
                 throw ValidationError("refusing to listen on \(host) without --tokens: anyone who can reach it could route contacts")

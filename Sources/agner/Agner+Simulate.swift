@@ -65,7 +65,8 @@ extension Agner {
         var db: String?
 
         func validate() throws {
-            try refuseOutput(output, overwriting: [file, db])
+            try refuseWriting("--output", output, over: [file, db])
+            try refuseWriting("--db", db, over: [file])
             if let shard {
                 do { _ = try Simulator.Shard(parsing: shard) } catch { throw ValidationError(error.description) }
                 guard db != nil else { throw ValidationError("--shard needs --db: a shard's replications are stored, then combined with agner merge") }
@@ -131,19 +132,20 @@ func printSummary(_ summary: SimulationSummary, outcome: SimulationOutcome, form
 }
 
 /// Prints the report, or writes it to a file (with a note on stderr saying where).
-/// Refuses an `--output` that names one of the command's inputs (its scenario, journal or
-/// results database, also through another path or a link): the report would replace it.
-/// - Throws: `ValidationError` naming both.
-func refuseOutput(_ output: String?, overwriting inputs: [String?]) throws {
-    guard let output else { return }
+/// Refuses an option that writes a file (`--output`, `--db`) when it names one of the
+/// command's inputs (its scenario, journal, shards or results database, also through another
+/// path or a link): what it writes would replace, or be written into, what the command reads.
+/// - Throws: `ValidationError` naming the option and both files.
+func refuseWriting(_ option: String, _ path: String?, over inputs: [String?]) throws {
+    guard let path else { return }
     func identity(_ path: String) -> String {
         var info = stat()
         if stat(path, &info) == 0 { return "\(info.st_dev):\(info.st_ino)" }
         return URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
-    let target = identity(output)
+    let target = identity(path)
     for case let input? in inputs where identity(input) == target {
-        throw ValidationError("--output \(output) is \(input), which this command reads: the report would replace it; name another file")
+        throw ValidationError("\(option) \(path) is \(input), which this command reads: it would be replaced; name another file")
     }
 }
 

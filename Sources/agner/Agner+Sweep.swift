@@ -60,6 +60,7 @@ extension Agner {
         func validate() throws {
             guard !axes.isEmpty else { throw ValidationError("give at least one --set PATH=VALUES, e.g. --set 'agents[billing].count=6..12'") }
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            try refuseWriting("--db", db, over: [file])
             if let shard {
                 do { _ = try Simulator.Shard(parsing: shard) } catch { throw ValidationError(error.description) }
                 guard db != nil else { throw ValidationError("--shard needs --db: a shard's replications are stored, then combined with agner merge") }

@@ -150,7 +150,7 @@ struct CommandLineTests {
         #expect(!allowed.output.contains("pt  better"))
     }
 
-    @Test("a report never replaces what the command reads: --output naming an input is refused, by any path or link")
+    @Test("nothing a command writes replaces what it reads: --output or --db naming an input is refused, by any path or link")
     func outputNeverReplacesAnInput() throws {
         let scratch = try Scratch()
         let scenario = try scratch.file("center.yaml", "agents: [{count: 2}]\ndemand: [{rate: 1/min}]\nrun: {days: 1, replications: 1}\n")
@@ -163,6 +163,12 @@ struct CommandLineTests {
         }
         let compare = try AgnerRun.run(["compare", scenario, scenario, "--output", scenario])
         #expect(compare.status != 0 && compare.errors.contains("which this command reads"))
+        // The same for a database a command writes: never into its scenario, a shard it merges or the center it serves.
+        for command in [["simulate", scenario, "--db", link], ["sweep", scenario, "--set", "agents[0].count=1..2", "--db", scenario],
+                        ["merge", scenario, "--db", scenario], ["serve", "--center", scenario, "--db", scenario]] {
+            let run = try AgnerRun.run(command)
+            #expect(run.status != 0 && run.errors.contains("--db") && run.errors.contains("which this command reads"), "\(command): \(run.errors)")
+        }
         #expect(try String(contentsOfFile: scenario, encoding: .utf8) == before)
     }
 

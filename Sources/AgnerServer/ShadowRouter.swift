@@ -109,13 +109,18 @@ final class ShadowRouter {
         if engine.state(of: id) != nil { candidate[channel].offered += 1 }
     }
 
+    /// An agent's presence changed in the real center. Called after the real router's events
+    /// of the change were observed, so the offers it makes here are settled at once.
     func setPresence(_ agent: String, _ presence: Presence, at time: Double) {
         guard let id = agentIDs[agent] else { return }
         apply(.setPresence(id, presence), at: time)
+        settle()
     }
 
+    /// A channel opened or closed in the real center (after its events were observed, as above).
     func setChannelOpen(_ channel: Channel, _ open: Bool, at time: Double) {
         apply(.setChannelOpen(channel, open), at: time)
+        settle()
     }
 
     /// A real event, with the real router's names for its contact and agent.
@@ -208,6 +213,7 @@ final class ShadowRouter {
             }
         }
         apply(nil, at: time)
+        settle()  // offers made by the shadow's own timers (the live events of the moment came first)
     }
 
     // MARK: - Figures

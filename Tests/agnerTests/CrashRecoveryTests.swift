@@ -193,15 +193,9 @@ struct LoadClientTests {
         try CrashRecoveryTests.center.write(toFile: centerFile, atomically: true, encoding: .utf8)
         let server = try ServeProcess(center: centerFile, db: directory.appendingPathComponent("journal.sqlite").path)
         defer { server.stop() }
-        let load = Process()
-        load.executableURL = ServeProcess.binary
-        load.arguments = ["load", "--connect", "127.0.0.1:\(server.port)", "--connections", "2", "--duration", "1s", "--pipeline", "2"]
-        let output = Pipe()
-        load.standardOutput = output
-        try load.run()
-        load.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(load.terminationStatus == 0)
+        let load = try AgnerRun.run(["load", "--connect", "127.0.0.1:\(server.port)", "--connections", "2", "--duration", "1s", "--pipeline", "2"])
+        let text = load.output
+        #expect(load.status == 0)
         #expect(text.contains("requests/s"))
         #expect(text.contains("latency µs: p50"))
         #expect(!text.contains("errors:"))

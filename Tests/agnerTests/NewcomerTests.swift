@@ -67,15 +67,9 @@ struct NewcomerTests {
         let server = try ServeProcess(center: workspace.centerFile, db: workspace.db)
         defer { server.stop() }
         for _ in 0..<2 {
-            let load = Process()
-            load.executableURL = ServeProcess.binary
-            load.arguments = ["load", "--connect", "127.0.0.1:\(server.port)", "--connections", "2", "--duration", "1s", "--pipeline", "2"]
-            let output = Pipe()
-            load.standardOutput = output
-            try load.run()
-            load.waitUntilExit()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(load.terminationStatus == 0)
+            let load = try AgnerRun.run(["load", "--connect", "127.0.0.1:\(server.port)", "--connections", "2", "--duration", "1s", "--pipeline", "2"])
+            let text = load.output
+            #expect(load.status == 0)
             let completed = text.split(separator: " ").firstIndex(of: "contacts").map { Int(text.split(separator: " ")[$0 - 1]) ?? 0 } ?? 0
             #expect(completed > 10, "\(text)")
             #expect(!text.contains("errors:"), "\(text)")

@@ -83,7 +83,7 @@ extension Agner {
                 let handler = LoadConnection(run: run, index: index, connections: connections, pipeline: rate == nil ? pipeline : 0, rate: perConnectionRate,
                                              token: token, stopAt: stopAt, stats: stats)
                 let channel = try ClientBootstrap(group: group)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(handler)

@@ -26,9 +26,16 @@ final class ServeProcess {
         return url.appendingPathComponent("agner")
     }
 
-    init(center: String, db: String, options: [String] = []) throws {
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--center", center, "--db", db, "--listen", "127.0.0.1:0"] + options
+    /// - Parameter launcher: a command that runs the binary (`setpriv --reuid=…`, say); none: run it directly.
+    init(center: String, db: String, options: [String] = [], launcher: [String] = []) throws {
+        let arguments = ["serve", "--center", center, "--db", db, "--listen", "127.0.0.1:0"] + options
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -246,6 +246,26 @@ struct ComesBackTests {
         #expect(served == 3000, "the router stopped answering after \(served) connections")
     }
 
+    @Test("as an unprivileged user the router serves its clients and agner load drives it (TCP_NODELAY set at the TCP level: at the socket level it was SO_DEBUG, refused without privileges, and every connection was dropped)")
+    func unprivilegedUser() throws {
+        // Dropping to nobody needs root and setpriv (util-linux); CI runs as root.
+        let setpriv = "/usr/bin/setpriv"
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: setpriv) else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agner-nobody-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let center = directory.appendingPathComponent("center.yaml").path
+        try CrashRecoveryTests.center.write(toFile: center, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: center)
+        let nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        let server = try ServeProcess(center: center, db: directory.appendingPathComponent("journal.sqlite").path, launcher: nobody)
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 1)?["ok"] as? Bool == true)
+        let load = try AgnerRun.run(["\(nobody.joined(separator: " ")) \(ServeProcess.binary.path) load --connect 127.0.0.1:\(server.port) --connections 2 --duration 1s --pipeline 2"], shell: true)
+        #expect(load.status == 0 && load.output.contains("requests/s"), "\(load.output)\(load.errors)")
+    }
+
     @Test("a name that only looks like loopback is not: serving on it without tokens is refused")
     func lookalikeLoopbackRefused() throws {
         let workspace = try CrashRecoveryTests.Workspace()

@@ -103,8 +103,26 @@ struct JournalRecovery {
         do { return try CommandLog(path: path) } catch let error as CommandLog.Unreadable {
             return try rebuild(because: error.reason)
         } catch {
-            throw CommandFailure(description: "\(path): cannot open the journal: \(error)")
+            throw CommandFailure(description: "\(path): cannot open the journal: \(Self.accessProblem(path) ?? "\(error)")")
         }
+    }
+
+    /// What keeps the journal from being opened that SQLite does not say ("unable to open
+    /// database file"): a directory in its place, or no permission to read and write it or to
+    /// create files beside it (its write-ahead log); nil when none of these.
+    static func accessProblem(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "it is a directory; give --db a file"
+        }
+        if FileManager.default.fileExists(atPath: path), access(path, R_OK | W_OK) != 0 {
+            return "permission denied: the user agner serve runs as must be able to read and write it (chmod or chown it)"
+        }
+        if access(directory, W_OK | X_OK) != 0 {
+            return "cannot create files in \(directory) (\(String(cString: strerror(errno)))): the journal keeps its write-ahead log and snapshots beside it"
+        }
+        return nil
     }
 
     /// The journal's database is missing (or empty: no byte of it was ever written to disk) while

@@ -172,6 +172,14 @@ struct CommandLineTests {
         #expect(try String(contentsOfFile: scenario, encoding: .utf8) == before)
     }
 
+    @Test("a journal path the router cannot use says why: a directory, or no permission, never SQLite's 'unable to open database file' alone")
+    func journalPathProblemsNamed() throws {
+        let scratch = try Scratch()
+        try FileManager.default.createDirectory(atPath: scratch.path("journal.db"), withIntermediateDirectories: true)
+        let run = try AgnerRun.run(["serve", "--center", "scenarios/live-demo.yaml", "--db", scratch.path("journal.db"), "--listen", "127.0.0.1:0"], in: scratch.directory)
+        #expect(run.status != 0 && run.errors.contains("cannot open the journal: it is a directory; give --db a file"), "\(run.errors)")
+    }
+
     @Test("--add GROUP=N is bounded by the agents a center holds: no overflow, no millions of agents")
     func staffingChangesBounded() throws {
         for value in ["9223372036854775807", "-9223372036854775808", "10000000"] {

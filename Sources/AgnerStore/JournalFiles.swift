@@ -145,15 +145,22 @@ public enum JournalFiles {
     public static func finishInterrupted(_ path: String) throws -> Interrupted? {
         defer { removeTemporaries(of: path) }
         let intent = intentPath(for: path)
-        guard let text = try? String(contentsOfFile: intent, encoding: .utf8) else { return nil }
+        guard exists(intent) else { return nil }
         var fields: [String: String] = [:]
-        for line in text.split(separator: "\n") {
+        for line in ((try? String(contentsOfFile: intent, encoding: .utf8)) ?? "").split(separator: "\n") {
             let parts = line.split(separator: "\t", maxSplits: 1)
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
-        guard let aside = fields["aside"], let replacement = fields["replacement"],
+        // Only files beside the journal, named after it, are ever moved by an intent.
+        let directory = (path as NSString).deletingLastPathComponent, base = (path as NSString).lastPathComponent
+        func besideJournal(_ file: String) -> Bool {
+            (file as NSString).deletingLastPathComponent == directory && (file as NSString).lastPathComponent.hasPrefix(base + ".")
+        }
+        guard let aside = fields["aside"], let replacement = fields["replacement"], besideJournal(aside), besideJournal(replacement),
               let members = fields["members"].flatMap(Int.init).map(Members.init(rawValue:)) else {
-            // Cut short before it was complete (it is written under a temporary name, then renamed): nothing moved yet.
+            // Cut short before it was complete (it is written under a temporary name, then
+            // renamed), or not an intent this code wrote: nothing was moved by it. Removed, so
+            // that it neither acts nor keeps the leftovers of interrupted writes in place.
             try? FileManager.default.removeItem(atPath: intent)
             return nil
         }

@@ -282,4 +282,23 @@ struct RecoveryFilesTests {
         #expect(!FileManager.default.fileExists(atPath: directory.journal + "-snapshot.tmp"))
         #expect(try reopened.latestSnapshot()?.data == [7])
     }
+
+    @Test("an intent file that is garbage, or names files away from the journal, acts on nothing and keeps no leftover in place")
+    func foreignIntentIgnored() throws {
+        let directory = try Directory()
+        let log = try Self.journal(directory.journal, batches: 1)
+        try log.close()
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString)").path
+        try Data([9]).write(to: URL(fileURLWithPath: outside))
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        for intent in [Data((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 131) }),
+                       Data("aside\t\(outside)\nreplacement\t\(directory.journal).new\nmembers\t1\n".utf8)] {
+            try intent.write(to: URL(fileURLWithPath: directory.journal + ".replacing"))
+            try Data([1]).write(to: URL(fileURLWithPath: directory.journal + ".new"))
+            #expect(try JournalFiles.finishInterrupted(directory.journal) == nil)
+            #expect(!FileManager.default.fileExists(atPath: directory.journal + ".replacing"))
+            #expect(!FileManager.default.fileExists(atPath: directory.journal + ".new"))
+            #expect(FileManager.default.fileExists(atPath: directory.journal) && FileManager.default.fileExists(atPath: outside))
+        }
+    }
 }

@@ -80,6 +80,11 @@ extension CommandLog {
     public func snapshotFiles() -> [SnapshotFile] {
         [snapshotPath, previousSnapshotPath].compactMap { path in
             guard FileManager.default.fileExists(atPath: path) else { return nil }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue, access(path, R_OK) != 0 {
+                return SnapshotFile(path: path, snapshot: .failure(SnapshotUnusable(
+                    description: "\(path): permission denied (the router's user may not read it; fix its permissions)", kind: .notPermitted)))
+            }
             guard let contents = FileManager.default.contents(atPath: path) else {
                 return SnapshotFile(path: path, snapshot: .failure(SnapshotUnusable(description: "\(path): cannot be read")))
             }

@@ -45,6 +45,8 @@ public final class CommandLog: @unchecked Sendable {
             case damaged
             /// It belongs to another journal (a new journal beside an old snapshot, say).
             case otherJournal
+            /// The router's user may not read it (permissions): nothing is known to be wrong with it.
+            case notPermitted
             /// Anything else (it cannot be read, say).
             case other
         }

@@ -203,6 +203,9 @@ struct JournalRecovery {
             switch file.snapshot {
             case let .success(snapshot):
                 candidates.append(Start(source: file.path, sequence: snapshot.sequence, data: snapshot.data, isFile: true))
+            case let .failure(reason) where reason.kind == .notPermitted:
+                // Nothing is known to be wrong with it: left where it is, not used.
+                warn("snapshot \(reason.description); left in place and not used")
             case let .failure(reason):
                 setAside(file.path, because: reason.description, kind: reason.kind == .otherJournal ? "other-journal" : "damaged")
             }

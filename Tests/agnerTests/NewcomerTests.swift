@@ -246,7 +246,7 @@ struct ComesBackTests {
         #expect(served == 3000, "the router stopped answering after \(served) connections")
     }
 
-    @Test("as an unprivileged user the router serves its clients and agner load drives it (TCP_NODELAY set at the TCP level: at the socket level it was SO_DEBUG, refused without privileges, and every connection was dropped)")
+    @Test("as an unprivileged user the router serves its clients and agner load drives it (TCP_NODELAY set at the TCP level: at the socket level it was SO_DEBUG, refused without privileges, and every connection was dropped); a snapshot it may not read is left in place")
     func unprivilegedUser() throws {
         // Dropping to nobody needs root and setpriv (util-linux); CI runs as root.
         let setpriv = "/usr/bin/setpriv"
@@ -264,6 +264,15 @@ struct ComesBackTests {
         #expect(client.request(["op": "hello", "role": "adapter", "name": "pbx"], req: 1)?["ok"] as? Bool == true)
         let load = try AgnerRun.run(["\(nobody.joined(separator: " ")) \(ServeProcess.binary.path) load --connect 127.0.0.1:\(server.port) --connections 2 --duration 1s --pipeline 2"], shell: true)
         #expect(load.status == 0 && load.output.contains("requests/s"), "\(load.output)\(load.errors)")
+        // A graceful stop leaves a snapshot; made unreadable to the router's user, it is left
+        // where it is (nothing is wrong with it) and the router comes up from the journal.
+        #expect(server.stop())
+        let snapshot = directory.appendingPathComponent("journal.sqlite-snapshot").path
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: snapshot)
+        let again = try ServeProcess(center: center, db: directory.appendingPathComponent("journal.sqlite").path, launcher: nobody)
+        defer { again.stop() }
+        #expect(again.startup.contains("permission denied") && again.startup.contains("left in place and not used"), "\(again.startup)")
+        #expect(FileManager.default.fileExists(atPath: snapshot))
     }
 
     @Test("a name that only looks like loopback is not: serving on it without tokens is refused")

@@ -179,9 +179,9 @@ struct JournalRecovery {
             throw CommandFailure(description: "\(path): the journal cannot be read (\(reason)), and rebuilding it failed: \(error)")
         }
         if !salvage.failures.isEmpty { readPartly = salvage.ranges.last?.upperBound ?? 0 }
-        let read = salvage.ranges.isEmpty ? "nothing could be read of it"
-            : "\(salvage.entries) entries in \(salvage.batches) batches could be read (\(Self.ranges(salvage.ranges)))"
-        warn("\(path): SQLite cannot read the journal (\(reason)); it was set aside as \(aside) (nothing deleted); \(read), and the journal rebuilt from them\(salvage.failures.isEmpty ? "" : " (\(salvage.failures.joined(separator: "; ")))")")
+        let read = salvage.ranges.isEmpty ? "nothing could be read of it, and an empty journal with its identity took its place"
+            : "\(salvage.entries) entries in \(salvage.batches) batches could be read (\(Self.ranges(salvage.ranges))), and the journal was rebuilt from them"
+        warn("\(path): SQLite cannot read the journal (\(reason)); it was set aside as \(aside) (nothing deleted); \(read)\(salvage.failures.isEmpty ? "" : " (\(salvage.failures.joined(separator: "; ")))")")
         degraded = true
         do { return try CommandLog(path: path) } catch {
             throw CommandFailure(description: "\(path): cannot open the journal rebuilt from \(aside): \(error)")

@@ -68,13 +68,23 @@ struct WaitingEntry: Comparable, Sendable, Codable {
     }
 }
 
-/// The agents eligible under one criterion and the contacts waiting for exactly that pool.
+/// A set of agents, the criteria that give exactly that set, and the contacts waiting for it.
+///
+/// A pool is defined by its agents, not by one criterion: ladder steps and topics whose criteria
+/// name the same agents share one pool (the standard ladder gives a single-skill center four
+/// criteria of the same agents; the retail center 64 criteria but 14 sets of agents), so taking
+/// or freeing an agent updates each set once (`RoutingEngine.refinePools(for:)` keeps the sets
+/// exact as agents are added or changed).
 ///
 /// - Complexity: finding the best free agent or the most urgent contact is O(log n) amortised;
 ///   stale entries are dropped as they surface, and a heap is rebuilt when it holds more than
 ///   twice its live entries, so memory stays proportional to what is live.
 struct Pool: Sendable, Codable {
-    let criterion: PoolCriterion
+    let channel: Channel
+    /// The criteria (indices into `RoutingEngine.criteria`, ascending) whose agents this pool
+    /// holds: every agent meets all of them or none (and, under `SelectionPolicy.mostSkilled`,
+    /// stands at the same proficiency in each).
+    var criteria: [Int32]
     /// Free agents whose entries arrived in rank order (the usual case under `longestIdle`:
     /// an agent re-enters with `since == now`, behind everyone already free). O(1) to add.
     var freeInOrder = Deque<FreeAgentEntry>()
@@ -99,8 +109,9 @@ struct Pool: Sendable, Codable {
     /// one of them may now keep the reserve.
     var heldBack: [Int32] = []
 
-    init(criterion: PoolCriterion) {
-        self.criterion = criterion
+    init(channel: Channel, criteria: [Int32]) {
+        self.channel = channel
+        self.criteria = criteria
     }
 
     /// Adds a free agent's entry where it keeps the pool ordered.

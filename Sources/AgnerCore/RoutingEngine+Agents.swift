@@ -25,6 +25,7 @@ extension RoutingEngine {
             agents.append(AgentRecord(profile: profile))
         }
         agents[Int(slot)].idleSince = now
+        refinePools(for: profile)
         agents[Int(slot)].memberships = memberships(of: profile)
         agentSlots[profile.id.rawValue] = slot
         events.append(.agentState(profile.id, .offline))
@@ -42,6 +43,7 @@ extension RoutingEngine {
         refreshAgent(agent, into: &events)
         agents[Int(agent)].live = true
         agents[Int(agent)].profile = profile
+        refinePools(for: profile)
         agents[Int(agent)].memberships = memberships(of: profile)
         refreshAgent(agent, into: &events)
         routeAgent(agent, into: &events)
@@ -84,15 +86,91 @@ extension RoutingEngine {
         }
     }
 
-    /// The pools the profile is eligible for, per channel.
+    /// The pools the profile is eligible for, per channel, with its standing in each (in the
+    /// pool's first criterion; under `SelectionPolicy.mostSkilled` every criterion of a pool
+    /// gives its agents one standing).
     /// - Complexity: O(number of pools), once per agent added or changed.
     func memberships(of profile: AgentProfile) -> PerChannel<[Membership]> {
         var result = PerChannel<[Membership]>(repeating: [])
         for (index, pool) in pools.enumerated() {
-            if let standing = pool.criterion.standing(of: profile) {
-                result[pool.criterion.channel].append(Membership(pool: Int32(index), proficiency: Int32(standing)))
+            if let standing = criteria[Int(pool.criteria[0])].standing(of: profile) {
+                result[pool.channel].append(Membership(pool: Int32(index), proficiency: Int32(standing)))
             }
         }
         return result
+    }
+
+    /// How a profile stands under a criterion, as far as pools tell agents apart: nil when not
+    /// eligible; the proficiency under `mostSkilled` (it orders the free agents); else 0.
+    func poolKey(_ criterion: Int32, _ profile: AgentProfile) -> Int? {
+        guard let standing = criteria[Int(criterion)].standing(of: profile) else { return nil }
+        return configuration.policy == .mostSkilled ? standing : 0
+    }
+
+    /// The first pool whose criteria the profile does not meet alike (see `Pool.criteria`), if any.
+    func poolToldApart(by profile: AgentProfile) -> Int? {
+        pools.indices.first { index in
+            let key = poolKey(pools[index].criteria[0], profile)
+            return pools[index].criteria.dropFirst().contains { poolKey($0, profile) != key }
+        }
+    }
+
+    /// Keeps every pool a set of agents that meet all of its criteria alike: a profile that
+    /// meets some of a pool's criteria and not others (or stands differently in them, under
+    /// `mostSkilled`) splits the pool, one part per way of meeting them.
+    ///
+    /// Pools only split: an agent who leaves takes nothing from the equality of the others.
+    /// - Complexity: O(criteria) when nothing splits, which is every agent after the first of
+    ///   each kind; a split costs O(agents + contacts in the pool's line), and there are at most
+    ///   as many splits as criteria over the engine's life.
+    mutating func refinePools(for profile: AgentProfile) {
+        for index in pools.indices {  // pools made here already meet the profile alike
+            let list = pools[index].criteria
+            guard list.count > 1 else { continue }
+            var groups: [(key: Int?, criteria: [Int32])] = []
+            for criterion in list {
+                let key = poolKey(criterion, profile)
+                if let at = groups.firstIndex(where: { $0.key == key }) {
+                    groups[at].criteria.append(criterion)
+                } else {
+                    groups.append((key, [criterion]))
+                }
+            }
+            for group in groups.dropFirst() { splitPool(index, moving: group.criteria) }
+        }
+    }
+
+    /// Moves some of a pool's criteria to a new pool of the same agents: the new pool starts as
+    /// a copy (free agents, counts, agents held back), each waiting contact goes with the
+    /// criterion of its current step, and every agent of the pool joins the new one.
+    private mutating func splitPool(_ index: Int, moving moved: [Int32]) {
+        let newIndex = Int32(pools.count)
+        var part = pools[index]
+        part.criteria = moved
+        pools[index].criteria.removeAll { moved.contains($0) }
+        for criterion in moved { criterionPools[Int(criterion)] = newIndex }
+        topicPools = topicCriteria.map { $0.map { criterionPools[Int($0)] } }
+        // The line: current entries go where their contact's step now points; stale ones are dropped.
+        var staying: [WaitingEntry] = [], going: [WaitingEntry] = []
+        for entry in pools[index].waiting.unordered where contacts[Int(entry.contact)].queueVersion == entry.version {
+            let contact = contacts[Int(entry.contact)]
+            if topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step)) == newIndex {
+                contacts[Int(entry.contact)].bucket = newIndex
+                going.append(entry)
+            } else {
+                staying.append(entry)
+            }
+        }
+        pools[index].waiting = BinaryHeap(staying)
+        pools[index].waitingCount = staying.count
+        part.waiting = BinaryHeap(going)
+        part.waitingCount = going.count
+        pools.append(part)
+        let channel = part.channel
+        for slot in agents.indices {
+            guard let membership = agents[slot].memberships[channel].first(where: { $0.pool == Int32(index) }) else { continue }
+            let standing = criteria[Int(moved[0])].standing(of: agents[slot].profile).map { Int32($0) } ?? membership.proficiency
+            agents[slot].memberships[channel].append(Membership(pool: newIndex, proficiency: standing))
+        }
     }
 }

@@ -70,6 +70,9 @@ extension RoutingEngine {
             if contact.bucket != -1 {
                 guard contact.bucket >= 0, Int(contact.bucket) < pools.count else { return "contact \(contact.id) in line \(contact.bucket) of \(pools.count)" }
                 guard contact.state.isWaiting, !contact.isParked else { return "contact \(contact.id) is in a line while \(contact.state)" }
+                guard contact.bucket == topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step)) else {
+                    return "contact \(contact.id) is in another line than its step's"
+                }
                 waiting[Int(contact.bucket)] += 1
             }
         }
@@ -92,6 +95,9 @@ extension RoutingEngine {
             guard agent.capacity == agent.profile.capacity else { return "agent \(name): capacity differs from its profile" }
             guard !agent.idleSince.isNaN, !Channel.allCases.contains(where: { agent.pushedSince[$0].isNaN }) else {
                 return "agent \(name): a time that is not a number"
+            }
+            if let pool = poolToldApart(by: agent.profile) {
+                return "agent \(name): meets some criteria of pool \(pool) and not others (or not alike)"
             }
             let expected = memberships(of: agent.profile)
             for channel in Channel.allCases {
@@ -141,7 +147,7 @@ extension RoutingEngine {
                     return "pool \(index): a current line entry for a contact not in that line"
                 }
             }
-            let channel = pool.criterion.channel
+            let channel = pool.channel
             for entry in Array(pool.freeInOrder) + pool.freeAgents.unordered {
                 guard entry.agent >= 0, Int(entry.agent) < agents.count, !entry.since.isNaN,
                       Self.notAhead(entry.version, of: agents[Int(entry.agent)].versions[channel]) else {

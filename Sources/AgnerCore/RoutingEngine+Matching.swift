@@ -5,8 +5,12 @@ extension RoutingEngine {
     /// - Returns: true when the contact was offered.
     mutating func routeWaitingContact(_ slot: Int32, into events: inout [Event]) -> Bool {
         let contact = contacts[Int(slot)]
+        var searched: Int32 = -1
         for step in 0...Int(contact.step) {
             let pool = topicPool(topic: contact.topic, channel: contact.channel, step: step)
+            // Steps that widen nothing share their pool: searched once.
+            if pool == searched { continue }
+            searched = pool
             if let agent = bestFreeAgent(in: pool, for: contact.channel) {
                 offer(slot, to: agent, poolStep: step, pool: pool, into: &events)
                 return true
@@ -158,7 +162,7 @@ extension RoutingEngine {
     /// - Complexity: O(log n) amortised.
     mutating func bestFreeAgent(in pool: Int32) -> Int32? {
         if !pools[Int(pool)].isIndexed { indexFreeAgents(of: pool) }
-        let channel = pools[Int(pool)].criterion.channel
+        let channel = pools[Int(pool)].channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
         var inOrder: FreeAgentEntry? = nil
         while let first = pools[Int(pool)].freeInOrder.first {
@@ -196,10 +200,10 @@ extension RoutingEngine {
     /// Offers the contact to the agent. The contact leaves its line; the agent's capacity is reserved.
     mutating func offer(_ slot: Int32, to agent: Int32, poolStep: Int, pool: Int32, into events: inout [Event]) {
         let contact = contacts[Int(slot)]
-        var standing = 0
-        for membership in agents[Int(agent)].memberships[contact.channel] where membership.pool == pool {
-            standing = Int(membership.proficiency)
-        }
+        // The standing under the criterion of the step the agent was found at (a pool may hold
+        // several criteria whose standings differ, except under `mostSkilled`).
+        let criterion = topicCriteria[Int(contact.topic) &* 4 &+ contact.channel.rawValue][poolStep]
+        let standing = criteria[Int(criterion)].standing(of: agents[Int(agent)].profile) ?? 0
         let explanation = OfferExplanation(
             step: Int(contact.step), poolStep: poolStep, eligibleAgents: pools[Int(pool)].freeCount,
             policy: configuration.policy, idleFor: now - agents[Int(agent)].idleSince, proficiency: standing,
@@ -352,7 +356,7 @@ extension RoutingEngine {
     /// - Complexity: O(agents × pools per agent), once per pool.
     mutating func indexFreeAgents(of pool: Int32) {
         pools[Int(pool)].isIndexed = true
-        let channel = pools[Int(pool)].criterion.channel
+        let channel = pools[Int(pool)].channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
         var entries: [FreeAgentEntry] = []
         for slot in agents.indices where agents[slot].live && agents[slot].countedFree & bit != 0 {
@@ -371,7 +375,7 @@ extension RoutingEngine {
     // MARK: - Compaction
 
     mutating func compactFreeAgents(_ pool: Int32) {
-        let channel = pools[Int(pool)].criterion.channel
+        let channel = pools[Int(pool)].channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
         let agents = self.agents
         func isCurrent(_ entry: FreeAgentEntry) -> Bool {

@@ -19,15 +19,21 @@ public struct RoutingEngine: Sendable {
     /// The time of the last command or timer.
     public private(set) var now: Seconds = 0
 
-    var contacts: [ContactRecord] = []
+    var contacts = RecordStore<ContactRecord>()
     var freeContactSlots: [Int32] = []
     var contactSlots = SlotTable()
-    var agents: [AgentRecord] = []
+    var agents = RecordStore<AgentRecord>()
     var freeAgentSlots: [Int32] = []
     var agentSlots = SlotTable()
-    var pools: [Pool] = []
-    var poolIndex: [PoolCriterion: Int32] = [:]
-    /// For topic t and channel c: `topicPools[t * 4 + c][step]`.
+    /// Every distinct eligibility criterion the ladders give (fixed by the configuration).
+    var criteria: [PoolCriterion] = []
+    /// For topic t and channel c, the criterion of each ladder step: `topicCriteria[t * 4 + c][step]`.
+    var topicCriteria: [[Int32]] = []
+    /// The pool holding each criterion's agents (changes when `refinePools` splits a pool).
+    var criterionPools: [Int32] = []
+    var pools = RecordStore<Pool>()
+    /// For topic t and channel c, the pool of each step: `criterionPools` of `topicCriteria`,
+    /// kept beside them for the hot path.
     var topicPools: [[Int32]] = []
     /// For topic t: when each ladder step starts, as a fraction of the answer target.
     var stepStarts: [[Double]] = []
@@ -63,6 +69,7 @@ public struct RoutingEngine: Sendable {
                                      email: configuration.channels.email.higherTierReserve,
                                      clickToCall: configuration.channels.clickToCall.higherTierReserve)
         smallestReserve = Channel.allCases.map { configuration.channels[$0].higherTierReserve }.filter { $0 > 0 }.min() ?? Int.max
+        var criterionIndex: [PoolCriterion: Int32] = [:]
         for (topicIndex, topic) in configuration.topics.enumerated() {
             let ladder = configuration.ladder(for: TopicID(topicIndex))
             stepStarts.append(ladder.steps.map(\.from))
@@ -71,13 +78,30 @@ public struct RoutingEngine: Sendable {
                 for step in ladder.steps {
                     var criterion = Self.criterion(for: step, topic: topic, channel: channel)
                     // With one department, "the owning department" and "any department" are the
-                    // same agents: one pool, not two.
+                    // same agents: one criterion, not two.
                     if configuration.departments.count == 1 { criterion.department = -1 }
-                    perStep.append(pool(for: criterion))
+                    if let index = criterionIndex[criterion] {
+                        perStep.append(index)
+                    } else {
+                        let index = Int32(criteria.count)
+                        criteria.append(criterion)
+                        criterionIndex[criterion] = index
+                        perStep.append(index)
+                    }
                 }
-                topicPools.append(perStep)
+                topicCriteria.append(perStep)
             }
         }
+        // Before any agent is added every criterion of a channel names the same (empty) set of
+        // agents: one pool per channel, split as agents who tell them apart arrive.
+        criterionPools = Array(repeating: -1, count: criteria.count)
+        for channel in Channel.allCases {
+            let ofChannel = criteria.indices.filter { criteria[$0].channel == channel }.map { Int32($0) }
+            guard !ofChannel.isEmpty else { continue }
+            for criterion in ofChannel { criterionPools[Int(criterion)] = Int32(pools.count) }
+            pools.append(Pool(channel: channel, criteria: ofChannel))
+        }
+        topicPools = topicCriteria.map { $0.map { criterionPools[Int($0)] } }
     }
 
     private static func criterion(for step: EscalationStep, topic: Topic, channel: Channel) -> PoolCriterion {
@@ -89,14 +113,6 @@ public struct RoutingEngine: Sendable {
             let skills = Array(Set(topic.requiredSkills.map(\.index))).sorted()
             return PoolCriterion(channel: channel, department: department, skills: skills, minimumProficiency: level)
         }
-    }
-
-    private mutating func pool(for criterion: PoolCriterion) -> Int32 {
-        if let index = poolIndex[criterion] { return index }
-        let index = Int32(pools.count)
-        pools.append(Pool(criterion: criterion))
-        poolIndex[criterion] = index
-        return index
     }
 
     @inline(__always)
@@ -112,6 +128,7 @@ public struct RoutingEngine: Sendable {
     /// command is refused it throws and changes nothing, but the timers that fired stay fired.
     public mutating func apply(_ command: Command, at time: Seconds, into events: inout [Event]) throws(EngineError) {
         guard time >= now else { throw .timeWentBackwards(now: now, requested: time) }
+        makeRecordsUnique()
         advance(to: time, into: &events)
         switch command {
         case let .arrive(arrival): try arrive(arrival, into: &events)
@@ -152,6 +169,7 @@ public struct RoutingEngine: Sendable {
 
     /// Fires every timer due at or before `time`, in time order.
     public mutating func advance(to time: Seconds, into events: inout [Event]) {
+        makeRecordsUnique()
         while let top = timers.min, top.time <= time {
             timers.popMin()
             guard isCurrent(top) else { continue }
@@ -171,6 +189,15 @@ public struct RoutingEngine: Sendable {
         var events: [Event] = []
         advance(to: time, into: &events)
         return events
+    }
+
+    /// Gives this engine its own records if a copy of it shares them (see `RecordStore`): the
+    /// one uniqueness check of a command, made before it writes anything.
+    @inline(__always)
+    mutating func makeRecordsUnique() {
+        contacts.makeUnique()
+        agents.makeUnique()
+        pools.makeUnique()
     }
 
     @inline(__always)
@@ -211,16 +238,33 @@ extension RoutingEngine: Codable {
         self.init(configuration: configuration)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let decodedPools = try container.decode([Pool].self, forKey: .pools)
-        guard decodedPools.map(\.criterion) == pools.map(\.criterion) else {
+        // The pools must partition this configuration's criteria, each by its own channel.
+        var owner = [Int32](repeating: -1, count: criteria.count)
+        for (index, pool) in decodedPools.enumerated() {
+            guard !pool.criteria.isEmpty, pool.criteria == pool.criteria.sorted() else {
+                throw DecodingError.dataCorruptedError(forKey: .pools, in: container, debugDescription: "pool \(index) lists no criteria, or not in order")
+            }
+            for criterion in pool.criteria {
+                guard criteria.indices.contains(Int(criterion)), criteria[Int(criterion)].channel == pool.channel,
+                      owner[Int(criterion)] == -1 else {
+                    throw DecodingError.dataCorruptedError(forKey: .pools, in: container,
+                                                           debugDescription: "the state was saved with another center configuration")
+                }
+                owner[Int(criterion)] = Int32(index)
+            }
+        }
+        guard !owner.contains(-1) else {
             throw DecodingError.dataCorruptedError(forKey: .pools, in: container,
                                                    debugDescription: "the state was saved with another center configuration")
         }
-        pools = decodedPools
+        pools = RecordStore(decodedPools)
+        criterionPools = owner
+        topicPools = topicCriteria.map { $0.map { owner[Int($0)] } }
         now = try container.decode(Seconds.self, forKey: .now)
-        contacts = try container.decode([ContactRecord].self, forKey: .contacts)
+        contacts = RecordStore(try container.decode([ContactRecord].self, forKey: .contacts))
         freeContactSlots = try container.decode([Int32].self, forKey: .freeContactSlots)
         contactSlots = try container.decode(SlotTable.self, forKey: .contactSlots)
-        agents = try container.decode([AgentRecord].self, forKey: .agents)
+        agents = RecordStore(try container.decode([AgentRecord].self, forKey: .agents))
         freeAgentSlots = try container.decode([Int32].self, forKey: .freeAgentSlots)
         agentSlots = try container.decode(SlotTable.self, forKey: .agentSlots)
         timers = try container.decode(BinaryHeap<TimerEntry>.self, forKey: .timers)
@@ -238,12 +282,12 @@ extension RoutingEngine: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         // Pools first: decoding checks them against the configuration before anything else.
-        try container.encode(pools, forKey: .pools)
+        try container.encode(pools.elements, forKey: .pools)
         try container.encode(now, forKey: .now)
-        try container.encode(contacts, forKey: .contacts)
+        try container.encode(contacts.elements, forKey: .contacts)
         try container.encode(freeContactSlots, forKey: .freeContactSlots)
         try container.encode(contactSlots, forKey: .contactSlots)
-        try container.encode(agents, forKey: .agents)
+        try container.encode(agents.elements, forKey: .agents)
         try container.encode(freeAgentSlots, forKey: .freeAgentSlots)
         try container.encode(agentSlots, forKey: .agentSlots)
         try container.encode(timers, forKey: .timers)

@@ -1,0 +1,106 @@
+/// The engine's records of one kind (contacts, agents or pools), in one buffer the engine owns.
+///
+/// A value with copy-on-write semantics like an array, but the uniqueness check is made once
+/// per command (`makeUnique()`, at the start of `RoutingEngine.apply` and `advance`) instead of
+/// at every field written: a Swift array of structs checks before each write, and those checks
+/// were about 40 per simulated contact (callgrind, docs/performance.md). Every write goes
+/// straight to memory; debug builds assert that the buffer is not shared when it is written,
+/// so a path that writes without `makeUnique()` first fails the tests instead of changing a copy.
+///
+/// Indices are checked in every build, as an array's are.
+///
+/// - Complexity: subscript O(1); `append` amortised O(1); `makeUnique` O(1), or O(n) when the
+///   buffer is shared with a copy of the engine (a snapshot, a test's copy).
+struct RecordStore<Record>: RandomAccessCollection {
+    final class Buffer {
+        var pointer: UnsafeMutablePointer<Record>
+        var count: Int
+        var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = Swift.max(capacity, 1)
+            pointer = UnsafeMutablePointer<Record>.allocate(capacity: self.capacity)
+            count = 0
+        }
+
+        deinit {
+            pointer.deinitialize(count: count)
+            pointer.deallocate()
+        }
+
+        func copy() -> Buffer {
+            let copy = Buffer(capacity: capacity)
+            copy.pointer.initialize(from: pointer, count: count)
+            copy.count = count
+            return copy
+        }
+
+        func grow() {
+            let grown = UnsafeMutablePointer<Record>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: pointer, count: count)
+            pointer.deallocate()
+            pointer = grown
+            capacity *= 2
+        }
+    }
+
+    private var buffer: Buffer
+
+    init() {
+        buffer = Buffer(capacity: 16)
+    }
+
+    init(_ records: [Record]) {
+        buffer = Buffer(capacity: records.count)
+        buffer.pointer.initialize(from: records, count: records.count)
+        buffer.count = records.count
+    }
+
+    /// Gives this value a buffer of its own if a copy shares it. Call before writing.
+    @inline(__always)
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { buffer.count }
+
+    subscript(index: Int) -> Record {
+        @inline(__always)
+        unsafeAddress {
+            precondition(index >= 0 && index < buffer.count, "record \(index) outside 0..<\(buffer.count)")
+            return UnsafePointer(buffer.pointer + index)
+        }
+        @inline(__always)
+        unsafeMutableAddress {
+            precondition(index >= 0 && index < buffer.count, "record \(index) outside 0..<\(buffer.count)")
+            assert(isKnownUniquelyReferenced(&buffer), "a record written while its buffer is shared: makeUnique() first")
+            return buffer.pointer + index
+        }
+    }
+
+    mutating func append(_ record: Record) {
+        assert(isKnownUniquelyReferenced(&buffer), "a record appended while its buffer is shared: makeUnique() first")
+        if buffer.count == buffer.capacity { buffer.grow() }
+        (buffer.pointer + buffer.count).initialize(to: record)
+        buffer.count += 1
+    }
+
+    /// The records, as an array.
+    var elements: [Record] { Array(UnsafeBufferPointer(start: buffer.pointer, count: buffer.count)) }
+}
+
+/// Writes happen only on a value that owns its buffer (`makeUnique()`), as with an array, so a
+/// store can be copied to another thread and read there while the original goes on.
+extension RecordStore: @unchecked Sendable where Record: Sendable {}
+
+/// Stored as the list of its records, exactly as an array of them.
+extension RecordStore: Codable where Record: Codable {
+    init(from decoder: any Decoder) throws {
+        self.init(try [Record](from: decoder))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try elements.encode(to: encoder)
+    }
+}

@@ -56,25 +56,49 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
     @inlinable
     public mutating func insert(_ element: Element) {
         storage.append(element)
-        var child = storage.count - 1
-        while child > 0 {
-            let parent = (child - 1) >> 1
-            guard element < storage[parent] else { break }
-            storage[child] = storage[parent]
-            child = parent
+        storage.withUnsafeMutableBufferPointer { heap in
+            var child = heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) >> 1
+                guard element < heap[parent] else { break }
+                heap[child] = heap[parent]
+                child = parent
+            }
+            heap[child] = element
         }
-        storage[child] = element
     }
 
+    /// Removes the smallest element. The hole left at the root moves down along the smaller
+    /// children to a leaf, one comparison per level, and the last element is sifted up from
+    /// there (Floyd's variant, as in libstdc++'s `pop_heap`): the last element is usually large,
+    /// so it belongs near the bottom, and the usual sift-down's second comparison per level (the
+    /// element against the smaller child) mostly says "go on". The heap's arrangement differs
+    /// from the usual sift-down's, but under a strict total order the pop order does not.
     @inlinable
     @discardableResult
     public mutating func popMin() -> Element? {
         guard let last = storage.popLast() else { return nil }
         guard !storage.isEmpty else { return last }
-        let top = storage[0]
-        storage[0] = last
-        siftDown(from: 0)
-        return top
+        return storage.withUnsafeMutableBufferPointer { heap in
+            let top = heap[0]
+            let count = heap.count
+            var hole = 0
+            var child = 1
+            while child < count {
+                if child + 1 < count && heap[child + 1] < heap[child] { child += 1 }
+                heap[hole] = heap[child]
+                hole = child
+                child = 2 * hole + 1
+            }
+            while hole > 0 {
+                let parent = (hole - 1) >> 1
+                guard last < heap[parent] else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = last
+            return top
+        }
     }
 }
 

@@ -129,7 +129,7 @@ public struct RoutingEngine: Sendable {
     public mutating func apply(_ command: Command, at time: Seconds, into events: inout [Event]) throws(EngineError) {
         guard time >= now else { throw .timeWentBackwards(now: now, requested: time) }
         makeRecordsUnique()
-        advance(to: time, into: &events)
+        fireTimers(until: time, into: &events)
         switch command {
         case let .arrive(arrival): try arrive(arrival, into: &events)
         case let .accept(contact, agent): try accept(contact, by: agent, into: &events)
@@ -170,6 +170,10 @@ public struct RoutingEngine: Sendable {
     /// Fires every timer due at or before `time`, in time order.
     public mutating func advance(to time: Seconds, into events: inout [Event]) {
         makeRecordsUnique()
+        fireTimers(until: time, into: &events)
+    }
+
+    private mutating func fireTimers(until time: Seconds, into events: inout [Event]) {
         while let top = timers.min, top.time <= time {
             timers.popMin()
             guard isCurrent(top) else { continue }

@@ -101,3 +101,30 @@ public enum Event: Sendable, Equatable {
     case agentState(AgentID, AgentState)
     case agentRemoved(AgentID)
 }
+
+/// Events a caller may leave out of what the engine reports (`RoutingEngine.omittedEvents`).
+///
+/// The live router reports everything. The simulator reads none of these, and each one left
+/// out saves an append and a dispatch (about 5 % of a simulated contact's instructions in the
+/// single queue; docs/performance.md). Leaving events out changes nothing else: routing, timers
+/// and every other event are the same.
+public struct RoutineEvents: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// `Event.escalated`.
+    public static let escalations = RoutineEvents(rawValue: 1 << 0)
+    /// `Event.breachWarning`.
+    public static let breachWarnings = RoutineEvents(rawValue: 1 << 1)
+    /// `Event.completed` (the `wrapUpEnded` that follows is still reported).
+    public static let completions = RoutineEvents(rawValue: 1 << 2)
+    /// `Event.agentState` between the states of an agent at work (available, reserved, busy,
+    /// wrap-up, not responding). Going offline or on a break, or coming back, is still reported.
+    public static let workStates = RoutineEvents(rawValue: 1 << 3)
+}
+
+extension AgentState {
+    /// Logged out or on a break: not at work.
+    @inline(__always)
+    var isAway: Bool { self == .offline || self == .onBreak }
+}

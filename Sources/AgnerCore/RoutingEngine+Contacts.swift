@@ -257,7 +257,7 @@ extension RoutingEngine {
         agents[Int(agent)].connected -= 1
         agents[Int(agent)].wrappingUp += 1
         contacts[Int(slot)].state = .wrapUp
-        events.append(.completed(id, agents[Int(agent)].profile.id))
+        if !omittedEvents.contains(.completions) { events.append(.completed(id, agents[Int(agent)].profile.id)) }
         let wrapUp = configuration.channels[contact.channel].wrapUp
         if wrapUp > 0 {
             contacts[Int(slot)].linkVersion &+= 1
@@ -379,7 +379,7 @@ extension RoutingEngine {
                 escalate(slot, into: &events)
             } else if warningAt == first {
                 contacts[Int(slot)].warned = true
-                events.append(.breachWarning(contact.id))
+                if !omittedEvents.contains(.breachWarnings) { events.append(.breachWarning(contact.id)) }
             } else {
                 breach(slot, into: &events)
             }
@@ -396,7 +396,7 @@ extension RoutingEngine {
         var step = Int(contact.step)
         while step + 1 < starts.count && contact.arrival + starts[step + 1] * target <= now {
             step += 1
-            events.append(.escalated(contact.id, step: step))
+            if !omittedEvents.contains(.escalations) { events.append(.escalated(contact.id, step: step)) }
         }
         contacts[Int(slot)].step = Int8(step)
     }
@@ -404,7 +404,7 @@ extension RoutingEngine {
     private mutating func escalate(_ slot: Int32, into events: inout [Event]) {
         contacts[Int(slot)].step += 1
         let contact = contacts[Int(slot)]
-        events.append(.escalated(contact.id, step: Int(contact.step)))
+        if !omittedEvents.contains(.escalations) { events.append(.escalated(contact.id, step: Int(contact.step))) }
         guard contact.state.isWaiting && !contact.isParked else { return }
         // Every narrower pool was already searched (no free agent there is eligible for a
         // waiting contact), so only the newly opened pool can hold a free agent.

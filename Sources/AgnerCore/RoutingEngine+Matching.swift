@@ -347,8 +347,11 @@ extension RoutingEngine {
         let state = AgentRecord.state(presence: presence, notResponding: notResponding, offers: agents[slot].offers,
                                       connected: agents[slot].connected, wrappingUp: agents[slot].wrappingUp)
         if live && state != agents[slot].reported {
+            let previous = agents[slot].reported
             agents[slot].reported = state
-            events.append(.agentState(agents[slot].profile.id, state))
+            if !omittedEvents.contains(.workStates) || previous.isAway != state.isAway {
+                events.append(.agentState(agents[slot].profile.id, state))
+            }
         }
     }
 

@@ -18,6 +18,9 @@ public struct RoutingEngine: Sendable {
     public let configuration: CenterConfiguration
     /// The time of the last command or timer.
     public private(set) var now: Seconds = 0
+    /// Events left out of what the engine reports (none by default). Not part of the state:
+    /// a decoded engine reports everything until told otherwise.
+    public var omittedEvents: RoutineEvents = []
 
     var contacts = RecordStore<ContactRecord>()
     var freeContactSlots: [Int32] = []

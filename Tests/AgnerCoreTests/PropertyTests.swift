@@ -155,6 +155,8 @@ struct PropertyTests {
                 if voice > 0 && total != voice || voice > 1 { fail("\(agent.profile.id) holds a voice contact and something else") }
             }
             guard thorough else { return }
+            // Every index is what the records make it, and each pool's criteria name the same agents.
+            if let problem = engine.integrityViolation() { fail("integrity: \(problem)") }
             // No free agent may be eligible for a waiting contact (but one held back for higher
             // tiers by a reserve): brute force, independent of the pools.
             let configuration = engine.configuration

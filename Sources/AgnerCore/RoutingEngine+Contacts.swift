@@ -26,7 +26,8 @@ extension RoutingEngine {
         record.awaitingOpening = false
         record.state = record.isCallback ? .callbackScheduled : .queued
         record.step = 0
-        record.warned = false
+        // Unreported, a warning would change nothing: no timer for it.
+        record.warned = omittedEvents.contains(.breachWarnings)
         record.breached = false
         record.arrivedOutOfHours = !isOpen
         record.missedOffers = 0

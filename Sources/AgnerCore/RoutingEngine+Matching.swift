@@ -203,7 +203,16 @@ extension RoutingEngine {
         // The standing under the criterion of the step the agent was found at (a pool may hold
         // several criteria whose standings differ, except under `mostSkilled`).
         let criterion = topicCriteria[Int(contact.topic) &* 4 &+ contact.channel.rawValue][poolStep]
-        let standing = criteria[Int(criterion)].standing(of: agents[Int(agent)].profile) ?? 0
+        var standing = 0
+        if criterion == pools[Int(pool)].criteria[0] || configuration.policy == .mostSkilled {
+            // The membership holds the standing in the pool's first criterion, and under most
+            // skilled the one every criterion of the pool gives.
+            for membership in agents[Int(agent)].memberships[contact.channel] where membership.pool == pool {
+                standing = Int(membership.proficiency)
+            }
+        } else {
+            standing = criteria[Int(criterion)].standing(of: agents[Int(agent)].profile) ?? 0
+        }
         let explanation = OfferExplanation(
             step: Int(contact.step), poolStep: poolStep, eligibleAgents: pools[Int(pool)].freeCount,
             policy: configuration.policy, idleFor: now - agents[Int(agent)].idleSince, proficiency: standing,

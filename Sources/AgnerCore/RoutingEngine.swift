@@ -147,7 +147,7 @@ public struct RoutingEngine: Sendable {
         case let .hold(contact, abandonAt): try hold(contact, abandonAt: abandonAt, into: &events)
         case let .resume(contact): try resume(contact, into: &events)
         }
-        recheckHeldBack(into: &events)
+        if !poolsToRecheck.isEmpty { recheckHeldBack(into: &events) }
     }
 
     /// Convenience for callers that want the events as a new array. Timer events that fire
@@ -187,7 +187,7 @@ public struct RoutingEngine: Sendable {
             case .wrapUpEnd: endWrapUp(slot: top.contact, into: &events)
             case .holdExpiry: expireHold(slot: top.contact, into: &events)
             }
-            recheckHeldBack(into: &events)
+            if !poolsToRecheck.isEmpty { recheckHeldBack(into: &events) }
         }
         if time > now { now = time }
     }

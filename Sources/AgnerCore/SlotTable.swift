@@ -1,32 +1,40 @@
 /// Maps 64-bit ids to slots: open addressing with linear probing and backward-shift deletion.
 /// Cheaper than `Dictionary` on the hot path (no per-process seeded hashing), and never
-/// iterated to make a decision.
+/// iterated to make a decision. Each entry holds its key and slot side by side (one array: one
+/// uniqueness check per insert or removal, one cache line per probe).
 ///
 /// - Complexity: O(1) expected for lookup, insert and removal; the table stays at most half full.
 struct SlotTable: Sendable, Codable {
-    private var keys: [UInt64]
-    private var slots: [Int32]
-    private var used: [Bool]
+    struct Entry: Sendable, Codable {
+        var key: UInt64
+        /// -1: empty.
+        var slot: Int32
+    }
+
+    private var entries: [Entry]
     private var mask: Int
     private(set) var count = 0
 
     init() {
-        keys = Array(repeating: 0, count: 16)
-        slots = Array(repeating: -1, count: 16)
-        used = Array(repeating: false, count: 16)
+        entries = Array(repeating: Entry(key: 0, slot: -1), count: 16)
         mask = 15
     }
 
     @inline(__always)
     private func home(_ key: UInt64) -> Int {
+        Self.home(key, mask: mask)
+    }
+
+    @inline(__always)
+    private static func home(_ key: UInt64, mask: Int) -> Int {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
     }
 
     subscript(key: UInt64) -> Int32? {
         get {
             var index = home(key)
-            while used[index] {
-                if keys[index] == key { return slots[index] }
+            while entries[index].slot >= 0 {
+                if entries[index].key == key { return entries[index].slot }
                 index = (index + 1) & mask
             }
             return nil
@@ -37,80 +45,71 @@ struct SlotTable: Sendable, Codable {
     }
 
     private mutating func insert(_ key: UInt64, _ slot: Int32) {
-        if (count + 1) * 2 > keys.count { grow() }
+        precondition(slot >= 0, "a slot is never negative")
+        if (count + 1) * 2 > entries.count { grow() }
         var index = home(key)
-        while used[index] {
-            if keys[index] == key {
-                slots[index] = slot
-                return
-            }
+        while entries[index].slot >= 0 {
+            if entries[index].key == key { break }
             index = (index + 1) & mask
         }
-        used[index] = true
-        keys[index] = key
-        slots[index] = slot
-        count += 1
+        if entries[index].slot < 0 { count += 1 }
+        entries[index] = Entry(key: key, slot: slot)
     }
 
     private mutating func remove(_ key: UInt64) {
         var index = home(key)
-        while used[index] {
-            if keys[index] == key { break }
+        while entries[index].slot >= 0 {
+            if entries[index].key == key { break }
             index = (index + 1) & mask
         }
-        guard used[index] else { return }
-        // Shift later entries of the run back so lookups never stop at a hole too early.
-        var hole = index
-        var next = (index + 1) & mask
-        while used[next] {
-            let wanted = home(keys[next])
-            // Move the entry if its home is not within (hole, next].
-            let between = hole <= next ? (wanted > hole && wanted <= next) : (wanted > hole || wanted <= next)
-            if !between {
-                keys[hole] = keys[next]
-                slots[hole] = slots[next]
-                hole = next
+        guard entries[index].slot >= 0 else { return }
+        let mask = self.mask  // a local: capturing self would share the array and copy it
+        entries.withUnsafeMutableBufferPointer { table in
+            // Shift later entries of the run back so lookups never stop at a hole too early.
+            var hole = index
+            var next = (index + 1) & mask
+            while table[next].slot >= 0 {
+                let wanted = Self.home(table[next].key, mask: mask)
+                // Move the entry if its home is not within (hole, next].
+                let between = hole <= next ? (wanted > hole && wanted <= next) : (wanted > hole || wanted <= next)
+                if !between {
+                    table[hole] = table[next]
+                    hole = next
+                }
+                next = (next + 1) & mask
             }
-            next = (next + 1) & mask
+            table[hole].slot = -1
         }
-        used[hole] = false
         count -= 1
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldSlots = slots, oldUsed = used
-        let capacity = keys.count * 2
-        keys = Array(repeating: 0, count: capacity)
-        slots = Array(repeating: -1, count: capacity)
-        used = Array(repeating: false, count: capacity)
-        mask = capacity - 1
+        let old = entries
+        entries = Array(repeating: Entry(key: 0, slot: -1), count: old.count * 2)
+        mask = entries.count - 1
         count = 0
-        for index in oldKeys.indices where oldUsed[index] { insert(oldKeys[index], oldSlots[index]) }
+        for entry in old where entry.slot >= 0 { insert(entry.key, entry.slot) }
     }
 
-    /// Why the table cannot be trusted (a snapshot that decoded into a broken table), or nil:
-    /// its arrays agree in size, a power of two; it is at most half full (so every lookup
-    /// ends); every key is found where a lookup looks for it; every slot is below `slotLimit`
-    /// and appears once.
-    /// - Complexity: O(capacity) expected.
+    /// What is wrong with a decoded table, or nil: its size, its count, a slot outside
+    /// `0..<slotLimit` or named twice, or an id a lookup would not find.
     func integrityViolation(slotLimit: Int) -> String? {
-        let capacity = keys.count
-        guard capacity >= 16, capacity & (capacity - 1) == 0, slots.count == capacity, used.count == capacity, mask == capacity - 1 else {
-            return "an id table of \(keys.count)/\(slots.count)/\(used.count) entries with mask \(mask)"
+        let capacity = entries.count
+        guard capacity >= 16, capacity & (capacity - 1) == 0, mask == capacity - 1 else {
+            return "an id table of \(capacity) entries with mask \(mask)"
         }
-        let filled = used.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let filled = entries.reduce(0) { $0 + ($1.slot >= 0 ? 1 : 0) }
         guard filled == count, count * 2 <= capacity else { return "an id table says \(count) ids, holds \(filled) in \(capacity)" }
         var seen = Set<Int32>()
-        for index in 0..<capacity where used[index] {
-            guard slots[index] >= 0, Int(slots[index]) < slotLimit else { return "an id maps to slot \(slots[index]) of \(slotLimit)" }
-            guard seen.insert(slots[index]).inserted else { return "two ids map to slot \(slots[index])" }
-            guard self[keys[index]] == slots[index] else { return "id \(keys[index]) is not where a lookup finds it" }
+        for entry in entries where entry.slot >= 0 {
+            guard Int(entry.slot) < slotLimit else { return "an id maps to slot \(entry.slot) of \(slotLimit)" }
+            guard seen.insert(entry.slot).inserted else { return "two ids map to slot \(entry.slot)" }
+            guard self[entry.key] == entry.slot else { return "id \(entry.key) is not where a lookup finds it" }
         }
         return nil
     }
 
-    /// Every stored slot, in table order (callers sort before showing anything).
     var values: [Int32] {
-        slots.indices.filter { used[$0] }.map { slots[$0] }
+        entries.compactMap { $0.slot >= 0 ? $0.slot : nil }
     }
 }

@@ -79,6 +79,16 @@ struct RecordStore<Record>: RandomAccessCollection {
         }
     }
 
+    /// The record's address, for a hot path that reads and writes many of its fields (one
+    /// index check instead of one per field). Valid until the store is appended to, copied or
+    /// replaced; the caller keeps it no longer than that.
+    @inline(__always)
+    mutating func address(of index: Int) -> UnsafeMutablePointer<Record> {
+        precondition(index >= 0 && index < buffer.count, "record \(index) outside 0..<\(buffer.count)")
+        assert(isKnownUniquelyReferenced(&buffer), "a record written while its buffer is shared: makeUnique() first")
+        return buffer.pointer + index
+    }
+
     mutating func append(_ record: Record) {
         assert(isKnownUniquelyReferenced(&buffer), "a record appended while its buffer is shared: makeUnique() first")
         if buffer.count == buffer.capacity { buffer.grow() }

@@ -283,32 +283,33 @@ extension RoutingEngine {
     /// there or its rank there moved (idle since, contacts in progress); entries of a channel
     /// where it is no longer free go stale by themselves (`isCurrent` checks the free mask).
     mutating func refreshAgent(_ agent: Int32, into events: inout [Event]) {
-        let slot = Int(agent)
-        let live = agents[slot].live
-        let presence = agents[slot].presence
-        let notResponding = agents[slot].notResponding
+        // One address for the many fields read and written here (nothing below appends agents).
+        let record = agents.address(of: Int(agent))
+        let live = record.pointee.live
+        let presence = record.pointee.presence
+        let notResponding = record.pointee.notResponding
         let loggedIn = live && presence != .offline
         let countsNotResponding = loggedIn && presence == .available && notResponding
-        let free = live ? AgentRecord.freeMask(presence: presence, notResponding: notResponding, capacity: agents[slot].capacity,
-                                               used: agents[slot].used, usedTotal: agents[slot].usedTotal) : 0
-        let counted = agents[slot].countedFree
-        if loggedIn != agents[slot].countedLoggedIn {
+        let free = live ? AgentRecord.freeMask(presence: presence, notResponding: notResponding, capacity: record.pointee.capacity,
+                                               used: record.pointee.used, usedTotal: record.pointee.usedTotal) : 0
+        let counted = record.pointee.countedFree
+        if loggedIn != record.pointee.countedLoggedIn {
             let delta = loggedIn ? 1 : -1
             for channel in Channel.allCases {
-                for membership in agents[slot].memberships[channel] { pools[Int(membership.pool)].loggedInCount += delta }
+                for membership in record.pointee.memberships[channel] { pools[Int(membership.pool)].loggedInCount += delta }
             }
-            agents[slot].countedLoggedIn = loggedIn
+            record.pointee.countedLoggedIn = loggedIn
         }
-        if countsNotResponding != agents[slot].countedNotResponding {
+        if countsNotResponding != record.pointee.countedNotResponding {
             let delta = countsNotResponding ? 1 : -1
             for channel in Channel.allCases {
-                for membership in agents[slot].memberships[channel] { pools[Int(membership.pool)].notRespondingCount += delta }
+                for membership in record.pointee.memberships[channel] { pools[Int(membership.pool)].notRespondingCount += delta }
             }
-            agents[slot].countedNotResponding = countsNotResponding
+            record.pointee.countedNotResponding = countsNotResponding
         }
         if free != 0 || counted != 0 {
             // The mask first: compaction below must already see the agent as free.
-            agents[slot].countedFree = free
+            record.pointee.countedFree = free
             let policy = configuration.policy
             var channels = free | counted  // visit only the channels that are or were free
             while channels != 0 {
@@ -317,29 +318,30 @@ extension RoutingEngine {
                 let bit = UInt8(1) << UInt8(channel.rawValue)
                 let wasFree = counted & bit != 0
                 let isFree = free & bit != 0
+                let memberships = record.pointee.memberships[channel]
                 if wasFree != isFree {
                     let delta = isFree ? 1 : -1
-                    for membership in agents[slot].memberships[channel] {
+                    for membership in memberships {
                         let pool = Int(membership.pool)
                         pools[pool].freeCount += delta
                         // Its held-back agents are routed again only when the pool could now keep a
                         // reserve: below the smallest one, every one of them would be held back again.
-                        if isFree && !pools[pool].heldBack.isEmpty && pools[pool].freeCount >= smallestReserve {
+                        if isFree && pools[pool].freeCount >= smallestReserve && !pools[pool].heldBack.isEmpty {
                             poolsToRecheck.append(membership.pool)
                         }
                     }
                 }
                 guard isFree else { continue }
-                let since = agents[slot].idleSince
-                let inUse = agents[slot].used[channel]
-                let rankMoved = since != agents[slot].pushedSince[channel]
-                    || (configuration.policy == .leastOccupied && inUse != agents[slot].pushedInUse[channel])
+                let since = record.pointee.idleSince
+                let inUse = record.pointee.used[channel]
+                let rankMoved = since != record.pointee.pushedSince[channel]
+                    || (policy == .leastOccupied && inUse != record.pointee.pushedInUse[channel])
                 guard !wasFree || rankMoved else { continue }
-                agents[slot].versions[channel] &+= 1
-                agents[slot].pushedSince[channel] = since
-                agents[slot].pushedInUse[channel] = inUse
-                let version = agents[slot].versions[channel]
-                for membership in agents[slot].memberships[channel] where pools[Int(membership.pool)].isIndexed {
+                record.pointee.versions[channel] &+= 1
+                record.pointee.pushedSince[channel] = since
+                record.pointee.pushedInUse[channel] = inUse
+                let version = record.pointee.versions[channel]
+                for membership in memberships where pools[Int(membership.pool)].isIndexed {
                     let pool = Int(membership.pool)
                     let rank: Int32 = switch policy {
                     case .longestIdle: 0
@@ -353,13 +355,13 @@ extension RoutingEngine {
                 }
             }
         }
-        let state = AgentRecord.state(presence: presence, notResponding: notResponding, offers: agents[slot].offers,
-                                      connected: agents[slot].connected, wrappingUp: agents[slot].wrappingUp)
-        if live && state != agents[slot].reported {
-            let previous = agents[slot].reported
-            agents[slot].reported = state
+        let state = AgentRecord.state(presence: presence, notResponding: notResponding, offers: record.pointee.offers,
+                                      connected: record.pointee.connected, wrappingUp: record.pointee.wrappingUp)
+        if live && state != record.pointee.reported {
+            let previous = record.pointee.reported
+            record.pointee.reported = state
             if !omittedEvents.contains(.workStates) || previous.isAway != state.isAway {
-                events.append(.agentState(agents[slot].profile.id, state))
+                events.append(.agentState(record.pointee.profile.id, state))
             }
         }
     }

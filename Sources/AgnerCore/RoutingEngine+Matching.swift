@@ -161,6 +161,8 @@ extension RoutingEngine {
     /// The pool's best free agent under the selection policy, dropping stale entries.
     /// - Complexity: O(log n) amortised.
     mutating func bestFreeAgent(in pool: Int32) -> Int32? {
+        // Nobody free: whatever the line holds is stale.
+        guard pools[Int(pool)].freeCount > 0 else { return nil }
         if !pools[Int(pool)].isIndexed { indexFreeAgents(of: pool) }
         let channel = pools[Int(pool)].channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
@@ -190,6 +192,8 @@ extension RoutingEngine {
     /// The pool's most urgent waiting contact, dropping stale entries.
     /// - Complexity: O(log n) amortised.
     mutating func mostUrgentWaiting(in pool: Int32) -> WaitingEntry? {
+        // Nobody in line: whatever the heap holds is stale (the usual case for most pools).
+        guard pools[Int(pool)].waitingCount > 0 else { return nil }
         while let top = pools[Int(pool)].waiting.min {
             if contacts[Int(top.contact)].queueVersion == top.version { return top }
             pools[Int(pool)].waiting.popMin()
@@ -250,7 +254,7 @@ extension RoutingEngine {
                 let tier = channelTiers[channel]
                 if tier < bestTier { continue }  // a contact of a higher tier is already found
                 var channelBest: WaitingEntry? = nil
-                for membership in agents[Int(agent)].memberships[channel] {
+                for membership in agents[Int(agent)].memberships[channel] where pools[Int(membership.pool)].waitingCount > 0 {
                     guard let candidate = mostUrgentWaiting(in: membership.pool) else { continue }
                     if channelBest.map({ candidate < $0 }) ?? true { channelBest = candidate }
                 }

@@ -202,9 +202,14 @@ public struct RoutingEngine: Sendable {
     /// one uniqueness check of a command, made before it writes anything.
     @inline(__always)
     mutating func makeRecordsUnique() {
-        contacts.makeUnique()
-        agents.makeUnique()
-        pools.makeUnique()
+        // The three stores are only ever shared together, by a copy of the whole engine (no
+        // code keeps one of them apart across commands): when the contacts are the engine's
+        // own, so are the others.
+        if contacts.makeUnique() {
+            agents.makeUnique()
+            pools.makeUnique()
+        }
+        assert(agents.isUnique() && pools.isUnique(), "an engine's agents or pools shared without its contacts")
     }
 
     @inline(__always)

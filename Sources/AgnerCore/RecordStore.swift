@@ -57,17 +57,10 @@ struct RecordStore<Record>: RandomAccessCollection {
     }
 
     /// Gives this value a buffer of its own if a copy shares it. Call before writing.
-    /// - Returns: whether the buffer was shared (and is now copied).
     @inline(__always)
-    @discardableResult
-    mutating func makeUnique() -> Bool {
-        if isKnownUniquelyReferenced(&buffer) { return false }
-        buffer = buffer.copy()
-        return true
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
     }
-
-    /// Whether the buffer is this value's own (for assertions).
-    mutating func isUnique() -> Bool { isKnownUniquelyReferenced(&buffer) }
 
     var startIndex: Int { 0 }
     var endIndex: Int { buffer.count }

@@ -202,14 +202,9 @@ public struct RoutingEngine: Sendable {
     /// one uniqueness check of a command, made before it writes anything.
     @inline(__always)
     mutating func makeRecordsUnique() {
-        // The three stores are only ever shared together, by a copy of the whole engine (no
-        // code keeps one of them apart across commands): when the contacts are the engine's
-        // own, so are the others.
-        if contacts.makeUnique() {
-            agents.makeUnique()
-            pools.makeUnique()
-        }
-        assert(agents.isUnique() && pools.isUnique(), "an engine's agents or pools shared without its contacts")
+        contacts.makeUnique()
+        agents.makeUnique()
+        pools.makeUnique()
     }
 
     @inline(__always)

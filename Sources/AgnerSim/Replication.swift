@@ -11,8 +11,8 @@ struct Replication {
     let index: Int
     var engine: RoutingEngine
     var events: [Event] = []
-    var queue = BinaryHeap<Pending>()
-    var arrivals = BinaryHeap<NextArrival>()
+    let queue = EventList<Pending>()
+    let arrivals = EventList<NextArrival>(reserving: 16)
     /// Per stream, the rate in force (per second) and until when (the end of its stretch of equal rates).
     var rateUntil: [Seconds] = []
     var currentRate: [Double] = []

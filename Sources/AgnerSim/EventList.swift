@@ -33,42 +33,47 @@ final class EventList<Element: Comparable> {
 
     func insert(_ element: Element) {
         if count == capacity { grow() }
+        // The storage and count in locals, and arithmetic that cannot overflow (a heap holds
+        // far fewer than Int.max / 2 elements): the loops then keep everything in registers.
+        let base = storage
         var child = count
-        count += 1
+        count = child &+ 1
         while child > 0 {
-            let parent = (child - 1) >> 1
-            guard element < storage[parent] else { break }
-            (storage + child).initialize(to: (storage + parent).move())
+            let parent = (child &- 1) >> 1
+            guard element < base[parent] else { break }
+            (base + child).initialize(to: (base + parent).move())
             child = parent
         }
-        (storage + child).initialize(to: element)
+        (base + child).initialize(to: element)
     }
 
     /// Removes and returns the smallest element.
     @discardableResult
     func popMin() -> Element? {
         guard count > 0 else { return nil }
-        let top = (storage + 0).move()
-        count -= 1
-        guard count > 0 else { return top }
-        let last = (storage + count).move()
+        let base = storage
+        let top = base.move()
+        let remaining = count &- 1
+        count = remaining
+        guard remaining > 0 else { return top }
+        let last = (base + remaining).move()
         // Down to a leaf along the smaller children...
         var hole = 0
         while true {
-            var child = 2 * hole + 1
-            guard child < count else { break }
-            if child + 1 < count && storage[child + 1] < storage[child] { child += 1 }
-            (storage + hole).initialize(to: (storage + child).move())
+            var child = hole &* 2 &+ 1
+            guard child < remaining else { break }
+            if child &+ 1 < remaining && base[child &+ 1] < base[child] { child &+= 1 }
+            (base + hole).initialize(to: (base + child).move())
             hole = child
         }
         // ...then the last element up from there to its place.
         while hole > 0 {
-            let parent = (hole - 1) >> 1
-            guard last < storage[parent] else { break }
-            (storage + hole).initialize(to: (storage + parent).move())
+            let parent = (hole &- 1) >> 1
+            guard last < base[parent] else { break }
+            (base + hole).initialize(to: (base + parent).move())
             hole = parent
         }
-        (storage + hole).initialize(to: last)
+        (base + hole).initialize(to: last)
         return top
     }
 

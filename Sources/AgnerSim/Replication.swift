@@ -174,7 +174,12 @@ struct Replication {
 
         var kind: Kind { Kind(rawValue: UInt8(truncatingIfNeeded: order))! }
 
-        static func < (x: Self, y: Self) -> Bool { x.time != y.time ? x.time < y.time : x.order < y.order }
+        static func < (x: Self, y: Self) -> Bool {
+            // Two branches on the times (never NaN) instead of an equality test and a select.
+            if x.time < y.time { return true }
+            if y.time < x.time { return false }
+            return x.order < y.order
+        }
         static func == (x: Self, y: Self) -> Bool { x.time == y.time && x.order == y.order }
     }
 
@@ -183,7 +188,11 @@ struct Replication {
     struct NextArrival: Comparable {
         var time: Seconds
         var stream: Int
-        static func < (x: Self, y: Self) -> Bool { x.time != y.time ? x.time < y.time : x.stream < y.stream }
+        static func < (x: Self, y: Self) -> Bool {
+            if x.time < y.time { return true }
+            if y.time < x.time { return false }
+            return x.stream < y.stream
+        }
     }
 
     init(scenario: Scenario, index: Int) {

@@ -47,7 +47,8 @@ struct Replication {
 
     // Contacts in flight: a slab, the slot in the low 32 bits of the contact id.
     let contacts = Slab(reserving: 1024, placeholder: ContactInfo())
-    var freeSlots: [UInt32] = []
+    /// The slots freed, reused last in, first out.
+    let freeSlots = Slab(reserving: 1024, placeholder: UInt32(0))
     var generation: UInt32 = 0
     /// The step of the offer just made (the engine's `connected` follows its `offered`).
     var lastOfferedStep = 0

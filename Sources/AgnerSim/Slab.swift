@@ -19,6 +19,14 @@ final class Slab<Element> {
         self.count = count
     }
 
+    /// A slab holding `elements`.
+    init(_ elements: [Element]) {
+        capacity = max(1, elements.count)
+        pointer = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+        pointer.initialize(from: elements, count: elements.count)
+        count = elements.count
+    }
+
     /// An empty slab that grows as elements are appended.
     convenience init(reserving capacity: Int, placeholder: Element) {
         self.init(repeating: placeholder, count: 0)

@@ -4,14 +4,13 @@
 /// AgnerCore's `BinaryHeap` keeps its elements in a Swift array, so every write of a sift
 /// checks the array's uniqueness and bounds: for the simulator's events that was about 570
 /// instructions per simulated contact (single queue). Here the writes go straight to memory.
-/// A pop moves the hole left by the minimum down to a leaf along the smaller children (one
-/// comparison a level instead of two) and then sifts the last element up from there, which
-/// rarely climbs far (Floyd's bottom-up heap pop).
+/// A pop moves the hole left by the minimum down to a leaf and sifts the last element up from
+/// there (`fillRoot(with:)`).
 ///
 /// The elements must be strictly totally ordered (no two equal), as (time, sequence) is: then
 /// every valid heap pops them in the one same order, whatever its layout.
 ///
-/// - Complexity: `insert` and `popMin` O(log n); `min` O(1).
+/// - Complexity: `insert`, `popMin` and `replaceMin` O(log n); `min` O(1).
 final class EventList<Element: Comparable> {
     private var storage: UnsafeMutablePointer<Element>
     private(set) var count = 0
@@ -33,9 +32,7 @@ final class EventList<Element: Comparable> {
 
     func insert(_ element: Element) {
         if count == capacity { grow() }
-        // The storage and count in locals, and arithmetic that cannot overflow (a heap holds
-        // far fewer than Int.max / 2 elements): the loops then keep everything in registers.
-        let base = storage
+        let base = storage  // locals and wrapping arithmetic, as in `fillRoot(with:)`
         var child = count
         count = child &+ 1
         while child > 0 {
@@ -51,30 +48,45 @@ final class EventList<Element: Comparable> {
     @discardableResult
     func popMin() -> Element? {
         guard count > 0 else { return nil }
-        let base = storage
-        let top = base.move()
+        let top = storage.move()
         let remaining = count &- 1
         count = remaining
-        guard remaining > 0 else { return top }
-        let last = (base + remaining).move()
-        // Down to a leaf along the smaller children...
+        if remaining > 0 { fillRoot(with: (storage + remaining).move()) }
+        return top
+    }
+
+    /// Replaces the smallest element with `element`: a pop and an insert in one pass down.
+    /// - Precondition: the list is not empty.
+    func replaceMin(with element: Element) {
+        precondition(count > 0, "replaceMin on an empty event list")
+        storage.deinitialize(count: 1)
+        fillRoot(with: element)
+    }
+
+    /// Puts `element` in the empty root's place: the hole moves down to a leaf along the
+    /// smaller children (one comparison a level instead of two), then `element` sifts up
+    /// from there, which it rarely does far (Floyd's bottom-up heap pop).
+    @inline(__always)
+    private func fillRoot(with element: Element) {
+        // The storage and count in locals, and arithmetic that cannot overflow (a heap holds
+        // far fewer than Int.max / 2 elements): the loops then keep everything in registers.
+        let base = storage
+        let count = count
         var hole = 0
         while true {
             var child = hole &* 2 &+ 1
-            guard child < remaining else { break }
-            if child &+ 1 < remaining && base[child &+ 1] < base[child] { child &+= 1 }
+            guard child < count else { break }
+            if child &+ 1 < count && base[child &+ 1] < base[child] { child &+= 1 }
             (base + hole).initialize(to: (base + child).move())
             hole = child
         }
-        // ...then the last element up from there to its place.
         while hole > 0 {
             let parent = (hole &- 1) >> 1
-            guard last < base[parent] else { break }
+            guard element < base[parent] else { break }
             (base + hole).initialize(to: (base + parent).move())
             hole = parent
         }
-        (base + hole).initialize(to: last)
-        return top
+        (base + hole).initialize(to: element)
     }
 
     private func grow() {

@@ -652,6 +652,7 @@ struct AgentClock {
     /// The agent became staffed (logged in, not on a break) or stopped being so at `now`.
     /// - Returns: when it stops, the starts of the spans that end now: staffed, and occupied
     ///   when it held contacts; nil otherwise (nothing ended, or nothing changed).
+    @inline(__always)
     mutating func setStaffed(_ isStaffed: Bool, at now: Seconds) -> (staffedSince: Seconds, occupiedSince: Seconds?)? {
         guard isStaffed != staffed else { return nil }
         staffed = isStaffed

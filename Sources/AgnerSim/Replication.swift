@@ -17,15 +17,12 @@ struct Replication {
     var events: [Event] = []
     let queue = EventList<Pending>()
     let arrivals = EventList<NextArrival>(reserving: 16)
-    /// Per stream, the rate in force (per second) and until when (the end of its stretch of equal rates).
-    var rateUntil: [Seconds] = []
-    var currentRate: [Double] = []
     var sequence: UInt64 = 0
     var now: Seconds = 0
 
     /// Per demand stream, one generator per purpose (common random numbers: see `RandomPurpose`).
     let random: StreamGenerators
-    /// Per demand stream, what the hot path reads of it (`StreamProfile`).
+    /// Per demand stream, what the hot path reads and keeps of it (`StreamProfile`).
     let streams: Slab<StreamProfile>
 
     // Agents
@@ -95,7 +92,7 @@ struct Replication {
         subscript(stream: Int) -> UnsafeMutablePointer<StreamRandom> { pointer + stream }
     }
 
-    /// What the hot path reads of one demand stream, in one record: flat, so it copies nothing
+    /// What the hot path reads and keeps of one demand stream, in one record: flat, so it copies nothing
     /// out of the scenario, and in a slab, so an arrival reads its stream's fields without a
     /// bounds check each (one array per field cost 13 instructions per simulated contact more
     /// in the single queue, 30 in the retail week).
@@ -119,6 +116,10 @@ struct Replication {
         var notified: Bool
         var handleTime: Distribution.Sampler
         var patience: PerSegment<Distribution.Sampler?>
+        /// The arrival rate in force (per second) and until when: the end of its stretch of
+        /// equal rates (`enterRate`); none yet at the start.
+        var rate: Double = 0
+        var rateUntil: Seconds = -1
 
         init(_ stream: DemandStream, of scenario: Scenario) {
             channel = stream.channel
@@ -275,8 +276,6 @@ struct Replication {
 
     mutating func run() -> ReplicationResult {
         addAgents()
-        rateUntil = Array(repeating: -1, count: scenario.demand.count)
-        currentRate = Array(repeating: 0, count: scenario.demand.count)
         for stream in 0..<streams.count {
             if let next = nextArrival(stream: stream, after: 0) { arrivals.insert(NextArrival(time: next, stream: stream)) }
         }
@@ -373,9 +372,9 @@ struct Replication {
         var time = start
         var remaining = random[stream].pointee.arrivals.exponential(mean: 1)
         while time < end {
-            if time >= rateUntil[stream] { enterRate(stream: stream, at: time) }
-            let boundary = rateUntil[stream]
-            let rate = currentRate[stream]
+            if time >= streams[stream].rateUntil { enterRate(stream: stream, at: time) }
+            let boundary = streams[stream].rateUntil
+            let rate = streams[stream].rate
             if rate > 0 {
                 let next = time + max(0, remaining) / rate
                 if next < boundary { return next < end ? next : nil }
@@ -419,8 +418,8 @@ struct Replication {
                 return current
             }
         }
-        rateUntil[stream] = until
-        currentRate[stream] = current
+        streams[stream].rateUntil = until
+        streams[stream].rate = current
     }
 
     /// A would-be contact of `stream` arrives. Everything random about the customer is drawn

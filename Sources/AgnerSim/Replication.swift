@@ -92,10 +92,10 @@ struct Replication {
         subscript(stream: Int) -> UnsafeMutablePointer<StreamRandom> { pointer + stream }
     }
 
-    /// What the hot path reads and keeps of one demand stream, in one record: flat, so it copies nothing
-    /// out of the scenario, and in a slab, so an arrival reads its stream's fields without a
-    /// bounds check each (one array per field cost 13 instructions per simulated contact more
-    /// in the single queue, 30 in the retail week).
+    /// What the hot path reads and keeps of one demand stream, in one record: flat, so it copies
+    /// nothing out of the scenario, and in a slab, so an arrival reads its stream's fields
+    /// without a bounds check each (one array per field cost 13 instructions per simulated
+    /// contact more in the single queue, 30 in the retail week).
     struct StreamProfile {
         var channel: Channel
         var topic: Int

@@ -79,7 +79,10 @@ extension Replication {
 
     /// An agent's presence changed. Staffed (logged in, not on a break) and occupied (staffed
     /// and holding at least one contact) time are added as spans when they end: no step
-    /// function is integrated on the hot path.
+    /// function is integrated on the hot path. Inlined, as is `AgentClock.setStaffed`: most
+    /// changes (busy, wrap-up, available again) leave the agent staffed and end at its first
+    /// test (the two calls cost 65 instructions per simulated contact, single queue).
+    @inline(__always)
     mutating func agentChanged(_ agent: Int, state: AgentState) {
         guard let ended = agentClocks[agent].setStaffed(state != .offline && state != .onBreak, at: now) else { return }
         addStaffed(agent, from: ended.staffedSince, to: now)

@@ -6,7 +6,7 @@
 /// a write goes straight to memory. Indices are checked in debug builds only; the replication
 /// computes them from its own slots and streams.
 ///
-/// - Complexity: subscript O(1); `append` amortised O(1).
+/// - Complexity: subscript and `popLast` O(1); `append` amortised O(1).
 final class Slab<Element> {
     private(set) var pointer: UnsafeMutablePointer<Element>
     private(set) var count: Int
@@ -17,6 +17,14 @@ final class Slab<Element> {
         pointer = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
         pointer.initialize(repeating: value, count: count)
         self.count = count
+    }
+
+    /// A slab holding `elements`.
+    init(_ elements: [Element]) {
+        capacity = max(1, elements.count)
+        pointer = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+        pointer.initialize(from: elements, count: elements.count)
+        count = elements.count
     }
 
     /// An empty slab that grows as elements are appended.
@@ -45,6 +53,13 @@ final class Slab<Element> {
         if count == capacity { reserve(capacity * 2) }
         (pointer + count).initialize(to: element)
         count += 1
+    }
+
+    /// Removes and returns the last element, if any.
+    func popLast() -> Element? {
+        guard count > 0 else { return nil }
+        count -= 1
+        return (pointer + count).move()
     }
 
     private func reserve(_ newCapacity: Int) {

@@ -79,6 +79,14 @@ struct RecordStore<Record>: RandomAccessCollection {
         }
     }
 
+    /// A run of records to read, for a hot path that must not pay for reference counting.
+    /// Valid until the store is written, appended to, copied or replaced.
+    @inline(__always)
+    func buffer(from start: Int, count: Int) -> UnsafeBufferPointer<Record> {
+        precondition(start >= 0 && count >= 0 && start + count <= buffer.count, "records \(start)..<\(start + count) outside 0..<\(buffer.count)")
+        return UnsafeBufferPointer(start: buffer.pointer + start, count: count)
+    }
+
     /// The record's address, for a hot path that reads and writes many of its fields (one
     /// index check instead of one per field). Valid until the store is appended to, copied or
     /// replaced; the caller keeps it no longer than that.

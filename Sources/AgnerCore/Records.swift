@@ -29,7 +29,6 @@ struct AgentRecord: Sendable, Codable {
     /// Per channel, the rank inputs of the entries last pushed (idle since, contacts in progress).
     var pushedSince = PerChannel<Seconds>(repeating: -.infinity)
     var pushedInUse = PerChannel<Int>(repeating: -1)
-    var memberships = PerChannel<[Membership]>(repeating: [])
     /// What the pools' counters currently include for this agent.
     var countedLoggedIn = false
     var countedNotResponding = false

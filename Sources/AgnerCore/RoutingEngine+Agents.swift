@@ -25,8 +25,9 @@ extension RoutingEngine {
             agents.append(AgentRecord(profile: profile))
         }
         agents[Int(slot)].idleSince = now
+        agentPools.set(slot, PerChannel(repeating: []))  // in no pool while the pools are refined
         refinePools(for: profile)
-        agents[Int(slot)].memberships = memberships(of: profile)
+        agentPools.set(slot, memberships(of: profile))
         agentSlots[profile.id.rawValue] = slot
         events.append(.agentState(profile.id, .offline))
     }
@@ -44,7 +45,7 @@ extension RoutingEngine {
         agents[Int(agent)].live = true
         agents[Int(agent)].profile = profile
         refinePools(for: profile)
-        agents[Int(agent)].memberships = memberships(of: profile)
+        agentPools.set(agent, memberships(of: profile))
         refreshAgent(agent, into: &events)
         routeAgent(agent, into: &events)
     }
@@ -57,7 +58,7 @@ extension RoutingEngine {
         }
         agents[Int(agent)].live = false
         refreshAgent(agent, into: &events)
-        agents[Int(agent)].memberships = PerChannel(repeating: [])
+        agentPools.set(agent, PerChannel(repeating: []))
         agentSlots[id.rawValue] = nil
         freeAgentSlots.append(agent)
         events.append(.agentRemoved(id))
@@ -168,9 +169,9 @@ extension RoutingEngine {
         pools.append(part)
         let channel = part.channel
         for slot in agents.indices {
-            guard let membership = agents[slot].memberships[channel].first(where: { $0.pool == Int32(index) }) else { continue }
+            guard let membership = agentPools.memberships(Int32(slot), channel).first(where: { $0.pool == Int32(index) }) else { continue }
             let standing = criteria[Int(moved[0])].standing(of: agents[slot].profile).map { Int32($0) } ?? membership.proficiency
-            agents[slot].memberships[channel].append(Membership(pool: newIndex, proficiency: standing))
+            agentPools.append(Int32(slot), channel, Membership(pool: newIndex, proficiency: standing))
         }
     }
 }

@@ -84,7 +84,7 @@ extension RoutingEngine {
         for (slot, agent) in agents.enumerated() {
             guard agentLive[slot] else {
                 guard !agent.live, !agent.countedLoggedIn, !agent.countedNotResponding, agent.countedFree == 0,
-                      Channel.allCases.allSatisfy({ agent.memberships[$0].isEmpty }) else {
+                      Channel.allCases.allSatisfy({ agentPools.memberships(Int32(slot), $0).isEmpty }) else {
                     return "agent slot \(slot) is free but still counted in pools"
                 }
                 continue
@@ -101,7 +101,7 @@ extension RoutingEngine {
             }
             let expected = memberships(of: agent.profile)
             for channel in Channel.allCases {
-                let have = agent.memberships[channel], want = expected[channel]
+                let have = agentPools.memberships(Int32(slot), channel), want = expected[channel]
                 guard have.count == want.count,
                       zip(have, want).allSatisfy({ $0.pool == $1.pool && $0.proficiency == $1.proficiency }) else {
                     return "agent \(name): its \(channel) pools are not those its profile gives"
@@ -120,7 +120,7 @@ extension RoutingEngine {
             }
             for channel in Channel.allCases {
                 let isFree = free & (1 << UInt8(channel.rawValue)) != 0
-                for membership in agent.memberships[channel] {
+                for membership in agentPools.memberships(Int32(slot), channel) {
                     let pool = Int(membership.pool)
                     if isLoggedIn { loggedIn[pool] += 1 }
                     if isNotResponding { notResponding[pool] += 1 }

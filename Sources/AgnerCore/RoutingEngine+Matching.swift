@@ -77,10 +77,10 @@ extension RoutingEngine {
     /// Operations Research 51(2), 2003).
     /// - Complexity: O(memberships on higher-tier channels).
     func keepsReserve(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
-        let record = agents[Int(agent)]
+        let countedFree = agents[Int(agent)].countedFree
         for channel in Channel.allCases where channelTiers[channel] > tier {
-            let own = record.countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
-            for membership in record.memberships[channel] where pools[Int(membership.pool)].freeCount - own < reserve {
+            let own = countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
+            for membership in agentPools.memberships(agent, channel) where pools[Int(membership.pool)].freeCount - own < reserve {
                 return false
             }
         }
@@ -96,7 +96,7 @@ extension RoutingEngine {
     mutating func holdsBack(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
         for channel in Channel.allCases where channelTiers[channel] > tier {
             let own = agents[Int(agent)].countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
-            for membership in agents[Int(agent)].memberships[channel] {
+            for membership in agentPools.memberships(agent, channel) {
                 let pool = Int(membership.pool)
                 guard pools[pool].freeCount - own < reserve else { continue }
                 if pools[pool].heldBack.last != agent {
@@ -211,7 +211,7 @@ extension RoutingEngine {
         if criterion == pools[Int(pool)].criteria[0] || configuration.policy == .mostSkilled {
             // The membership holds the standing in the pool's first criterion, and under most
             // skilled the one every criterion of the pool gives.
-            for membership in agents[Int(agent)].memberships[contact.channel] where membership.pool == pool {
+            for membership in agentPools.memberships(agent, contact.channel) where membership.pool == pool {
                 standing = Int(membership.proficiency)
             }
         } else {
@@ -254,7 +254,7 @@ extension RoutingEngine {
                 let tier = channelTiers[channel]
                 if tier < bestTier { continue }  // a contact of a higher tier is already found
                 var channelBest: WaitingEntry? = nil
-                for membership in agents[Int(agent)].memberships[channel] where pools[Int(membership.pool)].waitingCount > 0 {
+                for membership in agentPools.memberships(agent, channel) where pools[Int(membership.pool)].waitingCount > 0 {
                     guard let candidate = mostUrgentWaiting(in: membership.pool) else { continue }
                     if channelBest.map({ candidate < $0 }) ?? true { channelBest = candidate }
                 }
@@ -274,7 +274,7 @@ extension RoutingEngine {
 
     /// The first step of the contact's ladder whose pool includes the agent.
     private func narrowestStep(of agent: Int32, for contact: ContactRecord) -> Int? {
-        let memberships = agents[Int(agent)].memberships[contact.channel]
+        let memberships = agentPools.memberships(agent, contact.channel)
         for step in 0...Int(contact.step) {
             let pool = topicPool(topic: contact.topic, channel: contact.channel, step: step)
             if memberships.contains(where: { $0.pool == pool }) { return step }
@@ -300,14 +300,14 @@ extension RoutingEngine {
         if loggedIn != record.pointee.countedLoggedIn {
             let delta = loggedIn ? 1 : -1
             for channel in Channel.allCases {
-                for membership in record.pointee.memberships[channel] { pools[Int(membership.pool)].loggedInCount += delta }
+                for membership in agentPools.memberships(agent, channel) { pools[Int(membership.pool)].loggedInCount += delta }
             }
             record.pointee.countedLoggedIn = loggedIn
         }
         if countsNotResponding != record.pointee.countedNotResponding {
             let delta = countsNotResponding ? 1 : -1
             for channel in Channel.allCases {
-                for membership in record.pointee.memberships[channel] { pools[Int(membership.pool)].notRespondingCount += delta }
+                for membership in agentPools.memberships(agent, channel) { pools[Int(membership.pool)].notRespondingCount += delta }
             }
             record.pointee.countedNotResponding = countsNotResponding
         }
@@ -322,7 +322,7 @@ extension RoutingEngine {
                 let bit = UInt8(1) << UInt8(channel.rawValue)
                 let wasFree = counted & bit != 0
                 let isFree = free & bit != 0
-                let memberships = record.pointee.memberships[channel]
+                let memberships = agentPools.memberships(agent, channel)
                 if wasFree != isFree {
                     let delta = isFree ? 1 : -1
                     for membership in memberships {
@@ -378,7 +378,7 @@ extension RoutingEngine {
         let bit = UInt8(1) << UInt8(channel.rawValue)
         var entries: [FreeAgentEntry] = []
         for slot in agents.indices where agents[slot].live && agents[slot].countedFree & bit != 0 {
-            guard let membership = agents[slot].memberships[channel].first(where: { $0.pool == pool }) else { continue }
+            guard let membership = agentPools.memberships(Int32(slot), channel).first(where: { $0.pool == pool }) else { continue }
             let rank: Int32 = switch configuration.policy {
             case .longestIdle: 0
             case .mostSkilled: -membership.proficiency

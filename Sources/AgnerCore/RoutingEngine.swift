@@ -35,6 +35,8 @@ public struct RoutingEngine: Sendable {
     /// The pool holding each criterion's agents (changes when `refinePools` splits a pool).
     var criterionPools: [Int32] = []
     var pools = RecordStore<Pool>()
+    /// The pools each agent belongs to, per channel (derived from its profile and the pools).
+    var agentPools = MembershipTable()
     /// For topic t and channel c, the pool of each step: `criterionPools` of `topicCriteria`,
     /// kept beside them for the hot path.
     var topicPools: [[Int32]] = []
@@ -205,6 +207,7 @@ public struct RoutingEngine: Sendable {
         contacts.makeUnique()
         agents.makeUnique()
         pools.makeUnique()
+        agentPools.makeUnique()
     }
 
     @inline(__always)
@@ -274,6 +277,10 @@ extension RoutingEngine: Codable {
         agents = RecordStore(try container.decode([AgentRecord].self, forKey: .agents))
         freeAgentSlots = try container.decode([Int32].self, forKey: .freeAgentSlots)
         agentSlots = try container.decode(SlotTable.self, forKey: .agentSlots)
+        // The pools of each agent follow from its profile and the pools: derived, not stored.
+        for slot in agents.indices {
+            agentPools.set(Int32(slot), agents[slot].live ? memberships(of: agents[slot].profile) : PerChannel(repeating: []))
+        }
         timers = try container.decode(BinaryHeap<TimerEntry>.self, forKey: .timers)
         timerSequence = try container.decode(UInt64.self, forKey: .timerSequence)
         arrivalSequence = try container.decode(UInt64.self, forKey: .arrivalSequence)

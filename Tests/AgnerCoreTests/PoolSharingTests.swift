@@ -19,7 +19,7 @@ struct PoolSharingTests {
         let pools = Self.invoicePhonePools(script.engine)
         #expect(Set(pools).count == 1)
         // The other topics' criteria, which these agents do not meet, form a second phone pool.
-        #expect(script.engine.agents[0].memberships.phone.count == 1)
+        #expect(script.engine.agentPools.memberships(0, .phone).count == 1)
         #expect(script.engine.pools.filter { $0.channel == .phone }.count == 2)
         #expect(script.engine.integrityViolation() == nil)
     }
@@ -84,6 +84,27 @@ struct PoolSharingTests {
         let pools = Self.invoicePhonePools(script.engine)
         #expect(pools[0] == pools[1] && pools[1] == pools[2] && pools[3] != pools[2])
         #expect(script.engine.integrityViolation() == nil)
+    }
+}
+
+@Suite("The table of each agent's pools")
+struct MembershipTableTests {
+    @Test("memberships are kept per agent and channel through growth past the table's width")
+    func keepsListsThroughGrowth() {
+        var table = MembershipTable()
+        func list(_ pools: Range<Int32>) -> [Membership] { pools.map { Membership(pool: $0, proficiency: $0 % 5) } }
+        table.set(0, PerChannel(phone: list(0..<2), chat: [], email: list(10..<13), clickToCall: []))
+        table.set(2, PerChannel(phone: list(20..<27), chat: list(30..<31), email: [], clickToCall: []))  // wider than 4
+        for pool in Int32(40)..<Int32(52) { table.append(1, .chat, Membership(pool: pool, proficiency: 1)) }
+        #expect(Array(table.memberships(0, .phone)).map(\.pool) == [0, 1])
+        #expect(Array(table.memberships(0, .email)).map(\.pool) == [10, 11, 12])
+        #expect(Array(table.memberships(2, .phone)).map(\.pool) == Array(20..<27))
+        #expect(Array(table.memberships(2, .phone)).map(\.proficiency) == (20..<27).map { $0 % 5 })
+        #expect(Array(table.memberships(1, .chat)).map(\.pool) == Array(40..<52))
+        #expect(table.memberships(1, .phone).isEmpty && table.memberships(0, .clickToCall).isEmpty)
+        table.set(2, PerChannel(repeating: []))
+        #expect(Channel.allCases.allSatisfy { table.memberships(2, $0).isEmpty })
+        #expect(table.width >= 12)
     }
 }
 

@@ -7,13 +7,13 @@ extension RoutingEngine {
         }
         let channel = arrival.channel
         let isOpen = channelOpen[channel]
-        if !isOpen && configuration.channels[channel].outOfHours == .close {
+        if !isOpen && channelOutOfHours[channel] == .close {
             events.append(.closed(arrival.id))
             return
         }
 
         let slot = allocateContactSlot()
-        let target = configuration.answerTarget(topic: arrival.topic, channel: channel)
+        let target = answerTargets[arrival.topic.index &* 4 &+ channel.rawValue]
         arrivalSequence &+= 1
         var record = contacts[Int(slot)]
         record.id = arrival.id
@@ -21,7 +21,7 @@ extension RoutingEngine {
         record.topic = Int32(arrival.topic.index)
         record.segment = arrival.segment
         record.priority = Int8(arrival.priority)
-        record.isCallback = !isOpen && configuration.channels[channel].outOfHours == .callbackAtOpening
+        record.isCallback = !isOpen && channelOutOfHours[channel] == .callbackAtOpening
         record.held = false
         record.awaitingOpening = false
         record.state = record.isCallback ? .callbackScheduled : .queued
@@ -259,7 +259,7 @@ extension RoutingEngine {
         agents[Int(agent)].wrappingUp += 1
         contacts[Int(slot)].state = .wrapUp
         if !omittedEvents.contains(.completions) { events.append(.completed(id, agents[Int(agent)].profile.id)) }
-        let wrapUp = configuration.channels[contact.channel].wrapUp
+        let wrapUp = channelWrapUps[contact.channel]
         if wrapUp > 0 {
             contacts[Int(slot)].linkVersion &+= 1
             schedule(.wrapUpEnd, at: now + wrapUp, contact: slot, version: contacts[Int(slot)].linkVersion)

@@ -53,6 +53,11 @@ public struct RoutingEngine: Sendable {
     let channelTiers: PerChannel<Int>
     /// `configuration.channels[c].higherTierReserve`, kept flat for the hot path.
     let channelReserves: PerChannel<Int>
+    /// `configuration.channels[c].wrapUp` and `.outOfHours`, kept flat for the hot path.
+    let channelWrapUps: PerChannel<Seconds>
+    let channelOutOfHours: PerChannel<OutOfHoursRule>
+    /// `configuration.answerTarget(topic: t, channel: c)` at `t * 4 + c`, kept flat for the hot path.
+    let answerTargets: [Seconds]
     /// Pools that gained a free agent while they had agents held back (`Pool.heldBack`): those
     /// agents are routed again at the end of the command or timer. Empty between commands.
     var poolsToRecheck: [Int32] = []
@@ -73,6 +78,14 @@ public struct RoutingEngine: Sendable {
                                      chat: configuration.channels.chat.higherTierReserve,
                                      email: configuration.channels.email.higherTierReserve,
                                      clickToCall: configuration.channels.clickToCall.higherTierReserve)
+        channelWrapUps = PerChannel(phone: configuration.channels.phone.wrapUp, chat: configuration.channels.chat.wrapUp,
+                                    email: configuration.channels.email.wrapUp, clickToCall: configuration.channels.clickToCall.wrapUp)
+        channelOutOfHours = PerChannel(phone: configuration.channels.phone.outOfHours, chat: configuration.channels.chat.outOfHours,
+                                       email: configuration.channels.email.outOfHours,
+                                       clickToCall: configuration.channels.clickToCall.outOfHours)
+        answerTargets = configuration.topics.indices.flatMap { topic in
+            Channel.allCases.map { configuration.answerTarget(topic: TopicID(topic), channel: $0) }
+        }
         smallestReserve = Channel.allCases.map { configuration.channels[$0].higherTierReserve }.filter { $0 > 0 }.min() ?? Int.max
         var criterionIndex: [PoolCriterion: Int32] = [:]
         for (topicIndex, topic) in configuration.topics.enumerated() {

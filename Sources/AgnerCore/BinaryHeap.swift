@@ -57,14 +57,7 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
     public mutating func insert(_ element: Element) {
         storage.append(element)
         storage.withUnsafeMutableBufferPointer { heap in
-            var child = heap.count - 1
-            while child > 0 {
-                let parent = (child - 1) >> 1
-                guard element < heap[parent] else { break }
-                heap[child] = heap[parent]
-                child = parent
-            }
-            heap[child] = element
+            Self.siftUp(element, from: heap.count &- 1, in: heap)
         }
     }
 
@@ -81,24 +74,46 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
         guard !storage.isEmpty else { return last }
         return storage.withUnsafeMutableBufferPointer { heap in
             let top = heap[0]
-            let count = heap.count
-            var hole = 0
-            var child = 1
-            while child < count {
-                if child + 1 < count && heap[child + 1] < heap[child] { child += 1 }
-                heap[hole] = heap[child]
-                hole = child
-                child = 2 * hole + 1
-            }
-            while hole > 0 {
-                let parent = (hole - 1) >> 1
-                guard last < heap[parent] else { break }
-                heap[hole] = heap[parent]
-                hole = parent
-            }
-            heap[hole] = last
+            Self.fillRoot(with: last, in: heap)
             return top
         }
+    }
+
+    /// Replaces the smallest element with `element`: a pop and an insert in one pass.
+    /// - Precondition: the heap is not empty.
+    @inlinable
+    public mutating func replaceMin(with element: Element) {
+        precondition(!storage.isEmpty, "replaceMin on an empty heap")
+        storage.withUnsafeMutableBufferPointer { heap in Self.fillRoot(with: element, in: heap) }
+    }
+
+    /// Puts `element` in the root's place: the hole moves down to a leaf along the smaller
+    /// children, then `element` sifts up from there.
+    @inlinable
+    static func fillRoot(with element: Element, in heap: UnsafeMutableBufferPointer<Element>) {
+        let count = heap.count
+        var hole = 0
+        var child = 1
+        while child < count {
+            if child &+ 1 < count && heap[child &+ 1] < heap[child] { child &+= 1 }
+            heap[hole] = heap[child]
+            hole = child
+            child = 2 &* hole &+ 1
+        }
+        siftUp(element, from: hole, in: heap)
+    }
+
+    /// Moves `element` up from the hole at `start` to where it keeps the heap ordered.
+    @inlinable
+    static func siftUp(_ element: Element, from start: Int, in heap: UnsafeMutableBufferPointer<Element>) {
+        var hole = start
+        while hole > 0 {
+            let parent = (hole &- 1) >> 1
+            guard element < heap[parent] else { break }
+            heap[hole] = heap[parent]
+            hole = parent
+        }
+        heap[hole] = element
     }
 }
 

@@ -15,8 +15,8 @@ struct Replication {
     /// (`clearHandledEvents`): clearing after every command cost about 140 instructions per
     /// simulated contact (single queue).
     var events: [Event] = []
-    let queue = EventList<Pending>()
-    let arrivals = EventList<NextArrival>(reserving: 16)
+    var queue = BinaryHeap<Pending>()
+    var arrivals = BinaryHeap<NextArrival>()
     var sequence: UInt64 = 0
     var now: Seconds = 0
 

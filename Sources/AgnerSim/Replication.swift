@@ -504,6 +504,9 @@ struct Replication {
     // MARK: - Engine events
 
     /// Handles the engine's events from `start` on.
+    /// `BreachCause.allCases` once: the synthesized property builds a new array at every call.
+    static let breachCauses = BreachCause.allCases
+
     mutating func handleEvents(from start: Int) {
         var index = start
         while index < events.count {
@@ -536,7 +539,7 @@ struct Replication {
             case let .breached(contact, cause):
                 let info = contacts[Int(slot(of: contact))]
                 if info.counted {
-                    let causeIndex = BreachCause.allCases.firstIndex(of: cause)!
+                    let causeIndex = Self.breachCauses.firstIndex(of: cause)!
                     tally(stream: Int(info.stream), segment: info.segment, interval: info.interval) { $0.breaches[causeIndex] += 1 }
                 }
             case let .callbackScheduled(contact):

@@ -291,8 +291,10 @@ extension RoutingEngine: Codable {
         freeAgentSlots = try container.decode([Int32].self, forKey: .freeAgentSlots)
         agentSlots = try container.decode(SlotTable.self, forKey: .agentSlots)
         // The pools of each agent follow from its profile and the pools: derived, not stored.
+        // A profile `addAgent` would refuse gets none here, and is reported just below.
         for slot in agents.indices {
-            agentPools.set(Int32(slot), agents[slot].live ? memberships(of: agents[slot].profile) : PerChannel(repeating: []))
+            let valid = agents[slot].live && (try? validate(agents[slot].profile)) != nil
+            agentPools.set(Int32(slot), valid ? memberships(of: agents[slot].profile) : PerChannel(repeating: []))
         }
         timers = try container.decode(BinaryHeap<TimerEntry>.self, forKey: .timers)
         timerSequence = try container.decode(UInt64.self, forKey: .timerSequence)

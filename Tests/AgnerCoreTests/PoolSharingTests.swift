@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AgnerCore
 
@@ -110,6 +111,25 @@ struct MembershipTableTests {
 
 @Suite("The engine as a value")
 struct EngineValueTests {
+    @Test("a stored state whose agent has a proficiency no profile may have is refused, not trapped on while its pools are derived")
+    func damagedProfileIsRefused() throws {
+        var script = Script()
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)])
+        script.agent(2, Center.sales, [SkillLevel(Center.ordersSkill, 2)])
+        var damaged = script.engine
+        damaged.makeRecordsUnique()
+        // Found by the snapshot fuzz campaign: a flipped byte made a proficiency of 2³³, and
+        // deriving the agent's pools converted it to 32 bits and trapped.
+        damaged.agents[1].profile = AgentProfile(id: AgentID(2), department: Center.sales,
+                                                 skills: [SkillLevel(Center.ordersSkill, 1 << 33)])
+        let data = try JSONEncoder().encode(damaged)
+        let decoder = JSONDecoder()
+        decoder.userInfo[RoutingEngine.configurationKey] = script.engine.configuration
+        #expect(throws: DecodingError.self) { try decoder.decode(RoutingEngine.self, from: data) }
+        let intact = try decoder.decode(RoutingEngine.self, from: try JSONEncoder().encode(script.engine))
+        #expect(intact.agentCount == 2 && intact.integrityViolation() == nil)
+    }
+
     @Test("a copy of the engine is not changed by commands applied to the original, nor the original by the copy's")
     func copiesAreIndependent() throws {
         var script = Script()

@@ -111,14 +111,3 @@ struct RecordStore<Record>: RandomAccessCollection {
 /// Writes happen only on a value that owns its buffer (`makeUnique()`), as with an array, so a
 /// store can be copied to another thread and read there while the original goes on.
 extension RecordStore: @unchecked Sendable where Record: Sendable {}
-
-/// Stored as the list of its records, exactly as an array of them.
-extension RecordStore: Codable where Record: Codable {
-    init(from decoder: any Decoder) throws {
-        self.init(try [Record](from: decoder))
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try elements.encode(to: encoder)
-    }
-}

@@ -46,6 +46,12 @@ public struct PerChannel<Value> {
         self.init(phone: value, chat: value, email: value, clickToCall: value)
     }
 
+    /// The value of each channel transformed, e.g. `channels.map(\.wrapUp)`.
+    public func map<T>(_ transform: (Value) throws -> T) rethrows -> PerChannel<T> {
+        PerChannel<T>(phone: try transform(phone), chat: try transform(chat), email: try transform(email),
+                      clickToCall: try transform(clickToCall))
+    }
+
     public subscript(channel: Channel) -> Value {
         get {
             switch channel {

@@ -150,7 +150,7 @@ extension RoutingEngine {
         part.criteria = moved
         pools[index].criteria.removeAll { moved.contains($0) }
         for criterion in moved { criterionPools[Int(criterion)] = newIndex }
-        topicPools = topicCriteria.map { $0.map { criterionPools[Int($0)] } }
+        updateTopicPools()
         // The line: current entries go where their contact's step now points; stale ones are dropped.
         var staying: [WaitingEntry] = [], going: [WaitingEntry] = []
         for entry in pools[index].waiting.unordered where contacts[Int(entry.contact)].queueVersion == entry.version {

@@ -71,18 +71,10 @@ public struct RoutingEngine: Sendable {
 
     public init(configuration: CenterConfiguration) {
         self.configuration = configuration
-        channelTiers = PerChannel(phone: configuration.channels.phone.routingTier, chat: configuration.channels.chat.routingTier,
-                                  email: configuration.channels.email.routingTier,
-                                  clickToCall: configuration.channels.clickToCall.routingTier)
-        channelReserves = PerChannel(phone: configuration.channels.phone.higherTierReserve,
-                                     chat: configuration.channels.chat.higherTierReserve,
-                                     email: configuration.channels.email.higherTierReserve,
-                                     clickToCall: configuration.channels.clickToCall.higherTierReserve)
-        channelWrapUps = PerChannel(phone: configuration.channels.phone.wrapUp, chat: configuration.channels.chat.wrapUp,
-                                    email: configuration.channels.email.wrapUp, clickToCall: configuration.channels.clickToCall.wrapUp)
-        channelOutOfHours = PerChannel(phone: configuration.channels.phone.outOfHours, chat: configuration.channels.chat.outOfHours,
-                                       email: configuration.channels.email.outOfHours,
-                                       clickToCall: configuration.channels.clickToCall.outOfHours)
+        channelTiers = configuration.channels.map(\.routingTier)
+        channelReserves = configuration.channels.map(\.higherTierReserve)
+        channelWrapUps = configuration.channels.map(\.wrapUp)
+        channelOutOfHours = configuration.channels.map(\.outOfHours)
         answerTargets = configuration.topics.indices.flatMap { topic in
             Channel.allCases.map { configuration.answerTarget(topic: TopicID(topic), channel: $0) }
         }
@@ -119,6 +111,11 @@ public struct RoutingEngine: Sendable {
             for criterion in ofChannel { criterionPools[Int(criterion)] = Int32(pools.count) }
             pools.append(Pool(channel: channel, criteria: ofChannel))
         }
+        updateTopicPools()
+    }
+
+    /// `topicPools` from `criterionPools`, after either changed.
+    mutating func updateTopicPools() {
         topicPools = topicCriteria.map { $0.map { criterionPools[Int($0)] } }
     }
 
@@ -282,7 +279,7 @@ extension RoutingEngine: Codable {
         }
         pools = RecordStore(decodedPools)
         criterionPools = owner
-        topicPools = topicCriteria.map { $0.map { owner[Int($0)] } }
+        updateTopicPools()
         now = try container.decode(Seconds.self, forKey: .now)
         contacts = RecordStore(try container.decode([ContactRecord].self, forKey: .contacts))
         freeContactSlots = try container.decode([Int32].self, forKey: .freeContactSlots)

@@ -250,8 +250,7 @@ struct Replication {
         streams = Slab(scenario.demand.map { StreamProfile($0, of: scenario) })
         rates = scenario.demand.flatMap(\.ratePerMinute)
         weekdayFactors = scenario.demand.flatMap(\.weekdayFactor)
-        wrapUp = PerChannel(phone: scenario.center.channels.phone.wrapUp, chat: scenario.center.channels.chat.wrapUp,
-                            email: scenario.center.channels.email.wrapUp, clickToCall: scenario.center.channels.clickToCall.wrapUp)
+        wrapUp = scenario.center.channels.map(\.wrapUp)
         ringTime = scenario.run.ringTime
         qaSampleRate = scenario.qaSampleRate
         startWeekday = scenario.run.startDay.rawValue

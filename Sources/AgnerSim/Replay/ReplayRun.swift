@@ -145,14 +145,9 @@ struct ReplayRun {
             if case let .recorded(source) = agent.presence { answersOf[agent.name] = source }
         }
         meanHandle = handles.mapValues { $0.0 / Double($0.1) }
-        meanHandleByChannel = PerChannel(phone: byChannel.phone.1 > 0 ? byChannel.phone.0 / Double(byChannel.phone.1) : nil,
-                                         chat: byChannel.chat.1 > 0 ? byChannel.chat.0 / Double(byChannel.chat.1) : nil,
-                                         email: byChannel.email.1 > 0 ? byChannel.email.0 / Double(byChannel.email.1) : nil,
-                                         clickToCall: byChannel.clickToCall.1 > 0 ? byChannel.clickToCall.0 / Double(byChannel.clickToCall.1) : nil)
-        meanRingDelay = PerChannel(phone: rings.phone.1 > 0 ? rings.phone.0 / Double(rings.phone.1) : nil,
-                                   chat: rings.chat.1 > 0 ? rings.chat.0 / Double(rings.chat.1) : nil,
-                                   email: rings.email.1 > 0 ? rings.email.0 / Double(rings.email.1) : nil,
-                                   clickToCall: rings.clickToCall.1 > 0 ? rings.clickToCall.0 / Double(rings.clickToCall.1) : nil)
+        let mean = { (sum: (Double, Int)) -> Double? in sum.1 > 0 ? sum.0 / Double(sum.1) : nil }
+        meanHandleByChannel = byChannel.map(mean)
+        meanRingDelay = rings.map(mean)
         buildTimeline()
     }
 

@@ -96,6 +96,11 @@ extension RoutingEngine {
             guard !agent.idleSince.isNaN, !Channel.allCases.contains(where: { agent.pushedSince[$0].isNaN }) else {
                 return "agent \(name): a time that is not a number"
             }
+            // Ranks are built from it in 32 bits (`leastOccupied`): -1 before any push, else
+            // what was in use then, within the channel's capacity limit.
+            for channel in Channel.allCases where !(-1...DomainLimits.capacity(channel).upperBound).contains(agent.pushedInUse[channel]) {
+                return "agent \(name): \(agent.pushedInUse[channel]) \(channel) contacts in progress when last ranked"
+            }
             if let pool = poolToldApart(by: agent.profile) {
                 return "agent \(name): meets some criteria of pool \(pool) and not others (or not alike)"
             }

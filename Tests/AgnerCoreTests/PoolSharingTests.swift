@@ -130,6 +130,23 @@ struct EngineValueTests {
         #expect(intact.agentCount == 2 && intact.integrityViolation() == nil)
     }
 
+    @Test("a stored state whose agent was ranked with more contacts in progress than any capacity is refused, not trapped on when ranked in 32 bits")
+    func damagedRankInputIsRefused() throws {
+        var script = Script(Center.configuration(policy: .leastOccupied))
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], capacity: PerChannel(phone: 0, chat: 3, email: 0, clickToCall: 0))
+        var damaged = script.engine
+        damaged.makeRecordsUnique()
+        damaged.agents[0].pushedInUse.chat = 1 << 40
+        // Channels never ranked keep an idle time of -∞, which JSON spells only as a string.
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.userInfo[RoutingEngine.configurationKey] = script.engine.configuration
+        #expect(throws: DecodingError.self) { try decoder.decode(RoutingEngine.self, from: try encoder.encode(damaged)) }
+        #expect(try decoder.decode(RoutingEngine.self, from: try encoder.encode(script.engine)).integrityViolation() == nil)
+    }
+
     @Test("a copy of the engine is not changed by commands applied to the original, nor the original by the copy's")
     func copiesAreIndependent() throws {
         var script = Script()

@@ -229,15 +229,17 @@ extension RoutingEngine {
         let wasOpen = channelOpen[channel]
         channelOpen[channel] = open
         guard open && !wasOpen else { return }
-        let waiting = awaitingOpening[channel]
-        awaitingOpening[channel] = []
-        for waiter in waiting {
+        // Read in place and emptied keeping its capacity: the list fills again every night.
+        // (Nothing below adds to it: the channel is open now.)
+        for index in awaitingOpening[channel].indices {
+            let waiter = awaitingOpening[channel][index]
             let record = contacts[Int(waiter.slot)]
             guard record.awaitingOpening, record.sequence == waiter.sequence, contactSlots[record.id.rawValue] == waiter.slot else { continue }
             contacts[Int(waiter.slot)].awaitingOpening = false
             guard record.state.isWaiting, !record.held else { continue }
             returnToLine(waiter.slot, into: &events)
         }
+        awaitingOpening[channel].removeAll(keepingCapacity: true)
     }
 
     mutating func complete(_ id: ContactID, into events: inout [Event]) throws(EngineError) {
@@ -367,11 +369,12 @@ extension RoutingEngine {
             let contact = contacts[Int(slot)]
             guard contact.state == .queued || contact.state == .offered || contact.state == .callbackScheduled else { return }
             let target = contact.deadline - contact.arrival
-            let starts = stepStarts[Int(contact.topic)]
+            let topic = Int(contact.topic)
             let step = Int(contact.step)
             // While an offer rings the pool does not widen; a failed offer catches up (`missOffer`).
-            let escalationAt = step + 1 < starts.count && contact.state != .offered
-                ? contact.arrival + starts[step + 1] * target : .infinity
+            // (`stepStarts[topic]` is read in place: bound to a name it costs a retain and a release.)
+            let escalationAt = step + 1 < stepStarts[topic].count && contact.state != .offered
+                ? contact.arrival + stepStarts[topic][step + 1] * target : .infinity
             let warningAt = contact.warned ? .infinity : contact.arrival + configuration.breachWarningAt * target
             let breachAt = contact.breached ? .infinity : contact.deadline
             let first = min(escalationAt, warningAt, breachAt)

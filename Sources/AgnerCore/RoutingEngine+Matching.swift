@@ -76,7 +76,10 @@ extension RoutingEngine {
     /// 48(8), 2003, and Gans & Zhou, "A call-routing problem with service-level constraints",
     /// Operations Research 51(2), 2003).
     /// - Complexity: O(memberships on higher-tier channels).
-    func keepsReserve(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
+    ///
+    /// `mutating` only so that a mutating caller passes the engine by reference: as a plain
+    /// method it was handed a copy of the whole engine (a 692-byte `memcpy` per call).
+    mutating func keepsReserve(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
         let countedFree = agents[Int(agent)].countedFree
         for channel in Channel.allCases where channelTiers[channel] > tier {
             let own = countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
@@ -132,11 +135,16 @@ extension RoutingEngine {
     /// for work: whatever it could take besides reserved work it took when it became free.
     mutating func recheckHeldBack(into events: inout [Event]) {
         while let pool = poolsToRecheck.popLast() {
-            let waiting = pools[Int(pool)].heldBack
-            pools[Int(pool)].heldBack = []
+            // The list is taken out and the pool gets the spare one, emptied: neither list
+            // gives up its capacity, so noting agents again allocates nothing.
+            var waiting = spareHeldBack
+            spareHeldBack = []
+            swap(&waiting, &pools[Int(pool)].heldBack)
             for agent in waiting where agents[Int(agent)].live && agents[Int(agent)].countedFree != 0 {
                 if mayTakeReservedWork(agent) { routeAgent(agent, into: &events) }
             }
+            waiting.removeAll(keepingCapacity: true)
+            spareHeldBack = waiting
         }
     }
 
@@ -272,8 +280,9 @@ extension RoutingEngine {
         }
     }
 
-    /// The first step of the contact's ladder whose pool includes the agent.
-    private func narrowestStep(of agent: Int32, for contact: ContactRecord) -> Int? {
+    /// The first step of the contact's ladder whose pool includes the agent. (`mutating` only
+    /// to be passed the engine by reference, as `keepsReserve` is.)
+    private mutating func narrowestStep(of agent: Int32, for contact: ContactRecord) -> Int? {
         let memberships = agentPools.memberships(agent, contact.channel)
         for step in 0...Int(contact.step) {
             let pool = topicPool(topic: contact.topic, channel: contact.channel, step: step)

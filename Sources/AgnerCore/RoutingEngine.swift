@@ -61,6 +61,9 @@ public struct RoutingEngine: Sendable {
     /// Pools that gained a free agent while they had agents held back (`Pool.heldBack`): those
     /// agents are routed again at the end of the command or timer. Empty between commands.
     var poolsToRecheck: [Int32] = []
+    /// An empty list kept with its capacity, swapped with a pool's `heldBack` when that is
+    /// routed again (`recheckHeldBack`). Not part of the state.
+    var spareHeldBack: [Int32] = []
     /// The smallest reserve of any channel that has one (`Int.max` without): an agent held back
     /// for a pool can take lower-tier work only once that pool has at least this many free
     /// agents, so a pool below it is not worth routing its held-back agents again.

@@ -112,6 +112,10 @@ struct ContactRecord: Sendable, Codable {
 }
 
 /// A pending timer. Stale when the version no longer matches its contact's.
+///
+/// Timers fire in time order; at equal times the contact that arrived first goes first, then
+/// by kind. The order depends only on the timers, not on when they were scheduled, so leaving
+/// out timers that change nothing (`RoutingEngine.nextEscalation`) moves no other timer.
 struct TimerEntry: Comparable, Sendable, Codable {
     enum Kind: UInt8, Sendable, Codable {
         /// Escalation, breach warning or breach of a waiting contact.
@@ -124,17 +128,20 @@ struct TimerEntry: Comparable, Sendable, Codable {
     }
 
     var time: Seconds
+    /// The arrival sequence of its contact (`ContactRecord.sequence`).
     var sequence: UInt64
     var kind: Kind
     var contact: Int32
     var version: UInt32
 
     static func < (a: Self, b: Self) -> Bool {
-        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
+        if a.time != b.time { return a.time < b.time }
+        if a.sequence != b.sequence { return a.sequence < b.sequence }
+        return a.kind.rawValue < b.kind.rawValue
     }
 
     static func == (a: Self, b: Self) -> Bool {
-        a.time == b.time && a.sequence == b.sequence
+        a.time == b.time && a.sequence == b.sequence && a.kind == b.kind
     }
 }
 

@@ -125,6 +125,7 @@ extension RoutingEngine {
     ///   each kind; a split costs O(agents + contacts in the pool's line), and there are at most
     ///   as many splits as criteria over the engine's life.
     mutating func refinePools(for profile: AgentProfile) {
+        var split = false
         for index in pools.indices {  // pools made here already meet the profile alike
             let list = pools[index].criteria
             guard list.count > 1 else { continue }
@@ -137,8 +138,16 @@ extension RoutingEngine {
                     groups.append((key, [criterion]))
                 }
             }
+            guard groups.count > 1 else { continue }
+            if !split {
+                // Waiting contacts move to the pool of the step they have reached.
+                resynchroniseClocks(catchUp: true)
+                split = true
+            }
             for group in groups.dropFirst() { splitPool(index, moving: group.criteria) }
         }
+        // A step that opened no pool may open one now.
+        if split { resynchroniseClocks(catchUp: false) }
     }
 
     /// Moves some of a pool's criteria to a new pool of the same agents: the new pool starts as

@@ -204,6 +204,8 @@ extension RoutingEngine {
 
     /// A contact out of every line comes back: offered at once if an agent is free, else in line.
     private mutating func returnToLine(_ slot: Int32, into events: inout [Event]) {
+        // Its step is reported: caught up when escalations go unreported (`nextEscalation`).
+        if omittedEvents.contains(.escalations) { catchUpEscalation(slot, into: &events) }
         if !routeWaitingContact(slot, into: &events) {
             enqueue(slot)
             events.append(.queued(contacts[Int(slot)].id, step: Int(contacts[Int(slot)].step)))
@@ -348,18 +350,69 @@ extension RoutingEngine {
     mutating func scheduleClock(_ slot: Int32) {
         let index = Int(slot)
         contacts[index].clockVersion &+= 1
-        let arrival = contacts[index].arrival
-        let deadline = contacts[index].deadline
-        let target = deadline - arrival
-        let step = Int(contacts[index].step)
-        var next = Seconds.infinity
-        let topic = Int(contacts[index].topic)
-        if step + 1 < stepStarts[topic].count && contacts[index].state != .offered {
-            next = arrival + stepStarts[topic][step + 1] * target
+        let contact = contacts[index]
+        let target = contact.deadline - contact.arrival
+        var next = nextEscalation(of: contact).at
+        if !contact.warned { next = min(next, contact.arrival + configuration.breachWarningAt * target) }
+        if !contact.breached { next = min(next, contact.deadline) }
+        if next.isFinite { schedule(.clock, at: next, contact: slot, version: contact.clockVersion) }
+    }
+
+    /// The step the contact's clock raises it to next, and when (never while an offer rings:
+    /// the pool does not widen then, and a failed offer catches up in `missOffer`).
+    ///
+    /// That is the next step, unless escalations go unreported (`RoutineEvents.escalations`, as
+    /// in the simulator): then it is the next step that opens another pool. A step that opens
+    /// none changes no routing, so its timer would only raise the step; the contact's step
+    /// catches up where it is read instead (`caughtUpStep`). This saves about one timer in
+    /// three in the retail week (docs/performance.md).
+    @inline(__always)
+    func nextEscalation(of contact: ContactRecord) -> (step: Int, at: Seconds) {
+        guard contact.state != .offered else { return (Int(contact.step), .infinity) }
+        let topic = Int(contact.topic)
+        let step = Int(contact.step)
+        let next = omittedEvents.contains(.escalations)
+            ? Int(wideningSteps[topic &* 4 &+ contact.channel.rawValue][step]) : step + 1
+        // (`stepStarts[topic]` is read in place: bound to a name it costs a retain and a release.)
+        guard next < stepStarts[topic].count else { return (next, .infinity) }
+        return (next, contact.arrival + stepStarts[topic][next] * (contact.deadline - contact.arrival))
+    }
+
+    /// The step a contact waiting since `arrival` has reached at `time`, from `step` on, on a
+    /// ladder whose steps start at `starts` (fractions of the answer target `target`).
+    @inline(__always)
+    static func stepReached(from step: Int, starts: borrowing [Double], arrival: Seconds, target: Seconds, at time: Seconds) -> Int {
+        var step = step
+        while step + 1 < starts.count && arrival + starts[step + 1] * target <= time { step += 1 }
+        return step
+    }
+
+    /// The step a waiting contact has reached by now, for what reports it (a contact's
+    /// snapshot). Its record's step lags only when escalations go unreported (see
+    /// `nextEscalation`), and then only by steps that share its pool, so routing never needs
+    /// it; the engine's own reports catch the record up first (`catchUpEscalation`).
+    func caughtUpStep(_ contact: ContactRecord) -> Int {
+        guard omittedEvents.contains(.escalations), contact.state.isWaiting else { return Int(contact.step) }
+        return Self.stepReached(from: Int(contact.step), starts: stepStarts[Int(contact.topic)], arrival: contact.arrival,
+                                target: contact.deadline - contact.arrival, at: now)
+    }
+
+    /// Raises every waiting contact's step to where its wait has reached and schedules its
+    /// clock again: pools have split, so steps that opened no pool may open one now. Needed
+    /// only when escalations go unreported (see `nextEscalation`); otherwise every step has
+    /// its own timer. Call it before the split (`catchUp: true`) and after it (`false`).
+    mutating func resynchroniseClocks(catchUp: Bool) {
+        guard omittedEvents.contains(.escalations) else { return }
+        for slot in contactSlots.values {
+            let contact = contacts[Int(slot)]
+            guard contact.state == .queued || contact.state == .callbackScheduled else { continue }
+            if catchUp {
+                var none: [Event] = []  // escalations go unreported here
+                catchUpEscalation(slot, into: &none)
+            } else {
+                scheduleClock(slot)
+            }
         }
-        if !contacts[index].warned { next = min(next, arrival + configuration.breachWarningAt * target) }
-        if !contacts[index].breached { next = min(next, deadline) }
-        if next.isFinite { schedule(.clock, at: next, contact: slot, version: contacts[index].clockVersion) }
     }
 
     /// Runs everything on the contact's clock that is due, in time order (escalation before a
@@ -369,18 +422,13 @@ extension RoutingEngine {
             let contact = contacts[Int(slot)]
             guard contact.state == .queued || contact.state == .offered || contact.state == .callbackScheduled else { return }
             let target = contact.deadline - contact.arrival
-            let topic = Int(contact.topic)
-            let step = Int(contact.step)
-            // While an offer rings the pool does not widen; a failed offer catches up (`missOffer`).
-            // (`stepStarts[topic]` is read in place: bound to a name it costs a retain and a release.)
-            let escalationAt = step + 1 < stepStarts[topic].count && contact.state != .offered
-                ? contact.arrival + stepStarts[topic][step + 1] * target : .infinity
+            let escalation = nextEscalation(of: contact)
             let warningAt = contact.warned ? .infinity : contact.arrival + configuration.breachWarningAt * target
             let breachAt = contact.breached ? .infinity : contact.deadline
-            let first = min(escalationAt, warningAt, breachAt)
+            let first = min(escalation.at, warningAt, breachAt)
             guard first <= now else { break }
-            if escalationAt == first {
-                escalate(slot, into: &events)
+            if escalation.at == first {
+                escalate(slot, to: escalation.step, into: &events)
             } else if warningAt == first {
                 contacts[Int(slot)].warned = true
                 if !omittedEvents.contains(.breachWarnings) { events.append(.breachWarning(contact.id)) }
@@ -391,33 +439,34 @@ extension RoutingEngine {
         scheduleClock(slot)
     }
 
-    /// Raises the step of a contact coming back from a failed offer to where its wait has
-    /// reached; the steps it passed while the offer rang are reported now.
-    private mutating func catchUpEscalation(_ slot: Int32, into events: inout [Event]) {
+    /// Raises the step of a waiting contact to where its wait has reached, reporting the steps
+    /// passed: those of a contact coming back from a failed offer (the pool did not widen while
+    /// it rang), and those left without a timer when escalations go unreported (`nextEscalation`).
+    mutating func catchUpEscalation(_ slot: Int32, into events: inout [Event]) {
         let contact = contacts[Int(slot)]
-        let target = contact.deadline - contact.arrival
-        let starts = stepStarts[Int(contact.topic)]
-        var step = Int(contact.step)
-        while step + 1 < starts.count && contact.arrival + starts[step + 1] * target <= now {
-            step += 1
-            if !omittedEvents.contains(.escalations) { events.append(.escalated(contact.id, step: step)) }
+        let from = Int(contact.step)
+        let step = Self.stepReached(from: from, starts: stepStarts[Int(contact.topic)], arrival: contact.arrival,
+                                    target: contact.deadline - contact.arrival, at: now)
+        guard step > from else { return }
+        if !omittedEvents.contains(.escalations) {
+            for passed in from + 1...step { events.append(.escalated(contact.id, step: passed)) }
         }
         contacts[Int(slot)].step = Int8(step)
     }
 
-    private mutating func escalate(_ slot: Int32, into events: inout [Event]) {
-        contacts[Int(slot)].step += 1
+    private mutating func escalate(_ slot: Int32, to step: Int, into events: inout [Event]) {
+        contacts[Int(slot)].step = Int8(step)
         let contact = contacts[Int(slot)]
-        if !omittedEvents.contains(.escalations) { events.append(.escalated(contact.id, step: Int(contact.step))) }
+        if !omittedEvents.contains(.escalations) { events.append(.escalated(contact.id, step: step)) }
         guard contact.state.isWaiting && !contact.isParked else { return }
         // Every narrower pool was already searched (no free agent there is eligible for a
         // waiting contact), so only the newly opened pool can hold a free agent.
-        let pool = topicPool(topic: contact.topic, channel: contact.channel, step: Int(contact.step))
+        let pool = topicPool(topic: contact.topic, channel: contact.channel, step: step)
         // The same agents as before (the step widened nothing here): the contact keeps its entry.
         if pool == contact.bucket { return }
         leaveBucket(slot)
         if let agent = bestFreeAgent(in: pool, for: contact.channel) {
-            offer(slot, to: agent, poolStep: Int(contact.step), pool: pool, into: &events)
+            offer(slot, to: agent, poolStep: step, pool: pool, into: &events)
         } else {
             enqueue(slot)
         }

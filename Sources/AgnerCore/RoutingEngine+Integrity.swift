@@ -181,6 +181,7 @@ extension RoutingEngine {
             }
             guard isCurrent(timer) else { continue }
             guard contactLive[Int(timer.contact)] else { return "a current timer for a contact that ended" }
+            guard timer.sequence == contact.sequence else { return "contact \(contact.id): a current timer out of its contact's order" }
             let fits = switch timer.kind {
             case .clock: true
             case .offerTimeout: contact.state == .offered

@@ -72,7 +72,7 @@ extension RoutingEngine {
         let record = contacts[Int(slot)]
         return ContactSnapshot(
             id: record.id, channel: record.channel, topic: TopicID(Int(record.topic)), segment: record.segment,
-            priority: Int(record.priority), state: record.state, step: Int(record.step), arrival: record.arrival,
+            priority: Int(record.priority), state: record.state, step: caughtUpStep(record), arrival: record.arrival,
             deadline: record.deadline, agent: record.agent >= 0 ? agents[Int(record.agent)].profile.id : nil,
             breached: record.breached, missedOffers: Int(record.missedOffers), isCallback: record.isCallback,
             held: record.held, awaitingOpening: record.awaitingOpening,

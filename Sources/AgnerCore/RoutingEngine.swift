@@ -40,10 +40,12 @@ public struct RoutingEngine: Sendable {
     /// For topic t and channel c, the pool of each step: `criterionPools` of `topicCriteria`,
     /// kept beside them for the hot path.
     var topicPools: [[Int32]] = []
+    /// For topic t and channel c, at `t * 4 + c`: for each step, the first later step whose pool
+    /// differs (the steps' count when none does). Derived with `topicPools`.
+    var wideningSteps: [[Int8]] = []
     /// For topic t: when each ladder step starts, as a fraction of the answer target.
     var stepStarts: [[Double]] = []
     var timers = BinaryHeap<TimerEntry>()
-    var timerSequence: UInt64 = 0
     var arrivalSequence: UInt64 = 0
     var channelOpen = PerChannel(repeating: true)
     /// Per channel, the contacts that arrived while it was closed and wait for it to open
@@ -117,9 +119,12 @@ public struct RoutingEngine: Sendable {
         updateTopicPools()
     }
 
-    /// `topicPools` from `criterionPools`, after either changed.
+    /// `topicPools` and `wideningSteps` from `criterionPools`, after either changed.
     mutating func updateTopicPools() {
         topicPools = topicCriteria.map { $0.map { criterionPools[Int($0)] } }
+        wideningSteps = topicPools.map { steps in
+            steps.indices.map { step in Int8(steps.indices.first { $0 > step && steps[$0] != steps[step] } ?? steps.count) }
+        }
     }
 
     private static func criterion(for step: EscalationStep, topic: Topic, channel: Channel) -> PoolCriterion {
@@ -232,8 +237,7 @@ public struct RoutingEngine: Sendable {
     }
 
     mutating func schedule(_ kind: TimerEntry.Kind, at time: Seconds, contact slot: Int32, version: UInt32) {
-        timerSequence &+= 1
-        timers.insert(TimerEntry(time: time, sequence: timerSequence, kind: kind, contact: slot, version: version))
+        timers.insert(TimerEntry(time: time, sequence: contacts[Int(slot)].sequence, kind: kind, contact: slot, version: version))
     }
 }
 
@@ -250,7 +254,7 @@ extension RoutingEngine: Codable {
 
     enum CodingKeys: String, CodingKey {
         case now, contacts, freeContactSlots, contactSlots, agents, freeAgentSlots, agentSlots, pools
-        case timers, timerSequence, arrivalSequence, channelOpen, awaitingOpening
+        case timers, arrivalSequence, channelOpen, awaitingOpening
     }
 
     public init(from decoder: any Decoder) throws {
@@ -297,7 +301,6 @@ extension RoutingEngine: Codable {
             agentPools.set(Int32(slot), valid ? memberships(of: agents[slot].profile) : PerChannel(repeating: []))
         }
         timers = try container.decode(BinaryHeap<TimerEntry>.self, forKey: .timers)
-        timerSequence = try container.decode(UInt64.self, forKey: .timerSequence)
         arrivalSequence = try container.decode(UInt64.self, forKey: .arrivalSequence)
         channelOpen = try container.decode(PerChannel<Bool>.self, forKey: .channelOpen)
         awaitingOpening = try container.decode(PerChannel<[OpeningWaiter]>.self, forKey: .awaitingOpening)
@@ -320,7 +323,6 @@ extension RoutingEngine: Codable {
         try container.encode(freeAgentSlots, forKey: .freeAgentSlots)
         try container.encode(agentSlots, forKey: .agentSlots)
         try container.encode(timers, forKey: .timers)
-        try container.encode(timerSequence, forKey: .timerSequence)
         try container.encode(arrivalSequence, forKey: .arrivalSequence)
         try container.encode(channelOpen, forKey: .channelOpen)
         try container.encode(awaitingOpening, forKey: .awaitingOpening)

@@ -20,7 +20,7 @@ public struct RouterSnapshot: Sendable {
     static let magic = "AGNS"
     /// Raised whenever what a snapshot holds changes shape; an older snapshot is then ignored
     /// and the journal replayed from its start.
-    static let format: UInt32 = 7
+    static let format: UInt32 = 8
 }
 
 /// Why a stored snapshot cannot be used (recovery then replays the whole journal).

@@ -55,9 +55,11 @@ struct PoolSharingTests {
         #expect(offers(in: events).map(\.agent) == [2])
     }
 
-    @Test("a contact waiting when its pool splits moves to the line of its step's new pool")
-    func waitingContactFollowsTheSplit() throws {
+    @Test("a contact waiting when its pool splits moves to the line of its step's new pool (escalations reported or not)",
+          arguments: [false, true])
+    func waitingContactFollowsTheSplit(escalationsOmitted: Bool) throws {
         var script = Script()
+        if escalationsOmitted { script.engine.omittedEvents = [.escalations] }
         // Nobody free: the e-mail and the call wait in the channels' single pools.
         script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], available: false)
         script.arrive(100, .phone, Center.invoice, at: 0)
@@ -74,7 +76,33 @@ struct PoolSharingTests {
         #expect(script.engine.contacts[Int(script.engine.contactSlots[100]!)].bucket == after[3])
         let events = try script.run(.setPresence(AgentID(2), .available), at: 47)
         #expect(offers(in: events).map(\.contact) == [100])
+        #expect(offer(in: events)?.explanation.step == 3)
         #expect(script.engine.integrityViolation() == nil)
+    }
+
+    @Test("with escalations unreported, a step that opens no pool has no timer, and an offer still reports the step reached")
+    func stepsThatOpenNoPoolNeedNoTimer() throws {
+        var offered: [OfferExplanation?] = []
+        for omitted in [false, true] {
+            var script = Script()
+            if omitted { script.engine.omittedEvents = [.escalations] }
+            // One kind of agent: the four steps of invoice by phone are one pool.
+            script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], available: false)
+            script.arrive(100, .phone, Center.invoice, at: 0)
+            #expect(Set(Self.invoicePhonePools(script.engine)).count == 1)
+            // Reported, step 1 has its timer at a quarter of the 60 s target; unreported, the
+            // clock's next timer is the breach warning's.
+            let warning = 60 * script.engine.configuration.breachWarningAt
+            #expect(script.engine.nextDeadline() == (omitted ? warning : 15))
+            // The contact's snapshot reports the step reached (step 1 from 15 s).
+            script.advance(to: 20)
+            #expect(script.engine.openContacts.first?.step == 1)
+            // Half the target has passed at 40 s: step 2.
+            let events = try script.run(.setPresence(AgentID(1), .available), at: 40)
+            offered.append(offer(in: events)?.explanation)
+            #expect(script.engine.integrityViolation() == nil)
+        }
+        #expect(offered[0]?.step == 2 && offered[1]?.step == 2)
     }
 
     @Test("under most skilled, agents who stand at different levels in two criteria keep them apart")

@@ -40,6 +40,9 @@ public enum DomainLimits {
     public static let skills: ClosedRange<Int> = 0...200
     public static let topics: ClosedRange<Int> = 1...200
 
+    /// Steps of an escalation ladder: 1 to 32 (a contact's step is kept in 8 bits).
+    public static let ladderSteps: ClosedRange<Int> = 1...32
+
     /// A channel's routing tier (`priority` in a center file): 0–9, higher served first.
     public static let routingTier: ClosedRange<Int> = 0...9
 

@@ -50,10 +50,14 @@ public struct EscalationStep: Sendable, Equatable, Hashable {
 public struct EscalationLadder: Sendable, Equatable {
     public private(set) var steps: [EscalationStep]
 
-    /// - Throws: `ConfigurationError` when the first step does not start at 0, the steps do
-    ///   not start in increasing order, or a step narrows the pool of the step before it.
+    /// - Throws: `ConfigurationError` when there are more steps than `DomainLimits.ladderSteps`
+    ///   allows, the first step does not start at 0, the steps do not start in increasing
+    ///   order, or a step narrows the pool of the step before it.
     public init(steps: [EscalationStep]) throws(ConfigurationError) {
         guard let first = steps.first else { throw .invalidLadder("a ladder needs at least one step") }
+        guard DomainLimits.ladderSteps.contains(steps.count) else {
+            throw .invalidLadder("\(steps.count) steps; a ladder has \(DomainLimits.ladderSteps.lowerBound)–\(DomainLimits.ladderSteps.upperBound)")
+        }
         guard first.from == 0 else { throw .invalidLadder("the first step must start at 0, not \(first.from)") }
         for (index, step) in steps.enumerated().dropFirst() {
             let previous = steps[index - 1]

@@ -122,6 +122,21 @@ struct EscalationTests {
         }
     }
 
+    @Test("a ladder of more steps than a contact's step can count is refused; the longest allowed escalates to its last step")
+    func ladderLengthBounded() throws {
+        func ladder(_ count: Int) throws(ConfigurationError) -> EscalationLadder {
+            try EscalationLadder(steps: (0..<count).map { EscalationStep(from: Double($0) / Double(count), departments: .any, skills: .anyOnChannel) })
+        }
+        #expect(throws: ConfigurationError.self) { try ladder(DomainLimits.ladderSteps.upperBound + 1) }
+        #expect(throws: ConfigurationError.self) { try ladder(200) }
+        let longest = try ladder(DomainLimits.ladderSteps.upperBound)
+        var script = Script(Center.configuration(invoiceLadder: longest))
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)], available: false)
+        script.arrive(100, .phone, Center.invoice, at: 0)
+        script.advance(to: 59.9)
+        #expect(script.engine.openContacts.first?.step == DomainLimits.ladderSteps.upperBound - 1)
+    }
+
     @Test("at step 3 any agent serving the channel may take the contact")
     func lastStepAnyoneOnChannel() throws {
         var script = Script()

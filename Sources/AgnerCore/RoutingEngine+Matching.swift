@@ -69,25 +69,25 @@ extension RoutingEngine {
         return found
     }
 
-    /// Whether the agent may take a contact of a tier below others while keeping the reserve:
-    /// in every pool the agent belongs to on a channel of a higher tier, at least `reserve`
-    /// other agents stay free (a threshold reservation for call blending, as in Bhulai & Koole,
-    /// "A queueing model for call blending in call centers", IEEE Trans. Automatic Control
-    /// 48(8), 2003, and Gans & Zhou, "A call-routing problem with service-level constraints",
-    /// Operations Research 51(2), 2003).
+    /// Where the agent would break the reserve by taking a contact of a tier below others: the
+    /// first pool it belongs to on a channel of a higher tier that would keep fewer than
+    /// `reserve` other agents free; nil when it keeps the reserve everywhere (a threshold
+    /// reservation for call blending, as in Bhulai & Koole, "A queueing model for call blending
+    /// in call centers", IEEE Trans. Automatic Control 48(8), 2003, and Gans & Zhou, "A
+    /// call-routing problem with service-level constraints", Operations Research 51(2), 2003).
     /// - Complexity: O(memberships on higher-tier channels).
     ///
     /// `mutating` only so that a mutating caller passes the engine by reference: as a plain
     /// method it was handed a copy of the whole engine (a 692-byte `memcpy` per call).
-    mutating func keepsReserve(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
+    mutating func shortPool(for agent: Int32, below tier: Int, reserve: Int) -> Int? {
         let countedFree = agents[Int(agent)].countedFree
         for channel in Channel.allCases where channelTiers[channel] > tier {
             let own = countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
             for membership in agentPools.memberships(agent, channel) where pools[Int(membership.pool)].freeCount - own < reserve {
-                return false
+                return Int(membership.pool)
             }
         }
-        return true
+        return nil
     }
 
     /// Whether the reserve keeps the agent from a contact of a tier below others; if so, the
@@ -97,19 +97,16 @@ extension RoutingEngine {
     /// solvers keep one watch per clause). When the witness recovers, the agent is checked
     /// against all its pools and, if another is short, noted there.
     mutating func holdsBack(_ agent: Int32, below tier: Int, reserve: Int) -> Bool {
-        for channel in Channel.allCases where channelTiers[channel] > tier {
-            let own = agents[Int(agent)].countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
-            for membership in agentPools.memberships(agent, channel) {
-                let pool = Int(membership.pool)
-                guard pools[pool].freeCount - own < reserve else { continue }
-                if pools[pool].heldBack.last != agent {
-                    pools[pool].heldBack.append(agent)
-                    if pools[pool].heldBack.count > 4 * pools[pool].freeCount + 64 { compactHeldBack(pool) }
-                }
-                return true
-            }
-        }
-        return false
+        guard let pool = shortPool(for: agent, below: tier, reserve: reserve) else { return false }
+        noteHeldBack(agent, in: pool)
+        return true
+    }
+
+    /// Notes the agent in the pool's held-back list (`Pool.heldBack`), once in a row.
+    mutating func noteHeldBack(_ agent: Int32, in pool: Int) {
+        guard pools[pool].heldBack.last != agent else { return }
+        pools[pool].heldBack.append(agent)
+        if pools[pool].heldBack.count > 4 * pools[pool].freeCount + 64 { compactHeldBack(pool) }
     }
 
     /// Keeps each agent of a pool's held-back list once, and only those still free, in order.
@@ -152,17 +149,18 @@ extension RoutingEngine {
     /// that keeps none is noted in the pools that hold it back (`holdsBack`).
     mutating func mayTakeReservedWork(_ agent: Int32) -> Bool {
         let free = agents[Int(agent)].countedFree
+        // Per channel with a reserve, the pool that holds the agent back (-1: none looked at).
+        var witnesses = PerChannel(repeating: -1)
         var reserved = false
         for channel in Channel.allCases where free & (1 << UInt8(channel.rawValue)) != 0 {
             let reserve = channelReserves[channel]
             guard reserve > 0 else { continue }
             reserved = true
-            if keepsReserve(agent, below: channelTiers[channel], reserve: reserve) { return true }
+            guard let pool = shortPool(for: agent, below: channelTiers[channel], reserve: reserve) else { return true }
+            witnesses[channel] = pool
         }
         guard reserved else { return false }
-        for channel in Channel.allCases where free & (1 << UInt8(channel.rawValue)) != 0 && channelReserves[channel] > 0 {
-            _ = holdsBack(agent, below: channelTiers[channel], reserve: channelReserves[channel])
-        }
+        for channel in Channel.allCases where witnesses[channel] >= 0 { noteHeldBack(agent, in: witnesses[channel]) }
         return false
     }
 
@@ -283,7 +281,7 @@ extension RoutingEngine {
     }
 
     /// The first step of the contact's ladder whose pool includes the agent. (`mutating` only
-    /// to be passed the engine by reference, as `keepsReserve` is.)
+    /// to be passed the engine by reference, as `shortPool` is.)
     private mutating func narrowestStep(of agent: Int32, for contact: ContactRecord) -> Int? {
         let memberships = agentPools.memberships(agent, contact.channel)
         for step in 0...Int(contact.step) {

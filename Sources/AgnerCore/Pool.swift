@@ -103,6 +103,10 @@ struct Pool: Sendable, Codable {
     /// Free agents are indexed only once someone has looked for one here: a pool that is never
     /// searched (a channel without demand, say) costs nothing when agents come and go.
     var isIndexed = false
+    /// Entries added to the free lines since the pool was last searched. A pool added to far
+    /// more often than it is searched stops being indexed (`RoutingEngine.refreshAgent`):
+    /// rebuilding its lines when it is next searched costs less than keeping them.
+    var pushesSinceSearch = 0
     /// Free agents who were kept from a contact of a lower tier because this pool (of a higher
     /// tier) had too few other free agents (`ChannelSettings.higherTierReserve`). When the pool
     /// gains a free agent and then has at least the smallest reserve free, they are routed again:

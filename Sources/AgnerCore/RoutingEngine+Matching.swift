@@ -170,6 +170,7 @@ extension RoutingEngine {
         // Nobody free: whatever the line holds is stale.
         guard pools[Int(pool)].freeCount > 0 else { return nil }
         if !pools[Int(pool)].isIndexed { indexFreeAgents(of: pool) }
+        pools[Int(pool)].pushesSinceSearch = 0
         let channel = pools[Int(pool)].channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
         var inOrder: FreeAgentEntry? = nil
@@ -356,6 +357,14 @@ extension RoutingEngine {
                 let version = record.pointee.versions[channel]
                 for membership in memberships where pools[Int(membership.pool)].isIndexed {
                     let pool = Int(membership.pool)
+                    // Pushed to more often since its last search than there are agents: cheaper
+                    // to rebuild when next searched (`indexFreeAgents`, O(agents)) than to keep.
+                    // The retail week has pools pushed to 500 times as often as searched.
+                    pools[pool].pushesSinceSearch += 1
+                    if pools[pool].pushesSinceSearch > agents.count + 16 {
+                        unindexFreeAgents(of: Int32(pool))
+                        continue
+                    }
                     let rank: Int32 = switch policy {
                     case .longestIdle: 0
                     case .mostSkilled: -membership.proficiency
@@ -379,10 +388,13 @@ extension RoutingEngine {
         }
     }
 
-    /// Builds a pool's index of free agents the first time it is searched.
-    /// - Complexity: O(agents × pools per agent), once per pool.
+    /// Builds a pool's index of free agents when it is searched unindexed: the first time, and
+    /// after it stopped being kept (`unindexFreeAgents`).
+    /// - Complexity: O(agents × pools per agent), paid for by the pushes that were skipped.
     mutating func indexFreeAgents(of pool: Int32) {
         pools[Int(pool)].isIndexed = true
+        pools[Int(pool)].pushesSinceSearch = 0
+        pools[Int(pool)].freeInOrder.removeAll()
         let channel = pools[Int(pool)].channel
         let bit = UInt8(1) << UInt8(channel.rawValue)
         var entries: [FreeAgentEntry] = []
@@ -397,6 +409,15 @@ extension RoutingEngine {
                                           version: agents[slot].versions[channel]))
         }
         pools[Int(pool)].freeAgents = BinaryHeap(entries)
+    }
+
+    /// Stops keeping the pool's free agents in order until it is next searched. Decisions do
+    /// not change: `indexFreeAgents` rebuilds the same order from the agents' records.
+    mutating func unindexFreeAgents(of pool: Int32) {
+        pools[Int(pool)].isIndexed = false
+        pools[Int(pool)].pushesSinceSearch = 0
+        pools[Int(pool)].freeInOrder.removeAll()
+        pools[Int(pool)].freeAgents = BinaryHeap()
     }
 
     // MARK: - Compaction

@@ -105,6 +105,30 @@ struct PoolSharingTests {
         #expect(offered[0]?.step == 2 && offered[1]?.step == 2)
     }
 
+    @Test("a pool that agents join far more often than it is searched stops being kept in order, and its next search finds the same agent")
+    func poolRarelySearchedIsRebuilt() throws {
+        var script = Script()
+        for number in 1...3 { script.agent(UInt64(number), Center.billing, [SkillLevel(Center.billingSkill, 4)]) }
+        let pool = Int(Self.invoicePhonePools(script.engine)[0])
+        // The first search indexes the pool; agent 1 (free since 0, the lowest slot) is offered.
+        #expect(offers(in: script.arrive(100, .phone, Center.invoice, at: 1)).map(\.agent) == [1])
+        #expect(script.engine.pools[pool].isIndexed)
+        try script.run(.accept(ContactID(100), AgentID(1)), at: 1)
+        // Agent 3 goes on a break and comes back 40 times: 40 entries, no search.
+        for round in 0..<40 {
+            try script.run(.setPresence(AgentID(3), .onBreak), at: 10 + Double(round))
+            try script.run(.setPresence(AgentID(3), .available), at: 10.5 + Double(round))
+        }
+        #expect(!script.engine.pools[pool].isIndexed)
+        #expect(script.engine.pools[pool].freeEntryCount == 0)
+        #expect(script.engine.integrityViolation() == nil)
+        // Rebuilt when searched: agent 2, free since 0, has waited longest.
+        #expect(offers(in: script.arrive(101, .phone, Center.invoice, at: 60)).map(\.agent) == [2])
+        #expect(script.engine.pools[pool].isIndexed)
+        #expect(offers(in: script.arrive(102, .phone, Center.invoice, at: 61)).map(\.agent) == [3])
+        #expect(script.engine.integrityViolation() == nil)
+    }
+
     @Test("under most skilled, agents who stand at different levels in two criteria keep them apart")
     func mostSkilledKeepsStandingsApart() {
         var script = Script(Center.configuration(policy: .mostSkilled))

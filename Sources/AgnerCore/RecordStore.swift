@@ -1,11 +1,12 @@
 /// The engine's records of one kind (contacts, agents or pools), in one buffer the engine owns.
 ///
-/// A value with copy-on-write semantics like an array, but the uniqueness check is made once
-/// per command (`makeUnique()`, at the start of `RoutingEngine.apply` and `advance`) instead of
-/// at every field written: a Swift array of structs checks before each write, and those checks
-/// were about 40 per simulated contact (callgrind, docs/performance.md). Every write goes
-/// straight to memory; debug builds assert that the buffer is not shared when it is written,
-/// so a path that writes without `makeUnique()` first fails the tests instead of changing a copy.
+/// A value with copy-on-write semantics like an array, but the uniqueness check is not made at
+/// every field written: a Swift array of structs checks before each write, and those checks
+/// were about 40 per simulated contact (callgrind, docs/performance.md). The engine's stores
+/// live in one `EngineRecords`, checked once per command (`RoutingEngine.makeRecordsUnique()`,
+/// at the start of `apply` and `advance`); `makeUnique()` copies a store's own buffer. Every
+/// write goes straight to memory; debug builds assert that the buffer is not shared when it is
+/// written, so a path that writes to a shared store fails the tests instead of changing a copy.
 ///
 /// Indices are checked in every build, as an array's are.
 ///
@@ -111,3 +112,32 @@ struct RecordStore<Record>: RandomAccessCollection {
 /// Writes happen only on a value that owns its buffer (`makeUnique()`), as with an array, so a
 /// store can be copied to another thread and read there while the original goes on.
 extension RecordStore: @unchecked Sendable where Record: Sendable {}
+
+/// The engine's records of every kind in one object: a command checks once that its engine owns
+/// them alone (`RoutingEngine.makeRecordsUnique()`), where a check per kind cost four (about 60
+/// instructions per simulated contact in the single queue). Each store's buffer belongs to one
+/// such object only, so a store never checks its own buffer in release builds.
+///
+/// A copy of the engine shares the object until either copy writes, as with an array; the
+/// object is the engine's only way to its records, so a copy read on another thread holds all
+/// of them for as long as it reads any.
+final class EngineRecords: @unchecked Sendable {
+    var contacts = RecordStore<ContactRecord>()
+    var agents = RecordStore<AgentRecord>()
+    var pools = RecordStore<Pool>()
+    var agentPools = MembershipTable()
+
+    /// A copy with buffers of its own.
+    func copy() -> EngineRecords {
+        let copy = EngineRecords()
+        copy.contacts = contacts
+        copy.agents = agents
+        copy.pools = pools
+        copy.agentPools = agentPools
+        copy.contacts.makeUnique()
+        copy.agents.makeUnique()
+        copy.pools.makeUnique()
+        copy.agentPools.makeUnique()
+        return copy
+    }
+}

@@ -22,10 +22,28 @@ public struct RoutingEngine: Sendable {
     /// a decoded engine reports everything until told otherwise.
     public var omittedEvents: RoutineEvents = []
 
-    var contacts = RecordStore<ContactRecord>()
+    /// The contacts, agents, pools and each agent's pools, owned together (`EngineRecords`):
+    /// read and written through the properties below.
+    var records = EngineRecords()
+    var contacts: RecordStore<ContactRecord> {
+        @inline(__always) _read { yield records.contacts }
+        @inline(__always) _modify { assertOwnsRecords(); yield &records.contacts }
+    }
+    var agents: RecordStore<AgentRecord> {
+        @inline(__always) _read { yield records.agents }
+        @inline(__always) _modify { assertOwnsRecords(); yield &records.agents }
+    }
+    var pools: RecordStore<Pool> {
+        @inline(__always) _read { yield records.pools }
+        @inline(__always) _modify { assertOwnsRecords(); yield &records.pools }
+    }
+    /// The pools each agent belongs to, per channel (derived from its profile and the pools).
+    var agentPools: MembershipTable {
+        @inline(__always) _read { yield records.agentPools }
+        @inline(__always) _modify { assertOwnsRecords(); yield &records.agentPools }
+    }
     var freeContactSlots: [Int32] = []
     var contactSlots = SlotTable()
-    var agents = RecordStore<AgentRecord>()
     var freeAgentSlots: [Int32] = []
     var agentSlots = SlotTable()
     /// Every distinct eligibility criterion the ladders give (fixed by the configuration).
@@ -34,9 +52,6 @@ public struct RoutingEngine: Sendable {
     var topicCriteria: [[Int32]] = []
     /// The pool holding each criterion's agents (changes when `refinePools` splits a pool).
     var criterionPools: [Int32] = []
-    var pools = RecordStore<Pool>()
-    /// The pools each agent belongs to, per channel (derived from its profile and the pools).
-    var agentPools = MembershipTable()
     /// For topic t and channel c, the pool of each step: `criterionPools` of `topicCriteria`,
     /// kept beside them for the hot path.
     var topicPools: [[Int32]] = []
@@ -222,10 +237,14 @@ public struct RoutingEngine: Sendable {
     /// one uniqueness check of a command, made before it writes anything.
     @inline(__always)
     mutating func makeRecordsUnique() {
-        contacts.makeUnique()
-        agents.makeUnique()
-        pools.makeUnique()
-        agentPools.makeUnique()
+        if !isKnownUniquelyReferenced(&records) { records = records.copy() }
+    }
+
+    /// Debug builds check that a record is written only by an engine that owns its records
+    /// alone: a path that skipped `makeRecordsUnique()` fails the tests instead of changing a copy.
+    @inline(__always)
+    mutating func assertOwnsRecords() {
+        assert(isKnownUniquelyReferenced(&records), "a record written while a copy of the engine shares it: makeRecordsUnique() first")
     }
 
     @inline(__always)

@@ -210,8 +210,9 @@ extension RoutingEngine {
 
     /// Offers the contact to the agent. The contact leaves its line; the agent's capacity is reserved.
     mutating func offer(_ slot: Int32, to agent: Int32, poolStep: Int, pool: Int32, into events: inout [Event]) {
-        // The step it is offered at is reported: caught up when escalations go unreported.
-        if omittedEvents.contains(.escalations) { catchUpEscalation(slot, into: &events) }
+        // The step it is offered at is reported: caught up when escalations go unreported (a
+        // contact offered as it arrives has none to catch up).
+        if omittedEvents.contains(.escalations) && contacts[Int(slot)].arrival != now { catchUpEscalation(slot, into: &events) }
         let contact = contacts[Int(slot)]
         // The standing under the criterion of the step the agent was found at (a pool may hold
         // several criteria whose standings differ, except under `mostSkilled`).

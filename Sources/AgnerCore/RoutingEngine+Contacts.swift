@@ -63,13 +63,16 @@ extension RoutingEngine {
 
     /// The offered contact is answered.
     mutating func connect(_ slot: Int32, agent: Int32, into events: inout [Event]) {
-        contacts[Int(slot)].state = .connected
-        contacts[Int(slot)].answeredAt = now
-        contacts[Int(slot)].linkVersion &+= 1  // the offer timeout no longer applies
-        contacts[Int(slot)].clockVersion &+= 1  // answered: no more escalation or breach
-        agents[Int(agent)].offers -= 1
-        agents[Int(agent)].connected += 1
-        events.append(.connected(contacts[Int(slot)].id, agents[Int(agent)].profile.id, waited: now - contacts[Int(slot)].arrival))
+        // Through the records' addresses: one index check each (valid up to `refreshAgent`).
+        let contact = contacts.address(of: Int(slot))
+        let record = agents.address(of: Int(agent))
+        contact.pointee.state = .connected
+        contact.pointee.answeredAt = now
+        contact.pointee.linkVersion &+= 1  // the offer timeout no longer applies
+        contact.pointee.clockVersion &+= 1  // answered: no more escalation or breach
+        record.pointee.offers -= 1
+        record.pointee.connected += 1
+        events.append(.connected(contact.pointee.id, record.pointee.profile.id, waited: now - contact.pointee.arrival))
         refreshAgent(agent, into: &events)
     }
 
@@ -255,18 +258,19 @@ extension RoutingEngine {
 
     /// The conversation ended: the agent goes into wrap-up (or is free at once without one).
     mutating func finish(_ slot: Int32, into events: inout [Event]) {
-        let contact = contacts[Int(slot)]
-        let id = contact.id
-        contacts[Int(slot)].held = false
-        let agent = contact.agent
-        agents[Int(agent)].connected -= 1
-        agents[Int(agent)].wrappingUp += 1
-        contacts[Int(slot)].state = .wrapUp
-        if !omittedEvents.contains(.completions) { events.append(.completed(id, agents[Int(agent)].profile.id)) }
-        let wrapUp = channelWrapUps[contact.channel]
+        // Through the records' addresses: one index check each (valid up to the calls below).
+        let contact = contacts.address(of: Int(slot))
+        let agent = contact.pointee.agent
+        let record = agents.address(of: Int(agent))
+        contact.pointee.held = false
+        contact.pointee.state = .wrapUp
+        record.pointee.connected -= 1
+        record.pointee.wrappingUp += 1
+        if !omittedEvents.contains(.completions) { events.append(.completed(contact.pointee.id, record.pointee.profile.id)) }
+        let wrapUp = channelWrapUps[contact.pointee.channel]
         if wrapUp > 0 {
-            contacts[Int(slot)].linkVersion &+= 1
-            schedule(.wrapUpEnd, at: now + wrapUp, contact: slot, version: contacts[Int(slot)].linkVersion)
+            contact.pointee.linkVersion &+= 1
+            schedule(.wrapUpEnd, at: now + wrapUp, contact: slot, version: contact.pointee.linkVersion)
             refreshAgent(agent, into: &events)
         } else {
             endWrapUp(slot: slot, into: &events)
@@ -274,13 +278,16 @@ extension RoutingEngine {
     }
 
     mutating func endWrapUp(slot: Int32, into events: inout [Event]) {
-        let contact = contacts[Int(slot)]
-        let agent = contact.agent
-        agents[Int(agent)].wrappingUp -= 1
-        agents[Int(agent)].used[contact.channel] -= 1
-        agents[Int(agent)].usedTotal -= 1
-        agents[Int(agent)].idleSince = now
-        events.append(.wrapUpEnded(contact.id, agents[Int(agent)].profile.id))
+        // Through the records' addresses: one index check each (valid up to the calls below).
+        let contact = contacts.address(of: Int(slot))
+        let agent = contact.pointee.agent
+        let channel = contact.pointee.channel
+        let record = agents.address(of: Int(agent))
+        record.pointee.wrappingUp -= 1
+        record.pointee.used[channel] -= 1
+        record.pointee.usedTotal -= 1
+        record.pointee.idleSince = now
+        events.append(.wrapUpEnded(contact.pointee.id, record.pointee.profile.id))
         releaseContact(slot)
         refreshAgent(agent, into: &events)
         routeAgent(agent, into: &events)
@@ -306,14 +313,15 @@ extension RoutingEngine {
 
     /// The contact reached a terminal state: forget it, and make every entry that names its slot stale.
     private mutating func releaseContact(_ slot: Int32) {
-        contactSlots[contacts[Int(slot)].id.rawValue] = nil
-        contacts[Int(slot)].queueVersion &+= 1
-        contacts[Int(slot)].clockVersion &+= 1
-        contacts[Int(slot)].linkVersion &+= 1
-        contacts[Int(slot)].agent = -1
-        contacts[Int(slot)].bucket = -1
-        contacts[Int(slot)].held = false
-        contacts[Int(slot)].awaitingOpening = false
+        let contact = contacts.address(of: Int(slot))  // one index check for the fields below
+        contactSlots[contact.pointee.id.rawValue] = nil
+        contact.pointee.queueVersion &+= 1
+        contact.pointee.clockVersion &+= 1
+        contact.pointee.linkVersion &+= 1
+        contact.pointee.agent = -1
+        contact.pointee.bucket = -1
+        contact.pointee.held = false
+        contact.pointee.awaitingOpening = false
         freeContactSlots.append(slot)
     }
 

@@ -227,28 +227,31 @@ extension RoutingEngine {
         } else {
             standing = criteria[Int(criterion)].standing(of: agents[Int(agent)].profile) ?? 0
         }
+        leaveBucket(slot)
+        // Through the records' addresses: one index check each (valid up to the calls below).
+        let record = agents.address(of: Int(agent))
         let explanation = OfferExplanation(
             step: Int(contact.step), poolStep: poolStep, eligibleAgents: pools[Int(pool)].freeCount,
-            policy: configuration.policy, idleFor: now - agents[Int(agent)].idleSince, proficiency: standing,
-            inProgress: agents[Int(agent)].used[contact.channel])
-        leaveBucket(slot)
-        contacts[Int(slot)].state = .offered
-        contacts[Int(slot)].agent = agent
-        contacts[Int(slot)].linkVersion &+= 1
-        agents[Int(agent)].offers += 1
-        agents[Int(agent)].used[contact.channel] += 1
-        agents[Int(agent)].usedTotal += 1
+            policy: configuration.policy, idleFor: now - record.pointee.idleSince, proficiency: standing,
+            inProgress: record.pointee.used[contact.channel])
+        let offered = contacts.address(of: Int(slot))
+        offered.pointee.state = .offered
+        offered.pointee.agent = agent
+        offered.pointee.linkVersion &+= 1
+        record.pointee.offers += 1
+        record.pointee.used[contact.channel] += 1
+        record.pointee.usedTotal += 1
         if configuration.acceptsOffersAtOnce {
-            events.append(.offered(contact.id, agents[Int(agent)].profile.id, explanation, expiresAt: nil))
+            events.append(.offered(contact.id, record.pointee.profile.id, explanation, expiresAt: nil))
             connect(slot, agent: agent, into: &events)
             return
         }
         var expiresAt: Seconds? = nil
         if let timeout = configuration.offerTimeout {
             expiresAt = now + timeout
-            schedule(.offerTimeout, at: now + timeout, contact: slot, version: contacts[Int(slot)].linkVersion)
+            schedule(.offerTimeout, at: now + timeout, contact: slot, version: offered.pointee.linkVersion)
         }
-        events.append(.offered(contact.id, agents[Int(agent)].profile.id, explanation, expiresAt: expiresAt))
+        events.append(.offered(contact.id, record.pointee.profile.id, explanation, expiresAt: expiresAt))
         refreshAgent(agent, into: &events)
     }
 

@@ -32,39 +32,43 @@ struct SlotTable: Sendable, Codable {
 
     subscript(key: UInt64) -> Int32? {
         get {
-            var index = home(key)
-            while entries[index].slot >= 0 {
-                if entries[index].key == key { return entries[index].slot }
-                index = (index + 1) & mask
-            }
-            return nil
+            let index = position(of: key)
+            return entries.withUnsafeBufferPointer { $0[index].slot >= 0 ? $0[index].slot : nil }
         }
         set {
             if let newValue { insert(key, newValue) } else { remove(key) }
         }
     }
 
+    /// Where the key is, or the empty entry where its probe ends. Probes read the table through
+    /// one buffer pointer (the mask keeps every index inside it: `entries.count == mask + 1`).
+    @inline(__always)
+    private func position(of key: UInt64) -> Int {
+        let mask = self.mask
+        return entries.withUnsafeBufferPointer { table in
+            var index = Self.home(key, mask: mask)
+            while table[index].slot >= 0 && table[index].key != key { index = (index &+ 1) & mask }
+            return index
+        }
+    }
+
     private mutating func insert(_ key: UInt64, _ slot: Int32) {
         precondition(slot >= 0, "a slot is never negative")
         if (count + 1) * 2 > entries.count { grow() }
-        var index = home(key)
-        while entries[index].slot >= 0 {
-            if entries[index].key == key { break }
-            index = (index + 1) & mask
+        let index = position(of: key)
+        let added = entries.withUnsafeMutableBufferPointer { table in
+            let added = table[index].slot < 0
+            table[index] = Entry(key: key, slot: slot)
+            return added
         }
-        if entries[index].slot < 0 { count += 1 }
-        entries[index] = Entry(key: key, slot: slot)
+        if added { count += 1 }
     }
 
     private mutating func remove(_ key: UInt64) {
-        var index = home(key)
-        while entries[index].slot >= 0 {
-            if entries[index].key == key { break }
-            index = (index + 1) & mask
-        }
-        guard entries[index].slot >= 0 else { return }
+        let index = position(of: key)
         let mask = self.mask  // a local: capturing self would share the array and copy it
-        entries.withUnsafeMutableBufferPointer { table in
+        let removed = entries.withUnsafeMutableBufferPointer { table in
+            guard table[index].slot >= 0 else { return false }
             // Shift later entries of the run back so lookups never stop at a hole too early.
             var hole = index
             var next = (index + 1) & mask
@@ -79,8 +83,9 @@ struct SlotTable: Sendable, Codable {
                 next = (next + 1) & mask
             }
             table[hole].slot = -1
+            return true
         }
-        count -= 1
+        if removed { count -= 1 }
     }
 
     private mutating func grow() {

@@ -445,16 +445,14 @@ struct Replication {
         }
         let deflected = streams[stream].drawsDeflection && draws.pointee.deflection.unitOpen() <= streams[stream].deflection
         let handle = streams[stream].handleTime.draw(&draws.pointee.handleTimes)
-        var patience = Seconds.infinity
+        // The patience's two numbers are taken now, also for a segment that does not abandon
+        // (to stay in step with the stream's other customers); they are turned into a duration
+        // only if the contact has to wait (`Distribution.Sampler.value`): most never do, and
+        // the logarithm cost 50 instructions each.
+        var patienceNumbers: (UInt64, UInt64) = (0, 0)
         if streams[stream].drawsPatience {
-            if let sampler = streams[stream].patience[segment] {
-                patience = sampler.draw(&draws.pointee.patience)
-            } else {
-                // This segment does not abandon; still take the two numbers a draw takes, to
-                // stay in step with the stream's other customers.
-                _ = draws.pointee.patience.next()
-                _ = draws.pointee.patience.next()
-            }
+            patienceNumbers.0 = draws.pointee.patience.next()
+            patienceNumbers.1 = draws.pointee.patience.next()
         }
         let sampled = qaSampleRate > 0 && draws.pointee.sampling.unitOpen() <= qaSampleRate
         if streams[stream].notified {
@@ -493,10 +491,9 @@ struct Replication {
                 if waited { $0.waited += 1 }
             }
         }
-        if !info.connected {
-            if !info.callback, patience.isFinite {
-                push(now + patience, .abandon, id.rawValue)
-            }
+        if !info.connected, !info.callback, streams[stream].drawsPatience, let sampler = streams[stream].patience[segment] {
+            let patience = sampler.value(patienceNumbers.0, patienceNumbers.1)
+            if patience.isFinite { push(now + patience, .abandon, id.rawValue) }
         }
     }
 

@@ -3,9 +3,10 @@ import Foundation
 
 /// One run of a scenario: the routing engine on a virtual clock, fed by random demand.
 ///
-/// Two event sources are interleaved: the simulator's own heap (arrivals, ends of handling,
-/// customers hanging up, shifts, breaks, opening hours) and the engine's timers (escalation,
-/// breaches, ends of wrap-up). Engine timers due at the same moment go first.
+/// Two event sources are interleaved: the simulator's own (each stream's next arrival in
+/// `arrivals`; ends of handling, customers hanging up, shifts, breaks and opening hours in the
+/// `queue` heap) and the engine's timers (escalation, breaches, ends of wrap-up). Engine timers
+/// due at the same moment go first.
 struct Replication {
     let scenario: Scenario
     let index: Int
@@ -16,7 +17,9 @@ struct Replication {
     /// simulated contact (single queue).
     var events: [Event] = []
     var queue = BinaryHeap<Pending>()
-    var arrivals = BinaryHeap<NextArrival>()
+    /// The next arrival of each demand stream, kept apart from the other events: one entry
+    /// per stream instead of one per contact in the main queue.
+    let arrivals: ArrivalTournament
     var sequence: UInt64 = 0
     var now: Seconds = 0
 
@@ -216,18 +219,6 @@ struct Replication {
         static func == (x: Self, y: Self) -> Bool { x.time == y.time && x.order == y.order }
     }
 
-    /// The next arrival of each demand stream, kept apart from the other events: one entry
-    /// per stream instead of one per contact in the main queue.
-    struct NextArrival: Comparable {
-        var time: Seconds
-        var stream: Int
-        static func < (x: Self, y: Self) -> Bool {
-            if x.time < y.time { return true }
-            if y.time < x.time { return false }
-            return x.stream < y.stream
-        }
-    }
-
     init(scenario: Scenario, index: Int) {
         self.scenario = scenario
         self.index = index
@@ -248,6 +239,7 @@ struct Replication {
                                 stream: RandomPurpose.streamKey(channel: stream.channel.name, topic: topic, occurrence: occurrence))
         })
         streams = Slab(scenario.demand.map { StreamProfile($0, of: scenario) })
+        arrivals = ArrivalTournament(streams: scenario.demand.count)
         rates = scenario.demand.flatMap(\.ratePerMinute)
         weekdayFactors = scenario.demand.flatMap(\.weekdayFactor)
         wrapUp = scenario.center.channels.map(\.wrapUp)
@@ -278,12 +270,12 @@ struct Replication {
     mutating func run() -> ReplicationResult {
         addAgents()
         for stream in 0..<streams.count {
-            if let next = nextArrival(stream: stream, after: 0) { arrivals.insert(NextArrival(time: next, stream: stream)) }
+            arrivals.setNext(nextArrival(stream: stream, after: 0), of: stream)
         }
         for day in 0..<scenario.run.days { push(Double(day) * 86_400, .dayStart, UInt64(day)) }
         while overloadedAt == nil {
             let nextPending = queue.min?.time ?? .infinity
-            let nextArrival = arrivals.min?.time ?? .infinity
+            let nextArrival = arrivals.nextTime
             let next = min(nextPending, nextArrival)
             if let due = engine.nextDeadline(), due <= next, due <= end {
                 advanceClock(to: due)
@@ -295,7 +287,7 @@ struct Replication {
             guard next <= end else { break }
             if nextArrival < nextPending {
                 advanceClock(to: nextArrival)
-                arrive(stream: arrivals.min!.stream)
+                arrive(stream: arrivals.next)
             } else {
                 let item = queue.popMin()!
                 advanceClock(to: item.time)
@@ -426,14 +418,9 @@ struct Replication {
     /// A would-be contact of `stream` arrives. Everything random about the customer is drawn
     /// here, from the stream's own generators, whether or not the contact reaches the center:
     /// segment, deflection, handle time, patience and QA sampling stay tied to the customer.
-    /// - Precondition: this arrival is the first entry of `arrivals`; it gives way to the
-    ///   stream's next one (one pass through the list instead of a pop and an insert).
+    /// - Precondition: this arrival is `arrivals.next`; it gives way to the stream's next one.
     mutating func arrive(stream: Int) {
-        if let next = nextArrival(stream: stream, after: now) {
-            arrivals.replaceMin(with: NextArrival(time: next, stream: stream))
-        } else {
-            arrivals.popMin()
-        }
+        arrivals.setNext(nextArrival(stream: stream, after: now), of: stream)
         let counted = now >= warmup
         let interval = Int32(min(intervalCells.count / 4 - 1, Int(now / intervalLength)))
         let draws = random[stream]

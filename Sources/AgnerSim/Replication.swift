@@ -66,6 +66,10 @@ struct Replication {
     /// `rates[stream * DemandStream.minutesPerDay + minute]`, arrivals per second: the demand by
     /// the minute, so arrivals never depend on the reporting interval.
     let rates: [Double]
+    /// `rateRunEnds[stream * DemandStream.minutesPerDay + minute]`: the first minute after
+    /// `minute`, in the same day, whose rate differs from its rate (`minutesPerDay` if none):
+    /// `enterRate` steps over a run of equal rates at once instead of minute by minute.
+    let rateRunEnds: [Int32]
     /// `weekdayFactors[stream * 7 + weekday]`.
     let weekdayFactors: [Double]
     let wrapUp: PerChannel<Seconds>
@@ -241,6 +245,23 @@ struct Replication {
         streams = Slab(scenario.demand.map { StreamProfile($0, of: scenario) })
         arrivals = ArrivalTournament(streams: scenario.demand.count)
         rates = scenario.demand.flatMap(\.ratePerMinute)
+        rateRunEnds = rates.withUnsafeBufferPointer { rates in
+            // Unchecked: a replication of the retail week computes 11 × 1,440 of them.
+            let perDay = DemandStream.minutesPerDay
+            return [Int32](unsafeUninitializedCapacity: rates.count) { ends, count in
+                for dayStart in stride(from: 0, to: rates.count, by: perDay) {
+                    var minute = 0
+                    while minute < perDay {
+                        let rate = rates[dayStart + minute]
+                        var runEnd = minute + 1
+                        while runEnd < perDay && rates[dayStart + runEnd] == rate { runEnd += 1 }
+                        (ends.baseAddress! + dayStart + minute).initialize(repeating: Int32(runEnd), count: runEnd - minute)
+                        minute = runEnd
+                    }
+                }
+                count = rates.count
+            }
+        }
         weekdayFactors = scenario.demand.flatMap(\.weekdayFactor)
         wrapUp = scenario.center.channels.map(\.wrapUp)
         ringTime = scenario.run.ringTime
@@ -381,10 +402,15 @@ struct Replication {
     /// The rate of `stream` in force at `time` (per second), and until when: the end of the run
     /// of consecutive minutes with that same rate, so that equal rates are one stretch.
     ///
-    /// The scan goes minute by minute through unchecked pointers, the day's weekday factor
-    /// looked up once a day: a stretch can be a whole night or day, and checked array reads
-    /// made a call cost about 6,800 instructions (2,500 now; the retail week makes about 570
-    /// calls a replication).
+    /// The scan goes through unchecked pointers, the day's weekday factor looked up once a day:
+    /// a stretch can be a whole night or day, and checked array reads made a call cost about
+    /// 6,800 instructions (2,500 with unchecked ones; the retail week makes about 570 calls a
+    /// replication). It steps over each run of equal rates within a day at once
+    /// (`rateRunEnds`): equal rates times one day's factor are equal, and the stretch's end is
+    /// a whole number of seconds, so the step adds exactly what the minutes would have added;
+    /// where runs meet (a new rate, a new day) the rates times the factor are compared as
+    /// before. (Retail week: `enterRate` 60 → 7 instructions per simulated contact, and 8
+    /// to build `rateRunEnds` once per replication.)
     mutating func enterRate(stream: Int, at time: Seconds) {
         let perDay = DemandStream.minutesPerDay
         var day = Int(time / 86_400)
@@ -394,11 +420,19 @@ struct Replication {
         let start = startWeekday
         let current = rates.withUnsafeBufferPointer { rates in
             weekdayFactors.withUnsafeBufferPointer { weekdayFactors in
+            rateRunEnds.withUnsafeBufferPointer { rateRunEnds in
                 let streamRates = rates.baseAddress! + stream * perDay
+                let streamRunEnds = rateRunEnds.baseAddress! + stream * perDay
                 let streamFactors = weekdayFactors.baseAddress! + stream * 7
                 var factor = streamFactors[(start + day) % 7]
                 let current = streamRates[minute] * factor
                 while until < end {
+                    // The rest of this run: the same rate, the same product.
+                    let rest = Int(streamRunEnds[minute]) - 1 - minute
+                    if rest > 0, until + Double(rest) * 60 < end {
+                        minute += rest
+                        until += Double(rest) * 60
+                    }
                     minute += 1
                     if minute == perDay {
                         minute = 0
@@ -409,6 +443,7 @@ struct Replication {
                     until += 60
                 }
                 return current
+            }
             }
         }
         streams[stream].rateUntil = until

@@ -223,15 +223,12 @@ struct Replication {
         static func == (x: Self, y: Self) -> Bool { x.time == y.time && x.order == y.order }
     }
 
-    init(scenario: Scenario, index: Int) {
+    /// - Parameter startingEngine: `Replication.startingEngine(for: scenario)`, built once for
+    ///   all the replications of a run; built here when not given.
+    init(scenario: Scenario, index: Int, startingEngine: RoutingEngine? = nil) {
         self.scenario = scenario
         self.index = index
-        var configuration = scenario.center
-        configuration.offerTimeout = nil  // simulated agents answer their offers
-        configuration.acceptsOffersAtOnce = scenario.run.ringTime == 0
-        engine = RoutingEngine(configuration: configuration)
-        // The replication reads none of these: leaving them out saves an append and a dispatch each.
-        engine.omittedEvents = [.escalations, .breachWarnings, .completions, .workStates]
+        engine = startingEngine ?? Self.startingEngine(for: scenario)
         let seed = scenario.run.seed
         var occurrences: [String: Int] = [:]
         random = StreamGenerators(scenario.demand.map { stream in

@@ -299,7 +299,7 @@ struct Replication {
                 advanceClock(to: due)
                 let start = clearHandledEvents()
                 engine.advance(to: due, into: &events)
-                handleEvents(from: start)
+                handleNewEvents(from: start)
                 continue
             }
             guard next <= end else { break }
@@ -324,8 +324,10 @@ struct Replication {
 
     /// Sends `command` to the engine and handles its events. Inlined, as is `allocateSlot`: their
     /// callers are few, and the calls cost 60 instructions per simulated contact (single queue).
+    /// - Parameter reportsEvents: the command always reports events (an arrival does), so the
+    ///   test for none (`handleNewEvents`) is left out.
     @inline(__always)
-    mutating func apply(_ command: Command) {
+    mutating func apply(_ command: Command, reportsEvents: Bool = false) {
         let start = clearHandledEvents()
         do {
             try engine.apply(command, at: now, into: &events)
@@ -333,7 +335,7 @@ struct Replication {
             // The simulator only sends commands that fit; a refusal is a bug worth stopping for.
             preconditionFailure("the engine refused \(command) at \(now): \(error)")
         }
-        handleEvents(from: start)
+        if reportsEvents { handleEvents(from: start) } else { handleNewEvents(from: start) }
     }
 
     /// Drops the handled events once they fill the reserved capacity (see `events`).
@@ -500,7 +502,8 @@ struct Replication {
         record.sampled = sampled
         let slot = allocateSlot(record)
         let id = ContactID(UInt64(contacts[Int(slot)].generation) << 32 | UInt64(slot))
-        apply(.arrive(ContactArrival(id: id, channel: streams[stream].channel, topic: TopicID(streams[stream].topic), segment: segment)))
+        apply(.arrive(ContactArrival(id: id, channel: streams[stream].channel, topic: TopicID(streams[stream].topic), segment: segment)),
+              reportsEvents: true)
         guard isCurrent(id) else { return }  // closed: not kept
         let info = contacts[Int(slot)]
         if counted {
@@ -518,9 +521,18 @@ struct Replication {
 
     // MARK: - Engine events
 
-    /// Handles the engine's events from `start` on.
     /// `BreachCause.allCases` once: the synthesized property builds a new array at every call.
     static let breachCauses = BreachCause.allCases
+
+    /// Handles the engine's events from `start` on, if it reported any. Many commands and timers
+    /// report none the simulator reads (an end of handling that starts a wrap-up, a timer that
+    /// only escalates): the test saves those the call (retail week: about 1 in 10 calls).
+    @inline(__always)
+    mutating func handleNewEvents(from start: Int) {
+        if start < events.count { handleEvents(from: start) }
+    }
+
+    /// Handles the engine's events from `start` on.
 
     mutating func handleEvents(from start: Int) {
         var index = start

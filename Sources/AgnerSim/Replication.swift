@@ -277,9 +277,11 @@ struct Replication {
         answeredByDepartment = Slab(repeating: 0, count: scenario.center.topics.count * departmentCount)
         answeredAtStep = Slab(repeating: 0, count: scenario.center.topics.count * ladderSteps)
         answeredByWait = Slab(repeating: 0, count: Channel.allCases.count * WaitBands.count)
+        // The per-interval and per-agent tables start empty: `finish` sets them from the slabs
+        // above (a replication of the retail week would otherwise fill 1,344 tallies and 336
+        // workloads with zeros only to replace them).
         result = ReplicationResult(index: index, topics: scenario.center.topics.count, departments: departmentCount,
-                                   intervals: scenario.run.days * scenario.run.intervalsPerDay,
-                                   agents: scenario.roster.members.count, ladderSteps: ladderSteps)
+                                   intervals: 0, agents: 0, ladderSteps: ladderSteps)
         events.reserveCapacity(64)
     }
 

@@ -214,6 +214,10 @@ struct Replication {
 
         var kind: Kind { Kind(rawValue: UInt8(truncatingIfNeeded: order))! }
 
+        /// An end of handling (`.complete`), read without decoding the kind.
+        @inline(__always)
+        var isCompletion: Bool { UInt8(truncatingIfNeeded: order) == Kind.complete.rawValue }
+
         static func < (x: Self, y: Self) -> Bool {
             // Two branches on the times (never NaN) instead of an equality test and a select.
             if x.time < y.time { return true }
@@ -311,7 +315,13 @@ struct Replication {
             } else {
                 let item = queue.popMin()!
                 advanceClock(to: item.time)
-                handle(item)
+                if item.isCompletion {
+                    // Most of the list's events are ends of handling: sent from here, they
+                    // skip `handle`'s call and frame (25 instructions per simulated contact).
+                    apply(.complete(ContactID(item.a)))
+                } else {
+                    handle(item)
+                }
             }
         }
         advanceClock(to: end)

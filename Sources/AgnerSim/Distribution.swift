@@ -43,21 +43,26 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         /// the distribution (common random numbers).
         @inline(__always)
         public func draw(_ rng: inout Xoshiro256) -> Seconds {
+            let first = rng.next()
+            let second = rng.next()
+            return value(first, second)
+        }
+
+        /// The value a draw gives when `rng.next()` returned `first`, then `second`: a draw in
+        /// two halves, so that a caller can take the numbers when the customer arrives and pay
+        /// for the arithmetic (a logarithm, or a logarithm, a cosine and an exponential) only
+        /// if the value is needed. A customer answered at once never uses its patience.
+        @inline(__always)
+        public func value(_ first: UInt64, _ second: UInt64) -> Seconds {
             switch kind {
             case let .exponential(mean):
-                let value = rng.exponential(mean: mean)
-                _ = rng.next()
-                return value
+                return -mean * log(Xoshiro256.unitOpen(first))
             case let .lognormal(mu, sigma):
-                return exp(mu + sigma * rng.normal())
+                return exp(mu + sigma * Xoshiro256.normal(first, second))
             case let .fixed(value):
-                _ = rng.next()
-                _ = rng.next()
                 return value
             case let .empirical(values):
-                let value = values[Int(rng.next() % UInt64(values.count))]
-                _ = rng.next()
-                return value
+                return values[Int(first % UInt64(values.count))]
             }
         }
     }

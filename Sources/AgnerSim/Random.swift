@@ -41,7 +41,13 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     /// Uniform in (0, 1]: never 0, so its logarithm is finite.
     @inline(__always)
     public mutating func unitOpen() -> Double {
-        Double((next() >> 11) + 1) * 0x1.0p-53
+        Self.unitOpen(next())
+    }
+
+    /// The uniform in (0, 1] that `unitOpen()` makes of one output of `next()`.
+    @inline(__always)
+    public static func unitOpen(_ bits: UInt64) -> Double {
+        Double((bits >> 11) + 1) * 0x1.0p-53
     }
 
     @inline(__always)
@@ -52,8 +58,16 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     /// A standard normal variate (Box–Muller; the second value of the pair is dropped to keep
     /// the stream's use independent of history).
     public mutating func normal() -> Double {
-        let u = unitOpen()
-        let v = unitOpen()
+        let first = next()
+        let second = next()
+        return Self.normal(first, second)
+    }
+
+    /// The standard normal variate that `normal()` makes of two outputs of `next()`.
+    @inline(__always)
+    public static func normal(_ first: UInt64, _ second: UInt64) -> Double {
+        let u = unitOpen(first)
+        let v = unitOpen(second)
         return sqrt(-2 * log(u)) * cos(2 * Double.pi * v)
     }
 

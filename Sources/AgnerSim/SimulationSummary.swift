@@ -390,14 +390,16 @@ public struct SimulationSummary: Sendable, Encodable {
         var dayTallies = Array(repeating: Array(repeating: Tally(), count: Channel.allCases.count), count: scenario.run.days)
         var dayWorkload = Array(repeating: Workload(), count: scenario.run.days)
         var pooled: [[(interval: Int, tally: Tally)]] = Array(repeating: [], count: Channel.allCases.count)
+        // Each replication read in place by index: `for run in runs` copied its whole result
+        // (a retain and a release of each of its arrays) for every interval and channel.
         for interval in 0..<intervalCount {
             var workload = Workload()
-            for run in runs { workload.add(run.intervalWorkload[interval]) }
+            for run in runs.indices { workload.add(runs[run].intervalWorkload[interval]) }
             dayWorkload[interval / perDay].add(workload)
             var channelRows: [ChannelRow] = []
             for channel in used {
                 var sum = Tally()
-                for run in runs { sum.add(run.intervals[interval * 4 + channel.rawValue]) }
+                for run in runs.indices { sum.add(runs[run].intervals[interval * 4 + channel.rawValue]) }
                 dayTallies[interval / perDay][channel.rawValue].add(sum)
                 if sum.offered > 0 { pooled[channel.rawValue].append((interval, sum)) }
                 guard sum.offered + sum.unserved + sum.deflected > 0 || workload.slotsOffered[channel] > 0 else { continue }

@@ -36,13 +36,15 @@ extension Simulator {
         let next = Counter()
         let done = Counter()
         let frozen = prepared
+        let startingEngines = prepared.map { Replication.startingEngine(for: $0) }
         let limit = options.openContactsLimit
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             while true {
                 let slot = next.increment() - 1
                 guard slot < count, !results.failed else { return }
                 let task = work[slot]
-                var replication = Replication(scenario: frozen[task.scenario], index: task.replication)
+                var replication = Replication(scenario: frozen[task.scenario], index: task.replication,
+                                              startingEngine: startingEngines[task.scenario])
                 replication.openContactsLimit = limit
                 let result = replication.run()
                 if let at = replication.overloadedAt {

@@ -107,11 +107,12 @@ public enum Simulator {
         let started = ContinuousClock.now
         let next = Counter()
         let done = Counter()
+        let startingEngine = Replication.startingEngine(for: prepared)
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             while true {
                 let slot = next.increment() - 1
                 guard slot < count, !results.failed else { return }
-                var replication = Replication(scenario: prepared, index: indices[slot])
+                var replication = Replication(scenario: prepared, index: indices[slot], startingEngine: startingEngine)
                 replication.openContactsLimit = options.openContactsLimit
                 let result = replication.run()
                 if let at = replication.overloadedAt {

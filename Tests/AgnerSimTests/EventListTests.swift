@@ -2,8 +2,8 @@ import AgnerCore
 import Testing
 @testable import AgnerSim
 
-/// The replication's event list is AgnerCore's `BinaryHeap`: these check it against a plain
-/// sorted model with the simulator's own entries.
+/// The replication's event list is AgnerCore's `BinaryHeap`, its next arrivals an
+/// `ArrivalTournament`: these check them against plain models with the simulator's own entries.
 @Suite("Event lists")
 struct EventListTests {
     @Test("a replication's event list pops in (time, sequence) order, ties on time broken by sequence, replaceMin included")
@@ -43,15 +43,41 @@ struct EventListTests {
         #expect(list.popMin() == nil)
     }
 
-    @Test("the next arrivals pop by time, then stream")
+    @Test("the next arrivals come by time, then stream")
     func arrivalsByTimeThenStream() {
-        var list = BinaryHeap<Replication.NextArrival>()
-        for (time, stream) in [(5.0, 2), (3.0, 1), (5.0, 0), (1.0, 3), (3.0, 0)] {
-            list.insert(Replication.NextArrival(time: time, stream: stream))
+        let arrivals = ArrivalTournament(streams: 5)
+        #expect(arrivals.nextTime == .infinity)
+        for (time, stream) in [(5.0, 2), (3.0, 1), (5.0, 4), (1.0, 3), (3.0, 0)] {
+            arrivals.setNext(time, of: stream)
         }
-        list.replaceMin(with: Replication.NextArrival(time: 4, stream: 3))
-        var popped: [String] = []
-        while let next = list.popMin() { popped.append("\(next.time)/\(next.stream)") }
-        #expect(popped == ["3.0/0", "3.0/1", "4.0/3", "5.0/0", "5.0/2"])
+        #expect(arrivals.next == 3 && arrivals.nextTime == 1)
+        arrivals.setNext(4, of: 3)
+        var taken: [String] = []
+        while arrivals.nextTime < .infinity {
+            taken.append("\(arrivals.nextTime)/\(arrivals.next)")
+            arrivals.setNext(nil, of: arrivals.next)
+        }
+        #expect(taken == ["3.0/0", "3.0/1", "4.0/3", "5.0/2", "5.0/4"])
+    }
+
+    @Test("the arrival tournament names the earliest (time, stream) after any change, for 1 to 13 streams")
+    func tournamentAgainstModel() {
+        var rng = Xoshiro256(seed: 41)
+        for streams in 1...13 {
+            let arrivals = ArrivalTournament(streams: streams)
+            var model = [Seconds](repeating: .infinity, count: streams)
+            for _ in 0..<2_000 {
+                // The simulator replaces the next arrival; other streams change here too.
+                let stream = rng.next() % 2 == 0 ? arrivals.next : Int(rng.next() % UInt64(streams))
+                guard stream < streams else { continue }  // no stream has an arrival: the padding wins
+                // Few distinct times, so that streams tie and the lower one must come first.
+                let time: Seconds? = rng.next() % 8 == 0 ? nil : Double(rng.next() % 6) * 60
+                arrivals.setNext(time, of: stream)
+                model[stream] = time ?? .infinity
+                let earliest = model.min()!
+                #expect(arrivals.nextTime == earliest)
+                if earliest < .infinity { #expect(arrivals.next == model.firstIndex(of: earliest)!) }
+            }
+        }
     }
 }

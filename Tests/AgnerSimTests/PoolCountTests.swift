@@ -7,9 +7,7 @@ import Testing
 @Suite("Pools of the bundled centers")
 struct PoolCountTests {
     static func engineWithAgents(_ name: String) throws -> RoutingEngine {
-        var replication = Replication(scenario: try ScenarioLoader.load(path: BundledScenarios.path(name)), index: 0)
-        replication.addAgents()
-        return replication.engine
+        Replication.startingEngine(for: try ScenarioLoader.load(path: BundledScenarios.path(name)))
     }
 
     @Test("the retail center's 64 criteria fall into 36 pools, about 13 per agent; the single queue's agents share one pool")

@@ -88,9 +88,14 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
     }
 
     /// Puts `element` in the root's place: the hole moves down to a leaf along the smaller
-    /// children, then `element` sifts up from there.
+    /// children, then `element` sifts up from there (Floyd's variant: one comparison per level
+    /// on the way down).
+    ///
+    /// Public with `siftUp`, so that a caller who owns a buffer alone can keep a heap in it
+    /// with the same order operations and no copy-on-write check per insert and pop (the
+    /// simulator's event list, `AgnerSim.EventList`).
     @inlinable
-    static func fillRoot(with element: Element, in heap: UnsafeMutableBufferPointer<Element>) {
+    public static func fillRoot(with element: Element, in heap: UnsafeMutableBufferPointer<Element>) {
         let count = heap.count
         var hole = 0
         var child = 1
@@ -105,7 +110,7 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
 
     /// Moves `element` up from the hole at `start` to where it keeps the heap ordered.
     @inlinable
-    static func siftUp(_ element: Element, from start: Int, in heap: UnsafeMutableBufferPointer<Element>) {
+    public static func siftUp(_ element: Element, from start: Int, in heap: UnsafeMutableBufferPointer<Element>) {
         var hole = start
         while hole > 0 {
             let parent = (hole &- 1) >> 1

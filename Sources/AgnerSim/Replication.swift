@@ -16,7 +16,7 @@ struct Replication {
     /// (`clearHandledEvents`): clearing after every command cost about 140 instructions per
     /// simulated contact (single queue).
     var events: [Event] = []
-    var queue = BinaryHeap<Pending>()
+    let queue = EventList(reserving: 256, placeholder: Pending(time: 0, sequence: 0, kind: .dayStart, a: 0))
     /// The next arrival of each demand stream, kept apart from the other events: one entry
     /// per stream instead of one per contact in the main queue.
     let arrivals: ArrivalTournament

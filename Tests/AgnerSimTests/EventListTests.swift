@@ -2,14 +2,15 @@ import AgnerCore
 import Testing
 @testable import AgnerSim
 
-/// The replication's event list is AgnerCore's `BinaryHeap`, its next arrivals an
-/// `ArrivalTournament`: these check them against plain models with the simulator's own entries.
+/// The replication's event list is an `EventList` (AgnerCore's `BinaryHeap` order operations
+/// over a slab), its next arrivals an `ArrivalTournament`: these check them against plain
+/// models with the simulator's own entries.
 @Suite("Event lists")
 struct EventListTests {
     @Test("a replication's event list pops in (time, sequence) order, ties on time broken by sequence, replaceMin included")
     func popsInOrder() {
         var rng = Xoshiro256(seed: 14)
-        var list = BinaryHeap<Replication.Pending>()
+        let list = EventList(reserving: 4, placeholder: Replication.Pending(time: 0, sequence: 0, kind: .dayStart, a: 0))
         var model: [Replication.Pending] = []  // kept sorted
         var sequence: UInt64 = 0
         func entry() -> Replication.Pending {

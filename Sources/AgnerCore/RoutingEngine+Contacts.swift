@@ -338,6 +338,7 @@ extension RoutingEngine {
             breachRank: keepsTopUrgency ? 0 : 1, effectiveDeadline: contact.effectiveDeadline,
             sequence: contact.sequence, contact: slot, version: contacts[Int(slot)].queueVersion))
         pools[Int(pool)].waitingCount += 1
+        channelWaiting[contact.channel] += 1
         if Pool.needsCompaction(heapCount: pools[Int(pool)].waiting.count, live: pools[Int(pool)].waitingCount) {
             compactWaiting(pool)
         }
@@ -347,6 +348,7 @@ extension RoutingEngine {
         let bucket = contacts[Int(slot)].bucket
         guard bucket >= 0 else { return }
         pools[Int(bucket)].waitingCount -= 1
+        channelWaiting[pools[Int(bucket)].channel] -= 1
         contacts[Int(slot)].bucket = -1
         contacts[Int(slot)].queueVersion &+= 1
     }

@@ -135,6 +135,9 @@ extension RoutingEngine {
         }
 
         // Pools: counts, and entries naming slots that exist; current entries only for what is in line or free.
+        var waitingOnChannel = PerChannel(repeating: 0)
+        for pool in pools { waitingOnChannel[pool.channel] += pool.waitingCount }
+        guard waitingOnChannel == channelWaiting else { return "the channels' waiting counts are not their pools' sums" }
         for (index, pool) in pools.enumerated() {
             guard pool.freeCount == freeCount[index], pool.loggedInCount == loggedIn[index],
                   pool.notRespondingCount == notResponding[index], pool.waitingCount == waiting[index] else {

@@ -263,7 +263,8 @@ extension RoutingEngine {
             var best: WaitingEntry? = nil
             var bestTier = Int.min
             let free = agents[Int(agent)].countedFree
-            for channel in Channel.allCases where free & (1 << UInt8(channel.rawValue)) != 0 {
+            // Only channels where the agent is free and someone waits.
+            for channel in Channel.allCases where free & (1 << UInt8(channel.rawValue)) != 0 && channelWaiting[channel] > 0 {
                 let tier = channelTiers[channel]
                 if tier < bestTier { continue }  // a contact of a higher tier is already found
                 var channelBest: WaitingEntry? = nil

@@ -42,6 +42,10 @@ public struct RoutingEngine: Sendable {
         @inline(__always) _read { yield records.agentPools }
         @inline(__always) _modify { assertOwnsRecords(); yield &records.agentPools }
     }
+    /// Per channel, the contacts in its pools' lines (the sum of their `waitingCount`): routing
+    /// a freed agent skips the channels where nobody waits without looking at their pools.
+    /// Derived, not stored in snapshots.
+    var channelWaiting = PerChannel(repeating: 0)
     var freeContactSlots: [Int32] = []
     var contactSlots = SlotTable()
     var freeAgentSlots: [Int32] = []
@@ -319,6 +323,7 @@ extension RoutingEngine: Codable {
             let valid = agents[slot].live && (try? validate(agents[slot].profile)) != nil
             agentPools.set(Int32(slot), valid ? memberships(of: agents[slot].profile) : PerChannel(repeating: []))
         }
+        for pool in pools { channelWaiting[pool.channel] += pool.waitingCount }
         timers = try container.decode(BinaryHeap<TimerEntry>.self, forKey: .timers)
         arrivalSequence = try container.decode(UInt64.self, forKey: .arrivalSequence)
         channelOpen = try container.decode(PerChannel<Bool>.self, forKey: .channelOpen)

@@ -98,6 +98,21 @@ struct RecordStore<Record>: RandomAccessCollection {
         return buffer.pointer + index
     }
 
+    /// All records, to write in a hot loop over indices the engine keeps in range itself (a
+    /// pool index from an agent's memberships, say): the buffer's subscript is checked in debug
+    /// builds only. Valid as `address(of:)` is.
+    @inline(__always)
+    mutating func mutableRecords() -> UnsafeMutableBufferPointer<Record> {
+        assert(isKnownUniquelyReferenced(&buffer), "records written while their buffer is shared: makeUnique() first")
+        return UnsafeMutableBufferPointer(start: buffer.pointer, count: buffer.count)
+    }
+
+    /// All records, to read in a hot loop (see `mutableRecords()`). Valid as `address(of:)` is.
+    @inline(__always)
+    func records() -> UnsafeBufferPointer<Record> {
+        UnsafeBufferPointer(start: buffer.pointer, count: buffer.count)
+    }
+
     mutating func append(_ record: Record) {
         assert(isKnownUniquelyReferenced(&buffer), "a record appended while its buffer is shared: makeUnique() first")
         if buffer.count == buffer.capacity { buffer.grow() }

@@ -81,9 +81,10 @@ extension RoutingEngine {
     /// method it was handed a copy of the whole engine (a 692-byte `memcpy` per call).
     mutating func shortPool(for agent: Int32, below tier: Int, reserve: Int) -> Int? {
         let countedFree = agents[Int(agent)].countedFree
+        let table = pools.records()  // the memberships name pools that exist
         for channel in Channel.allCases where channelTiers[channel] > tier {
             let own = countedFree & (1 << UInt8(channel.rawValue)) != 0 ? 1 : 0
-            for membership in agentPools.memberships(agent, channel) where pools[Int(membership.pool)].freeCount - own < reserve {
+            for membership in agentPools.memberships(agent, channel) where table[Int(membership.pool)].freeCount - own < reserve {
                 return Int(membership.pool)
             }
         }
@@ -268,7 +269,8 @@ extension RoutingEngine {
                 let tier = channelTiers[channel]
                 if tier < bestTier { continue }  // a contact of a higher tier is already found
                 var channelBest: WaitingEntry? = nil
-                for membership in agentPools.memberships(agent, channel) where pools[Int(membership.pool)].waitingCount > 0 {
+                let table = pools.records()  // the memberships name pools that exist
+                for membership in agentPools.memberships(agent, channel) where table[Int(membership.pool)].waitingCount > 0 {
                     guard let candidate = mostUrgentWaiting(in: membership.pool) else { continue }
                     if channelBest.map({ candidate < $0 }) ?? true { channelBest = candidate }
                 }
@@ -340,12 +342,14 @@ extension RoutingEngine {
                 let memberships = agentPools.memberships(agent, channel)
                 if wasFree != isFree {
                     let delta = isFree ? 1 : -1
+                    // The memberships name pools that exist: no index check per pool.
+                    let table = pools.mutableRecords()
                     for membership in memberships {
                         let pool = Int(membership.pool)
-                        pools[pool].freeCount += delta
+                        table[pool].freeCount += delta
                         // Its held-back agents are routed again only when the pool could now keep a
                         // reserve: below the smallest one, every one of them would be held back again.
-                        if isFree && pools[pool].freeCount >= smallestReserve && !pools[pool].heldBack.isEmpty {
+                        if isFree && table[pool].freeCount >= smallestReserve && !table[pool].heldBack.isEmpty {
                             poolsToRecheck.append(membership.pool)
                         }
                     }

@@ -120,6 +120,14 @@ struct RecordStore<Record>: RandomAccessCollection {
         buffer.count += 1
     }
 
+    /// Removes and returns the last record (a free list's pop).
+    mutating func popLast() -> Record? {
+        assert(isKnownUniquelyReferenced(&buffer), "a record removed while its buffer is shared: makeUnique() first")
+        guard buffer.count > 0 else { return nil }
+        buffer.count -= 1
+        return (buffer.pointer + buffer.count).move()
+    }
+
     /// The records, as an array.
     var elements: [Record] { Array(UnsafeBufferPointer(start: buffer.pointer, count: buffer.count)) }
 }
@@ -128,7 +136,7 @@ struct RecordStore<Record>: RandomAccessCollection {
 /// store can be copied to another thread and read there while the original goes on.
 extension RecordStore: @unchecked Sendable where Record: Sendable {}
 
-/// The engine's records of every kind in one object: a command checks once that its engine owns
+/// The engine's records of every kind (and the free contact slots) in one object: a command checks once that its engine owns
 /// them alone (`RoutingEngine.makeRecordsUnique()`), where a check per kind cost four (about 60
 /// instructions per simulated contact in the single queue). Each store's buffer belongs to one
 /// such object only, so a store never checks its own buffer in release builds.
@@ -141,6 +149,8 @@ final class EngineRecords: @unchecked Sendable {
     var agents = RecordStore<AgentRecord>()
     var pools = RecordStore<Pool>()
     var agentPools = MembershipTable()
+    /// The contact slots free for reuse, the last freed first.
+    var freeContactSlots = RecordStore<Int32>()
 
     /// A copy with buffers of its own.
     func copy() -> EngineRecords {
@@ -149,6 +159,8 @@ final class EngineRecords: @unchecked Sendable {
         copy.agents = agents
         copy.pools = pools
         copy.agentPools = agentPools
+        copy.freeContactSlots = freeContactSlots
+        copy.freeContactSlots.makeUnique()
         copy.contacts.makeUnique()
         copy.agents.makeUnique()
         copy.pools.makeUnique()

@@ -29,7 +29,7 @@ extension RoutingEngine {
         for slot in contactSlots.values { contactLive[Int(slot)] = true }
         var agentLive = [Bool](repeating: false, count: agents.count)
         for slot in agentSlots.values { agentLive[Int(slot)] = true }
-        if let problem = Self.freeListViolation(freeContactSlots, live: contactLive, kind: "contact") { return problem }
+        if let problem = Self.freeListViolation(freeContactSlots.elements, live: contactLive, kind: "contact") { return problem }
         if let problem = Self.freeListViolation(freeAgentSlots, live: agentLive, kind: "agent") { return problem }
 
         // Contacts, and what they hold of agents and pools.

@@ -46,7 +46,10 @@ public struct RoutingEngine: Sendable {
     /// a freed agent skips the channels where nobody waits without looking at their pools.
     /// Derived, not stored in snapshots.
     var channelWaiting = PerChannel(repeating: 0)
-    var freeContactSlots: [Int32] = []
+    var freeContactSlots: RecordStore<Int32> {
+        @inline(__always) _read { yield records.freeContactSlots }
+        @inline(__always) _modify { assertOwnsRecords(); yield &records.freeContactSlots }
+    }
     var contactSlots = SlotTable()
     var freeAgentSlots: [Int32] = []
     var agentSlots = SlotTable()
@@ -312,7 +315,7 @@ extension RoutingEngine: Codable {
         updateTopicPools()
         now = try container.decode(Seconds.self, forKey: .now)
         contacts = RecordStore(try container.decode([ContactRecord].self, forKey: .contacts))
-        freeContactSlots = try container.decode([Int32].self, forKey: .freeContactSlots)
+        freeContactSlots = RecordStore(try container.decode([Int32].self, forKey: .freeContactSlots))
         contactSlots = try container.decode(SlotTable.self, forKey: .contactSlots)
         agents = RecordStore(try container.decode([AgentRecord].self, forKey: .agents))
         freeAgentSlots = try container.decode([Int32].self, forKey: .freeAgentSlots)
@@ -341,7 +344,7 @@ extension RoutingEngine: Codable {
         try container.encode(pools.elements, forKey: .pools)
         try container.encode(now, forKey: .now)
         try container.encode(contacts.elements, forKey: .contacts)
-        try container.encode(freeContactSlots, forKey: .freeContactSlots)
+        try container.encode(freeContactSlots.elements, forKey: .freeContactSlots)
         try container.encode(contactSlots, forKey: .contactSlots)
         try container.encode(agents.elements, forKey: .agents)
         try container.encode(freeAgentSlots, forKey: .freeAgentSlots)

@@ -5,6 +5,7 @@ import ArgumentParser
 extension Agner {
     struct Compare: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compare",
             abstract: "Compare two variants (or two scenario files) side by side.",
             discussion: """
                 Both sides run with the same seed and replications, so they see the same customers \

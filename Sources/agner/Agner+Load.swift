@@ -9,6 +9,7 @@ import NIOPosix
 extension Agner {
     struct Load: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "load",
             abstract: "Drive realistic traffic at a running agner serve and measure throughput and latency.",
             discussion: """
                 Each connection logs in its own agents, then sends contacts through their whole life: \

@@ -7,6 +7,7 @@ import Foundation
 extension Agner {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Combine the shards of a simulation (agner simulate --shard i/N --db part-i.sqlite) into the whole run.",
             discussion: """
                 Reads every shard run in the given results databases; they must be the shards 1 … N of \

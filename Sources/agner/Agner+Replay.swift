@@ -9,6 +9,7 @@ import Foundation
 extension Agner {
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Replay recorded traffic from a journal under other staffing or another center: as recorded vs what-if.",
             discussion: """
                 The journal of agner serve holds every arrival, answer, hang-up, log-in, break and \

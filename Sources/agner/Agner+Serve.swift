@@ -15,6 +15,7 @@ import Yams
 extension Agner {
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Run the live router: adapters connect over TCP and speak newline-delimited JSON.",
             discussion: """
                 The center part of a scenario file (departments, skills, topics, channels and \

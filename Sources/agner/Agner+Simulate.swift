@@ -6,6 +6,7 @@ import Foundation
 extension Agner {
     struct Simulate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "simulate",
             abstract: "Simulate a scenario: the production routing engine on a virtual clock.",
             discussion: """
                 Runs the scenario's replications over all cores and prints, with 95 % intervals across \

@@ -6,6 +6,7 @@ import Foundation
 extension Agner {
     struct Staff: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "staff",
             abstract: "How many agents are needed: one queue by Erlang C or A, or a scenario's demand interval by interval.",
             discussion: """
                 One queue: prints the figures for a range of agent counts around the answer and marks \

@@ -6,6 +6,7 @@ import Foundation
 extension Agner {
     struct Sweep: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sweep",
             abstract: "Run a grid of variants of a scenario, all on the same random numbers: one row per point.",
             discussion: """
                 Each --set PATH=VALUES is an axis; the grid is every combination of their values (the \

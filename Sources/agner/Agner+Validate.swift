@@ -6,6 +6,7 @@ import Foundation
 extension Agner {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check the simulator against Erlang C and Erlang A.",
             discussion: """
                 Simulates each reference queue (single skill, exponential handle times, Poisson \

@@ -106,8 +106,12 @@ public enum Event: Sendable, Equatable {
 ///
 /// The live router reports everything. The simulator reads none of these, and each one left
 /// out saves an append and a dispatch (about 5 % of a simulated contact's instructions in the
-/// single queue; docs/performance.md). Leaving events out changes nothing else: routing, timers
-/// and every other event are the same.
+/// single queue; docs/performance.md). Leaving events out changes no decision: who is offered
+/// which contact, and when, and every other event are the same. One report can differ: with
+/// escalations left out, a step that opens no pool has no timer (`RoutingEngine.nextEscalation`),
+/// so the step an offer or a contact's snapshot gives at the very instant that step starts (a
+/// tie with another timer at the same moment, or a step whose start rounds to the arrival) may
+/// be the new one where the full engine, whose timer has not fired yet, gives the old one.
 public struct RoutineEvents: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }

@@ -143,6 +143,10 @@ extension RoutingEngine {
                   pool.notRespondingCount == notResponding[index], pool.waitingCount == waiting[index] else {
                 return "pool \(index): its counts are not what its agents and contacts make"
             }
+            // Commands keep it in 0...agents + 16 (`refreshAgent`); a damaged one would overflow.
+            guard (0...(agents.count + 16)).contains(pool.pushesSinceSearch) else {
+                return "pool \(index): \(pool.pushesSinceSearch) pushes since its last search, outside 0–\(agents.count + 16)"
+            }
             guard pool.waiting.isHeapOrdered, pool.freeAgents.isHeapOrdered else { return "pool \(index): a heap out of order" }
             for entry in pool.waiting.unordered {
                 guard entry.contact >= 0, Int(entry.contact) < contacts.count else { return "pool \(index): a line entry for slot \(entry.contact)" }

@@ -369,7 +369,7 @@ extension RoutingEngine {
                     // Pushed to more often since its last search than there are agents: cheaper
                     // to rebuild when next searched (`indexFreeAgents`, O(agents)) than to keep.
                     // The retail week has pools pushed to 500 times as often as searched.
-                    pools[pool].pushesSinceSearch += 1
+                    pools[pool].pushesSinceSearch &+= 1  // bounded by the check below (and on decode)
                     if pools[pool].pushesSinceSearch > agents.count + 16 {
                         unindexFreeAgents(of: Int32(pool))
                         continue

@@ -199,6 +199,24 @@ struct EngineValueTests {
         #expect(try decoder.decode(RoutingEngine.self, from: try encoder.encode(script.engine)).integrityViolation() == nil)
     }
 
+    @Test("a stored state whose pool counts more pushes since its last search than commands can make is refused, not trapped on at the next push",
+          arguments: [Int.max, -1, 1_000])
+    func damagedPushCountIsRefused(pushes: Int) throws {
+        var script = Script()
+        script.agent(1, Center.billing, [SkillLevel(Center.billingSkill, 4)])
+        script.arrive(100, .phone, Center.invoice, at: 1)  // the pool is searched: indexed
+        var damaged = script.engine
+        damaged.makeRecordsUnique()
+        damaged.pools[0].pushesSinceSearch = pushes
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.userInfo[RoutingEngine.configurationKey] = script.engine.configuration
+        #expect(throws: DecodingError.self) { try decoder.decode(RoutingEngine.self, from: try encoder.encode(damaged)) }
+        #expect(try decoder.decode(RoutingEngine.self, from: try encoder.encode(script.engine)).integrityViolation() == nil)
+    }
+
     @Test("a copy of the engine is not changed by commands applied to the original, nor the original by the copy's")
     func copiesAreIndependent() throws {
         var script = Script()

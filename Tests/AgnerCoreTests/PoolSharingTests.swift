@@ -182,6 +182,18 @@ struct EngineValueTests {
         #expect(intact.agentCount == 2 && intact.integrityViolation() == nil)
     }
 
+    /// Stores both engines and reads them back: the damaged one must be refused, the other kept.
+    static func expectRefused(_ damaged: RoutingEngine, kept engine: RoutingEngine) throws {
+        // Channels never ranked keep an idle time of -∞, which JSON spells only as a string.
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.userInfo[RoutingEngine.configurationKey] = engine.configuration
+        #expect(throws: DecodingError.self) { try decoder.decode(RoutingEngine.self, from: try encoder.encode(damaged)) }
+        #expect(try decoder.decode(RoutingEngine.self, from: try encoder.encode(engine)).integrityViolation() == nil)
+    }
+
     @Test("a stored state whose agent was ranked with more contacts in progress than any capacity is refused, not trapped on when ranked in 32 bits")
     func damagedRankInputIsRefused() throws {
         var script = Script(Center.configuration(policy: .leastOccupied))
@@ -189,14 +201,7 @@ struct EngineValueTests {
         var damaged = script.engine
         damaged.makeRecordsUnique()
         damaged.agents[0].pushedInUse.chat = 1 << 40
-        // Channels never ranked keep an idle time of -∞, which JSON spells only as a string.
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        decoder.userInfo[RoutingEngine.configurationKey] = script.engine.configuration
-        #expect(throws: DecodingError.self) { try decoder.decode(RoutingEngine.self, from: try encoder.encode(damaged)) }
-        #expect(try decoder.decode(RoutingEngine.self, from: try encoder.encode(script.engine)).integrityViolation() == nil)
+        try Self.expectRefused(damaged, kept: script.engine)
     }
 
     @Test("a stored state whose pool counts more pushes since its last search than commands can make is refused, not trapped on at the next push",
@@ -208,13 +213,7 @@ struct EngineValueTests {
         var damaged = script.engine
         damaged.makeRecordsUnique()
         damaged.pools[0].pushesSinceSearch = pushes
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        decoder.userInfo[RoutingEngine.configurationKey] = script.engine.configuration
-        #expect(throws: DecodingError.self) { try decoder.decode(RoutingEngine.self, from: try encoder.encode(damaged)) }
-        #expect(try decoder.decode(RoutingEngine.self, from: try encoder.encode(script.engine)).integrityViolation() == nil)
+        try Self.expectRefused(damaged, kept: script.engine)
     }
 
     @Test("a copy of the engine is not changed by commands applied to the original, nor the original by the copy's")

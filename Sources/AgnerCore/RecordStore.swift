@@ -136,9 +136,9 @@ struct RecordStore<Record>: RandomAccessCollection {
 /// store can be copied to another thread and read there while the original goes on.
 extension RecordStore: @unchecked Sendable where Record: Sendable {}
 
-/// The engine's records of every kind (and the free contact slots) in one object: a command checks once that its engine owns
-/// them alone (`RoutingEngine.makeRecordsUnique()`), where a check per kind cost four (about 60
-/// instructions per simulated contact in the single queue). Each store's buffer belongs to one
+/// The engine's records of every kind (and the free contact slots) in one object: a command
+/// checks once that its engine owns them alone (`RoutingEngine.makeRecordsUnique()`) instead
+/// of once per kind. Each store's buffer belongs to one
 /// such object only, so a store never checks its own buffer in release builds.
 ///
 /// A copy of the engine shares the object until either copy writes, as with an array; the

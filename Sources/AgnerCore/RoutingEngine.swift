@@ -22,7 +22,8 @@ public struct RoutingEngine: Sendable {
     /// a decoded engine reports everything until told otherwise.
     public var omittedEvents: RoutineEvents = []
 
-    /// The contacts, agents, pools and each agent's pools, owned together (`EngineRecords`):
+    /// The contacts, agents, pools, each agent's pools and the free contact slots, owned
+    /// together (`EngineRecords`):
     /// read and written through the properties below.
     var records = EngineRecords()
     var contacts: RecordStore<ContactRecord> {

@@ -42,11 +42,4 @@ struct EventList<Element: Comparable & Sendable> {
         BinaryHeap.fillRoot(with: last, in: heap)
         return top
     }
-
-    /// Replaces the earliest element with `element` in one pass.
-    @inline(__always)
-    func replaceMin(with element: Element) {
-        precondition(slab.count > 0, "replaceMin on an empty event list")
-        BinaryHeap.fillRoot(with: element, in: heap)
-    }
 }

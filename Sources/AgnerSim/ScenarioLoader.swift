@@ -165,7 +165,7 @@ public enum ScenarioLoader {
                     for item in addition { list.append(item) }
                     pairs[existing].1 = .sequence(list)
                 } else {
-                    pairs.append((.scalar(Node.Scalar(target, Tag(.implicit), .plain, keyNode.mark)), value))
+                    pairs.append((Self.keyNode(target, mark: keyNode.mark), value))
                 }
             } else if let existing = index(of: key) {
                 pairs[existing] = (keyNode, try merge(pairs[existing].1, value, path: path + [.key(key)]))
@@ -176,26 +176,48 @@ public enum ScenarioLoader {
         return .mapping(Node.Mapping(pairs, baseMapping.tag, baseMapping.style, baseMapping.mark))
     }
 
-    /// Re-tags every mapping key as an implicit scalar. Yams looks keys up by building an
-    /// implicit scalar, which resolves `"12:00"` as a YAML 1.1 number; a quoted key in the file
-    /// is a string, so the two would never match.
+    /// Tags every mapping key as a string and gives every mapping the resolver without rules.
+    ///
+    /// Yams looks a key up by building an implicit scalar with the mapping's resolver and comparing
+    /// resolved tags. With the default resolver, `"12:00"` typed as a key resolves as a YAML 1.1
+    /// number and the quoted key in the file as a string, so the two would never match; and each
+    /// resolution runs up to seven regular expressions (about 30,000 instructions), once per
+    /// lookup. Keys tagged `str` and lookups resolved without rules match by text alone.
+    /// A plain `<<` keeps its tag, so YAML merge keys still merge.
     static func normalizingKeys(_ node: Node) -> Node {
-        switch node {
-        case let .mapping(mapping):
-            var pairs: [(Node, Node)] = []
-            for (key, value) in mapping {
-                if case let .scalar(scalar) = key {
-                    pairs.append((.scalar(Node.Scalar(scalar.string, Tag(.implicit), scalar.style, scalar.mark)), normalizingKeys(value)))
-                } else {
-                    pairs.append((key, normalizingKeys(value)))
+        // Yams builds a constructor's tables anew for each tag made without one: share one.
+        let constructor = Constructor.default
+        func normalized(_ node: Node) -> Node {
+            switch node {
+            case let .mapping(mapping):
+                var pairs: [(Node, Node)] = []
+                pairs.reserveCapacity(mapping.count)
+                for (key, value) in mapping {
+                    if case let .scalar(scalar) = key, !(scalar.string == "<<" && scalar.style == .plain) {
+                        pairs.append((keyNode(scalar.string, style: scalar.style, mark: scalar.mark, constructor: constructor), normalized(value)))
+                    } else {
+                        pairs.append((key, normalized(value)))
+                    }
                 }
+                return .mapping(Node.Mapping(pairs, mapping.tag.copy(resolver: .basic), mapping.style, mapping.mark))
+            case let .sequence(sequence):
+                return .sequence(Node.Sequence(sequence.map(normalized), sequence.tag, sequence.style, sequence.mark))
+            default:
+                return node
             }
-            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
-        case let .sequence(sequence):
-            return .sequence(Node.Sequence(sequence.map(normalizingKeys), sequence.tag, sequence.style, sequence.mark))
-        default:
-            return node
         }
+        return normalized(node)
+    }
+
+    /// A mapping key as `normalizingKeys` leaves them: text tagged `str`. Keys added to a
+    /// normalized tree (a variant's `list+`, a `--set` path) are made here, so they match too.
+    static func keyNode(_ text: String, style: Node.Scalar.Style = .plain, mark: Mark? = nil, constructor: Constructor = .default) -> Node {
+        .scalar(Node.Scalar(text, Tag(.str, .basic, constructor), style, mark))
+    }
+
+    /// An empty mapping as `normalizingKeys` leaves them.
+    static func emptyMapping() -> Node {
+        .mapping(Node.Mapping([], Tag(.implicit, .basic)))
     }
 
     // MARK: - Errors with places

@@ -159,12 +159,12 @@ public struct ScenarioOverride: Sendable, Equatable, Hashable, CustomStringConve
             if last {
                 child = value
             } else {
-                child = try set(value, in: existing.map { pairs[$0].value } ?? .mapping(Node.Mapping([])), at: depth + 1, document: document)
+                child = try set(value, in: existing.map { pairs[$0].value } ?? ScenarioLoader.emptyMapping(), at: depth + 1, document: document)
             }
             if let existing {
                 pairs[existing].value = child
             } else {
-                pairs.append((.scalar(Node.Scalar(component.key)), child))
+                pairs.append((ScenarioLoader.keyNode(component.key), child))
             }
             return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
         }

@@ -148,6 +148,35 @@ struct ScenarioLoaderTests {
         #expect(stream.weekdayFactor[Weekday.saturday.rawValue] == 0.5)
     }
 
+    @Test("keys are found by their text: merge keys, keys that look like numbers or booleans, and keys a variant or --set adds")
+    func keysMatchByText() throws {
+        let yaml = """
+            agents: [{count: 5}]
+            demand:
+              - &peak {daily: 1200, profile: {"08:00": 1, "12:00": 3, "20:00": 0}, weekdays: {sat: 0.5}}
+              - {<<: *peak, daily: 600}
+            run: {interval: 1h}
+            variants:
+              more:
+                agents+: [{count: 2}]
+            """
+        // The key is YAML 1.1's sexagesimal 720 when typed, a string when quoted: both are found.
+        let base = try ScenarioLoader.load(yaml: yaml)
+        #expect(abs(base.demand[0].ratePerInterval.reduce(0, +) * 3600 - 1200) < 1e-6)
+        #expect(base.demand[0].ratePerInterval[12] > base.demand[0].ratePerInterval[8])
+        // The merge key brings the first stream's profile and weekdays to the second.
+        #expect(abs(base.demand[1].ratePerInterval.reduce(0, +) * 3600 - 600) < 1e-6)
+        #expect(abs(base.demand[1].ratePerInterval[12] * 2 - base.demand[0].ratePerInterval[12]) < 1e-12)
+        #expect(base.demand[1].weekdayFactor[Weekday.saturday.rawValue] == 0.5)
+        #expect(try ScenarioLoader.load(yaml: yaml, variant: "more").agentGroups.map(\.count) == [5, 2])
+        // A section the file lacks, added by --set with a key of its own.
+        let overridden = try ScenarioLoader.load(yaml: yaml, overrides: [ScenarioOverride(parsing: "hours.sat=closed")])
+        #expect(overridden.hours.days[Weekday.saturday.rawValue] == nil)
+        #expect(overridden.hours.days[Weekday.friday.rawValue] != nil)
+        // Unknown keys are still refused, however they are spelt.
+        #expect(Self.error("agents: [{count: 5}]\ndemand: [{rate: 1/min}]\n\"true\": 1") .contains("unknown key 'true'"))
+    }
+
     @Test("a missing file says so")
     func missingFile() {
         #expect(throws: ScenarioError.self) { try ScenarioLoader.load(path: "/nonexistent/scenario.yaml") }

@@ -100,7 +100,12 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
         var hole = 0
         var child = 1
         while child < count {
-            if child &+ 1 < count && heap[child &+ 1] < heap[child] { child &+= 1 }
+            // A select, not a branch, where the element's `<` allows one: which child is the
+            // smaller is a coin toss in a heap of random times, and a mispredicted branch costs
+            // more than the select (docs/performance.md, "the event list's pops").
+            // (An index added as 0 or 1: LLVM turns a select of indices that feed loads back
+            // into a branch.)
+            if child &+ 1 < count { child &+= heap[child &+ 1] < heap[child] ? 1 : 0 }
             heap[hole] = heap[child]
             hole = child
             child = 2 &* hole &+ 1

@@ -202,4 +202,19 @@ extension IndexUpkeepTests {
         #expect(fromInserted == values.sorted())
         #expect(fromBuilt == values.sorted())
     }
+
+    @Test("order keys order as the numbers do, negatives and infinities too, and give the numbers back")
+    func orderKeys() {
+        var rng = SeededGenerator(seed: 8)
+        let edges: [Double] = [-.infinity, -1e11, -86_400, -1, -.leastNonzeroMagnitude, 0, .leastNonzeroMagnitude,
+                               1e-300, 0.5, 1, 86_400, 1e11, .greatestFiniteMagnitude, .infinity]
+        let numbers = edges + (0..<2_000).map { _ in Double.random(in: -1e6...1e6, using: &rng) }
+        for x in numbers {
+            #expect(OrderKey.number(OrderKey.of(x)) == x)
+            for y in edges { #expect((OrderKey.of(x) < OrderKey.of(y)) == (x < y), "\(x) against \(y)") }
+        }
+        // -0.0 comes just before 0.0: stored as `x + 0`, the two tie.
+        #expect(OrderKey.of(-0.0) < OrderKey.of(0.0))
+        #expect(OrderKey.of(-0.0 + 0) == OrderKey.of(0.0))
+    }
 }

@@ -141,13 +141,13 @@ extension RoutingEngine {
             guard groups.count > 1 else { continue }
             if !split {
                 // Waiting contacts move to the pool of the step they have reached.
-                resynchroniseClocks(catchUp: true)
+                catchUpWaitingSteps()
                 split = true
             }
             for group in groups.dropFirst() { splitPool(index, moving: group.criteria) }
         }
         // A step that opened no pool may open one now.
-        if split { resynchroniseClocks(catchUp: false) }
+        if split { rescheduleWaitingClocks() }
     }
 
     /// Moves some of a pool's criteria to a new pool of the same agents: the new pool starts as

@@ -407,22 +407,23 @@ extension RoutingEngine {
                                 target: contact.deadline - contact.arrival, at: now)
     }
 
-    /// Raises every waiting contact's step to where its wait has reached and schedules its
-    /// clock again: pools have split, so steps that opened no pool may open one now. Needed
-    /// only when escalations go unreported (see `nextEscalation`); otherwise every step has
-    /// its own timer. Call it before the split (`catchUp: true`) and after it (`false`).
-    mutating func resynchroniseClocks(catchUp: Bool) {
+    /// Before pools split: raises every waiting contact's step to where its wait has reached,
+    /// so that it moves to the pool of that step. Needed only when escalations go unreported
+    /// (see `nextEscalation`): otherwise every step has its own timer and no step lags.
+    mutating func catchUpWaitingSteps() {
         guard omittedEvents.contains(.escalations) else { return }
-        for slot in contactSlots.values {
-            let contact = contacts[Int(slot)]
-            guard contact.state == .queued || contact.state == .callbackScheduled else { continue }
-            if catchUp {
-                var none: [Event] = []  // escalations go unreported here
-                catchUpEscalation(slot, into: &none)
-            } else {
-                scheduleClock(slot)
-            }
+        for slot in contactSlots.values where contacts[Int(slot)].state.isWaiting {
+            var none: [Event] = []  // escalations go unreported here
+            catchUpEscalation(slot, into: &none)
         }
+    }
+
+    /// After pools split: schedules every waiting contact's clock again, since a step that
+    /// opened no pool, and so had no timer, may open one now. Needed only when escalations go
+    /// unreported (see `nextEscalation`).
+    mutating func rescheduleWaitingClocks() {
+        guard omittedEvents.contains(.escalations) else { return }
+        for slot in contactSlots.values where contacts[Int(slot)].state.isWaiting { scheduleClock(slot) }
     }
 
     /// Runs everything on the contact's clock that is due, in time order (escalation before a

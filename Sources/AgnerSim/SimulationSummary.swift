@@ -33,8 +33,10 @@ public struct SimulationSummary: Sendable, Encodable {
         public var breaches: [String: Estimate]
         /// Channels: used ÷ offered concurrent slots.
         public var slotUtilisation: Estimate?
-        /// Channels: the share of intervals with offered contacts whose service level (pooled
-        /// over replications) meets the goal, and how many intervals had contacts.
+        /// Channels: the share of intervals with contacts whose service level (pooled over
+        /// replications) meets the goal, and how many intervals had contacts. An interval counts
+        /// only where its service level is defined: under `answered`, one in which no contact
+        /// was answered has none, nor under `shortAbandonsExcluded` one of short abandons only.
         public var intervalsMeetingGoal: Double?
         public var intervalsWithContacts: Int?
         /// Channels: the interval with the lowest service level.
@@ -401,7 +403,9 @@ public struct SimulationSummary: Sendable, Encodable {
                 var sum = Tally()
                 for run in runs.indices { sum.add(runs[run].intervals[interval * 4 + channel.rawValue]) }
                 dayTallies[interval / perDay][channel.rawValue].add(sum)
-                if sum.offered > 0 { pooled[channel.rawValue].append((interval, sum)) }
+                // Only where the service level is defined (not 0 ÷ 0 under `answered` or
+                // `shortAbandonsExcluded`): it is compared with the goal and may be the worst.
+                if sum.offered > 0 && !sum.serviceLevel(definition).isNaN { pooled[channel.rawValue].append((interval, sum)) }
                 guard sum.offered + sum.unserved + sum.deflected > 0 || workload.slotsOffered[channel] > 0 else { continue }
                 channelRows.append(channelRow(channel, sum, workload))
             }

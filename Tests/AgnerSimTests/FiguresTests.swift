@@ -210,6 +210,31 @@ struct FiguresTests {
         #expect(phone.intervalsWithContacts == 8)
     }
 
+    @Test("under the answered definition an interval in which nobody was answered has no service level: it is neither the worst nor counted, and the JSON is written")
+    func intervalWithoutServiceLevel() throws {
+        // Nobody works 08:00-10:00, and callers hang up after a minute on average: nobody
+        // calling at 08:00 is answered, so answered-within-target ÷ answered is 0 ÷ 0 there.
+        let summary = SimulationSummary(try Self.outcome("""
+            hours: {default: "08:00-12:00"}
+            agents: [{count: 4, shift: "10:00-12:00"}]
+            demand: [{rate: 20/h}]
+            handling: {default: 120s}
+            patience: {default: 60s}
+            run: {days: 2, replications: 2, interval: 1h, serviceLevel: answered}
+            """))
+        let phone = try #require(summary.channels.first)
+        let worst = try #require(phone.worstInterval)
+        #expect(worst.serviceLevel.isFinite)
+        #expect(worst.start != "08:00")
+        // The intervals counted are those with a service level: not the 08:00 ones.
+        let eight = summary.intervals.filter { $0.start == "08:00" }.compactMap(\.channels.first)
+        #expect(eight.count == 2 && eight.allSatisfy { $0.offered > 0 && $0.answered == 0 && $0.serviceLevel == nil })
+        let withLevel = summary.intervals.compactMap(\.channels.first).filter { $0.serviceLevel != nil }
+        #expect(phone.intervalsWithContacts == withLevel.count && withLevel.count >= 4 && withLevel.count < 8)
+        // Before, the undefined level reached the JSON encoder, which refuses NaN.
+        #expect(throws: Never.self) { try JSONEncoder().encode(summary) }
+    }
+
     @Test("an overnight shift works past midnight, with its agent-hours and cost")
     func overnightShift() throws {
         let summary = SimulationSummary(try Self.outcome("""

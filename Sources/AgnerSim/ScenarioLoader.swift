@@ -183,7 +183,7 @@ public enum ScenarioLoader {
     /// number and the quoted key in the file as a string, so the two would never match; and each
     /// resolution runs up to seven regular expressions (about 30,000 instructions), once per
     /// lookup. Keys tagged `str` and lookups resolved without rules match by text alone.
-    /// A plain `<<` keeps its tag, so YAML merge keys still merge.
+    /// A key `<<`, however written, is tagged as a merge key, as it was resolved before.
     static func normalizingKeys(_ node: Node) -> Node {
         // Yams builds a constructor's tables anew for each tag made without one: share one.
         let constructor = Constructor.default
@@ -193,7 +193,7 @@ public enum ScenarioLoader {
                 var pairs: [(Node, Node)] = []
                 pairs.reserveCapacity(mapping.count)
                 for (key, value) in mapping {
-                    if case let .scalar(scalar) = key, !(scalar.string == "<<" && scalar.style == .plain) {
+                    if case let .scalar(scalar) = key {
                         pairs.append((keyNode(scalar.string, style: scalar.style, mark: scalar.mark, constructor: constructor), normalized(value)))
                     } else {
                         pairs.append((key, normalized(value)))
@@ -209,10 +209,11 @@ public enum ScenarioLoader {
         return normalized(node)
     }
 
-    /// A mapping key as `normalizingKeys` leaves them: text tagged `str`. Keys added to a
-    /// normalized tree (a variant's `list+`, a `--set` path) are made here, so they match too.
+    /// A mapping key as `normalizingKeys` leaves them: text tagged `str`, or `merge` for `<<`.
+    /// Keys added to a normalized tree (a variant's `list+`, a `--set` path) are made here, so
+    /// they match too.
     static func keyNode(_ text: String, style: Node.Scalar.Style = .plain, mark: Mark? = nil, constructor: Constructor = .default) -> Node {
-        .scalar(Node.Scalar(text, Tag(.str, .basic, constructor), style, mark))
+        .scalar(Node.Scalar(text, Tag(text == "<<" ? .merge : .str, .basic, constructor), style, mark))
     }
 
     /// An empty mapping as `normalizingKeys` leaves them.

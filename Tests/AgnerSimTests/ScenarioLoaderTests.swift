@@ -155,6 +155,7 @@ struct ScenarioLoaderTests {
             demand:
               - &peak {daily: 1200, profile: {"08:00": 1, "12:00": 3, "20:00": 0}, weekdays: {sat: 0.5}}
               - {<<: *peak, daily: 600}
+              - {"<<": *peak, daily: 300}
             run: {interval: 1h}
             variants:
               more:
@@ -168,6 +169,8 @@ struct ScenarioLoaderTests {
         #expect(abs(base.demand[1].ratePerInterval.reduce(0, +) * 3600 - 600) < 1e-6)
         #expect(abs(base.demand[1].ratePerInterval[12] * 2 - base.demand[0].ratePerInterval[12]) < 1e-12)
         #expect(base.demand[1].weekdayFactor[Weekday.saturday.rawValue] == 0.5)
+        // A quoted "<<" merges too, as it always has here.
+        #expect(base.demand[2].weekdayFactor[Weekday.saturday.rawValue] == 0.5)
         #expect(try ScenarioLoader.load(yaml: yaml, variant: "more").agentGroups.map(\.count) == [5, 2])
         // A section the file lacks, added by --set with a key of its own.
         let overridden = try ScenarioLoader.load(yaml: yaml, overrides: [ScenarioOverride(parsing: "hours.sat=closed")])

@@ -100,11 +100,10 @@ public struct BinaryHeap<Element: Comparable>: Sendable where Element: Sendable 
         var hole = 0
         var child = 1
         while child < count {
-            // A select, not a branch, where the element's `<` allows one: which child is the
-            // smaller is a coin toss in a heap of random times, and a mispredicted branch costs
-            // more than the select (docs/performance.md, "the event list's pops").
-            // (An index added as 0 or 1: LLVM turns a select of indices that feed loads back
-            // into a branch.)
+            // Which child is the smaller is a coin toss in a heap of random times. Adding 0 or 1
+            // to the index, rather than branching, spares the mispredictions where the element's
+            // `<` has no branch either (docs/performance.md, "The fourth round"). A select of the
+            // two indices would not do: LLVM turns it back into a branch, as it feeds the loads.
             if child &+ 1 < count { child &+= heap[child &+ 1] < heap[child] ? 1 : 0 }
             heap[hole] = heap[child]
             hole = child
@@ -135,7 +134,7 @@ extension BinaryHeap: Codable where Element: Codable {}
 ///
 /// In a heap of random times, which of two children is the smaller is a coin toss: a branch
 /// on it is mispredicted half the time, which costs more than the few instructions here
-/// (docs/performance.md, "the heaps' comparisons").
+/// (docs/performance.md, "The fourth round").
 public enum OrderKey {
     /// `x` as an unsigned integer in the same order, except that -0.0 comes just before 0.0
     /// (store `x + 0` where the two must tie).

@@ -204,7 +204,7 @@ struct Replication {
         /// The time as `OrderKey.of` gives it (shifts begun the evening before start at
         /// negative times). Stored so, the event list's pops compare integers straight from
         /// memory: on the pops' critical path, converting a `Double` on each comparison cost
-        /// 1 % of a single-queue run (docs/performance.md).
+        /// 3.6 % of a single-queue run (docs/performance.md, "The fourth round").
         var timeKey: UInt64
         /// The sequence number above the kind: `sequence << 8 | kind`.
         var order: UInt64

@@ -39,9 +39,9 @@ public struct OptimisationReport {
         out.append("evaluations: \(r.evaluations) of \(r.settings.budget) allowed, \(r.settings.replications) replications each\(r.stop.isEmpty ? "" : "; stopped: \(r.stop)")")
         if !r.setAside.isEmpty {
             out.append("")
-            out.append("set aside (not met even with every group doubled, so no staffing in reach keeps them; each is held instead at today's level):")
+            out.append("set aside: \(r.setAside.count) goal\(r.setAside.count == 1 ? "" : "s") not met even with every group doubled, so the search does not chase \(r.setAside.count == 1 ? "it" : "them"); each is held instead at today's level, and the answer does not keep \(r.setAside.count == 1 ? "it" : "them"):")
             for check in r.setAside {
-                out.append("  \(check.constraint.label(intervalLength: intervalLength)): \(SimulationReport.percent(check.estimate)) with every group doubled")
+                out.append("  \(check.constraint.label(intervalLength: intervalLength)): \(SimulationReport.percent(check.estimate)) with every group doubled, \(Self.reach(check, replications: r.settings.replications))")
             }
         }
         out.append("")
@@ -62,6 +62,15 @@ public struct OptimisationReport {
             out.append("no staffing that keeps every goal was found within the budget; raise --budget, or see which goals fail above")
         }
         return out.joined(separator: "\n")
+    }
+
+    /// Why a goal was set aside: out of reach (the doubled staffing's mean misses it) or too
+    /// close to call (the mean keeps it, the 95 % interval does not clear it: more replications
+    /// might).
+    static func reach(_ check: StaffingSearch.Check, replications: Int) -> String {
+        let mean = check.estimate.mean
+        let missed = check.constraint.kind == .abandonment ? mean > check.constraint.bound : mean < check.constraint.bound
+        return missed ? "out of reach" : "too close to call at \(replications) replications (its interval straddles the goal; more --replications may settle it)"
     }
 
     /// The staffing: today, the Erlang start and the least, per group (or per interval).
@@ -144,6 +153,9 @@ public struct OptimisationReport {
             }
             let held = best.checks.filter(\.met).count
             text += "\nevery goal kept holds (\(held) of \(best.checks.count) checks)"
+            if !r.setAside.isEmpty {
+                text += "; the \(r.setAside.count) set aside above \(r.setAside.count == 1 ? "is" : "are") held at today's level only"
+            }
             if let confirmation = r.confirmation {
                 let failing = confirmation.checks.filter { !$0.met }
                 text += failing.isEmpty ? "; confirmed on independent random numbers"

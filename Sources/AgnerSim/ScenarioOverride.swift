@@ -129,6 +129,12 @@ public struct ScenarioOverride: Sendable, Equatable, Hashable, CustomStringConve
                 guard let composed = try Yams.compose(yaml: override.value) else {
                     throw ScenarioError(path: [], message: "--set \(override): no value")
                 }
+                // Counted like a file's YAML, before anything walks it: a few aliases may stand
+                // for billions of nodes.
+                var budget = ScenarioLimits.yamlNodes
+                guard ScenarioLoader.fits(composed, budget: &budget) else {
+                    throw ScenarioError(path: [], message: "--set \(override.pathText): the value expands to more than \(ScenarioLimits.yamlNodes) YAML nodes (aliases such as *name repeat what they refer to)")
+                }
                 value = ScenarioLoader.normalizingKeys(composed)
             } catch let error as ScenarioError {
                 throw error
@@ -320,12 +326,19 @@ public struct SweepAxis: Sendable, Equatable {
         }
         let from = Double(match.1)!, to = Double(match.3)!
         let step = match.5.map { Double($0)! } ?? 1
+        // Ends written with many digits are refused before any arithmetic can overflow.
+        let largest = 1e15
+        guard abs(from) <= largest, abs(to) <= largest else {
+            throw ScenarioError(path: [], message: "--set \(path): the ends of '\(text)' must lie within ±\(Bounds.plain(Int(largest)))")
+        }
         guard step > 0 else { throw ScenarioError(path: [], message: "--set \(path): the step must be more than 0") }
         guard to >= from else { throw ScenarioError(path: [], message: "--set \(path): the range \(text) runs backwards") }
-        let count = Int(((to - from) / step + 1e-9).rounded(.down)) + 1
-        guard count <= maximumValues else {
+        let span = ((to - from) / step + 1e-9).rounded(.down)
+        guard span < Double(maximumValues) else {
+            let count = span < 1e15 ? Bounds.plain(Int(span) + 1) : "more"
             throw ScenarioError(path: [], message: "--set \(path): \(count) values, more than the \(maximumValues) an axis may have")
         }
+        let count = Int(span) + 1
         let decimals = [match.1, match.3, match.5 ?? "1"].map { $0.split(separator: ".").dropFirst().first?.count ?? 0 }.max() ?? 0
         return (0..<count).map { index in
             let value = from + Double(index) * step

@@ -681,6 +681,10 @@ public struct StaffingSearch: Sendable {
     /// Erlang C/A requires to those on duty (per group: the mean of every interval's ratio,
     /// weighted by its requirement; per interval of the day: summed over the days); each group
     /// scaled by the largest ratio among the channels it serves, rounded up.
+    ///
+    /// A channel that needs agents where today nobody is on duty for it (a group of 0, a shift
+    /// that misses its hours) cannot be scaled: there, its largest requirement is shared among
+    /// the groups that serve it, so the start never leaves such demand without agents.
     func erlangStart() -> Staffing {
         let rows = IntradayRequirements.rows(base, maxAbandon: settings.maxAbandon)
         let perDay = intervalsPerDay
@@ -688,10 +692,14 @@ public struct StaffingSearch: Sendable {
         let slots = settings.granularity == .group ? 1 : perDay
         var required = Array(repeating: Array(repeating: 0.0, count: slots), count: Channel.allCases.count)
         var onDuty = required
+        // [channel][slot]: the most agents required in an interval where nobody is on duty.
+        var requiredUncovered = required
         let clock = (0..<perDay).map { SimulationSummary.clock(Double($0) * base.run.interval) }
         for row in rows {
             guard let channel = Channel(name: row.channel), let needed = row.required, row.model == "erlangA" || row.model == "erlangC",
                   let interval = clock.firstIndex(of: row.start) else { continue }
+            let slot = slots == 1 ? 0 : interval
+            if row.scheduled <= 0 { requiredUncovered[channel.rawValue][slot] = max(requiredUncovered[channel.rawValue][slot], Double(needed)) }
             if slots == 1 {
                 // Per group: the ratio of each interval weighted by its requirement, so that the busy
                 // intervals, which a fixed shift must cover, count most.
@@ -708,11 +716,19 @@ public struct StaffingSearch: Sendable {
             (0..<slots).map { slot in
                 guard domain[group][slot] else { return 0 }
                 var ratio = 0.0
-                for channel in serves[group] where onDuty[channel.rawValue][slot] > 0 {
-                    ratio = max(ratio, required[channel.rawValue][slot] / onDuty[channel.rawValue][slot])
+                var share = 0.0
+                for channel in serves[group] {
+                    let c = channel.rawValue
+                    if onDuty[c][slot] > 0 { ratio = max(ratio, required[c][slot] / onDuty[c][slot]) }
+                    // Per group, only a channel nobody serves at any time today: one whose
+                    // shifts miss some of its hours is covered by the search, not the start.
+                    if requiredUncovered[c][slot] > 0 && onDuty[c][slot] == 0 {
+                        let groups = serves.indices.filter { domain[$0][slot] && serves[$0].contains(channel) }.count
+                        share = max(share, requiredUncovered[c][slot] / Double(max(1, groups)))
+                    }
                 }
                 let now = slots == 1 ? Double(info.count) : today[group][slot]
-                return Int((now * ratio - 1e-9).rounded(.up))
+                return max(Int((now * ratio - 1e-9).rounded(.up)), Int((share - 1e-9).rounded(.up)))
             }
         })
     }

@@ -27,8 +27,11 @@ extension Agner {
         @Option(help: "Store the merged run in this results database.")
         var db: String?
 
-        @Option(help: "Output: table, json or csv, as agner simulate.")
+        @Option(help: "Output: table, json, csv or html, as agner simulate (or as agner sweep, for a sweep's shards).")
         var format: SimulationFormat = .table
+
+        @Option(help: "Write the report to this file instead of standard output.")
+        var output: String?
 
         @Flag(help: "In the table, also break down by topic, department and segment.")
         var details = false
@@ -45,6 +48,7 @@ extension Agner {
         func validate() throws {
             guard !parts.isEmpty else { throw ValidationError("give the shards' results databases") }
             try refuseWriting("--db", db, over: parts)
+            try refuseWriting("--output", output, over: parts + [db])
         }
 
         struct ShardRun {
@@ -75,7 +79,8 @@ extension Agner {
                 let id = try storeRun(outcome: outcome, summary: summary, scenarioText: outcome.scenario.sourceText, path: db)
                 note("merged \(shards.count) shards into run \(id) in \(db)")
             }
-            try printSummary(summary, outcome: outcome, format: format, parts: .init(details: details, agents: agents, intervals: intervals, daily: daily))
+            try printSummary(summary, outcome: outcome, format: format, parts: .init(details: details, agents: agents, intervals: intervals, daily: daily),
+                             output: output)
         }
 
         /// Rebuilds one run from its shards: they must be shards 1 … N of one run (same scenario
@@ -174,10 +179,7 @@ extension Agner {
                 }
                 note("merged \(shards.count) shards of \(count) points into \(db)")
             }
-            guard let sweepFormat = OutputFormat(rawValue: format.rawValue) else {
-                throw CommandFailure(description: "a sweep has no \(format.rawValue) page: merge it as table, json or csv")
-            }
-            try printSweep(SweepSummary(sweep: grid, outcomes: outcomes), format: sweepFormat)
+            try printSweep(SweepSummary(sweep: grid, outcomes: outcomes), format: format, output: output)
         }
     }
 }

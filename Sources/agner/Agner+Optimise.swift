@@ -48,7 +48,7 @@ extension Agner {
         @Option(help: "What to keep: service-level (each channel's goal and target from the scenario).")
         var goal: Goal = .serviceLevel
 
-        @Option(help: "Most abandoned ÷ offered on each real-time channel, e.g. 5%.")
+        @Option(parsing: .unconditional, help: "Most abandoned ÷ offered on each real-time channel, more than 0 % and at most 100 %, e.g. 5%.")
         var maxAbandon: String?
 
         @Option(help: "Staffing per agent group (group) or per group and interval of the day (interval).")
@@ -57,7 +57,7 @@ extension Agner {
         @Flag(help: "Minimise the agent cost (costs.agentHour, with the extended-hours premium) instead of the number of agents.")
         var cost = false
 
-        @Option(help: "Most evaluations (simulations of one staffing with --replications replications).")
+        @Option(help: "Most evaluations (simulations of one staffing with --replications replications), 3–100,000.")
         var budget: Int = 300
 
         @Option(help: "Replications per evaluation (at least 2: a goal is judged by its 95 % interval).")
@@ -75,7 +75,7 @@ extension Agner {
         @Option(help: "Output: table or json.")
         var format: StaffFormat = .table
 
-        @Option(help: "The name of the variant the answer is written as.")
+        @Option(help: "The name of the variant the answer is written as (letters, digits, spaces, '-' and '_').")
         var name: String = "least"
 
         func validate() throws {
@@ -88,14 +88,25 @@ extension Agner {
             }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             if let maxAbandon { _ = try Self.share(maxAbandon) }
+            // Pasted back into the scenario as a key of `variants`: plain text only.
+            guard !name.isEmpty, name.count <= 64,
+                  name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" || $0 == "_" }),
+                  name.first != " ", name.last != " " else {
+                throw ValidationError("--name '\(name)' cannot name a variant: use 1–64 letters, digits, spaces, '-' and '_'")
+            }
         }
 
+        /// A cap such as `5%`: more than 0 % (customers with patience always hang up now and
+        /// then, so no staffing keeps every one) and at most 100 %.
         static func share(_ text: String) throws -> Double {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasSuffix("%"), let value = Double(trimmed.dropLast().trimmingCharacters(in: .whitespaces)), (0...100).contains(value) {
-                return value / 100
+            guard trimmed.hasSuffix("%"), let value = Double(trimmed.dropLast().trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                throw ValidationError("--max-abandon takes a percentage such as 5%, not '\(text)'")
             }
-            throw ValidationError("--max-abandon takes a percentage such as 5%")
+            guard value > 0, value <= 100 else {
+                throw ValidationError("--max-abandon \(text) is outside the range: more than 0 % (some customers always hang up) and at most 100 %")
+            }
+            return value / 100
         }
 
         func run() throws {
@@ -122,6 +133,8 @@ extension Agner {
             }
             let elapsed = ContinuousClock.now - started
             note("\(result.evaluations) evaluations in \(Format.fixed(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, 1)) s")
+            // No answer is a failure for a script: it must not read the report as one.
+            if result.best == nil { throw ExitCode(2) }
         }
     }
 }

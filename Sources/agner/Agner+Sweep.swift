@@ -49,8 +49,11 @@ extension Agner {
         @Option(help: "Worker threads (the same as --threads; default: all cores). Results do not depend on it.")
         var jobs: Int?
 
-        @Option(help: "Output: table, json (one object) or csv (one row per point).")
-        var format: OutputFormat = .table
+        @Option(help: "Output: table, json (one object), csv (one row per point) or html (one self-contained page charting every point; docs/optimisation.md).")
+        var format: SimulationFormat = .table
+
+        @Option(help: "Write the report to this file instead of standard output.")
+        var output: String?
 
         @Option(help: "Run only shard i of N of every point's replications, e.g. 2/4. Needs --db; combine the shards with agner merge.")
         var shard: String?
@@ -62,6 +65,7 @@ extension Agner {
             guard !axes.isEmpty else { throw ValidationError("give at least one --set PATH=VALUES, e.g. --set 'agents[billing].count=6..12'") }
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
             try refuseWriting("--db", db, over: [file])
+            try refuseWriting("--output", output, over: [file, db])
             if let shard {
                 do { _ = try Simulator.Shard(parsing: shard) } catch { throw ValidationError(error.description) }
                 guard db != nil else { throw ValidationError("--shard needs --db: a shard's replications are stored, then combined with agner merge") }
@@ -123,17 +127,19 @@ extension Agner {
             }
             progress.finish()
             if let db { note("stored \(grid.pointCount) points in \(db)") }
-            try printSweep(SweepSummary(sweep: grid, first: first!, points: rows), format: format)
+            try printSweep(SweepSummary(sweep: grid, first: first!, points: rows), format: format, output: output)
         }
     }
 }
 
 /// Prints a sweep in the chosen format (the same for sweep and merge, so that merged shards
-/// print exactly what the whole sweep prints).
-func printSweep(_ summary: SweepSummary, format: Agner.OutputFormat) throws {
-    switch format {
-    case .table: print(SweepReport.table(summary))
-    case .json: print(try SweepReport.json(summary))
-    case .csv: print(SweepReport.csv(summary))
+/// print exactly what the whole sweep prints), to standard output or to `output`.
+func printSweep(_ summary: SweepSummary, format: Agner.SimulationFormat, output: String? = nil) throws {
+    let text: String = switch format {
+    case .table: SweepReport.table(summary)
+    case .json: try SweepReport.json(summary)
+    case .csv: SweepReport.csv(summary)
+    case .html: HTMLReport.sweep(summary)
     }
+    try writeReport(text, to: output)
 }

@@ -55,6 +55,61 @@ struct SweepAndOptimiseTests {
         #expect(key.errors.contains("unknown key 'chanels'"))
     }
 
+    @Test("a sweep charts its points on one HTML page, merged shards too, and refuses ranges and values too large to handle")
+    func sweepPageAndLimits() throws {
+        let scratch = try Scratch()
+        let file = try scratch.file("desks.yaml", Self.desks)
+        let page = scratch.directory.appendingPathComponent("sweep.html").path
+        let html = try AgnerRun.run(["sweep", file, "--set", "agents[billing].count=1..3", "--format", "html", "--output", page])
+        #expect(html.status == 0, "\(html.errors)")
+        let text = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(text.contains("data-chart=\"service-level-phone\"") && text.contains("data-chart=\"occupancy\""))
+        #expect(text.contains("Points that keep every goal") && text.contains("<script") == false)
+        // The shards of a sweep merge to the same page.
+        var parts: [String] = []
+        for shard in 1...2 {
+            let db = scratch.directory.appendingPathComponent("part-\(shard).sqlite").path
+            let run = try AgnerRun.run(["sweep", file, "--set", "agents[billing].count=1..3", "--shard", "\(shard)/2", "--db", db])
+            #expect(run.status == 0, "\(run.errors)")
+            parts.append(db)
+        }
+        let merged = try AgnerRun.run(["merge"] + parts + ["--format", "html"])
+        #expect(merged.status == 0, "\(merged.errors)")
+        #expect(merged.output.trimmingCharacters(in: .whitespacesAndNewlines) == text.trimmingCharacters(in: .whitespacesAndNewlines))
+        // Before, ends past Int's range trapped, and a few aliases in a --set value took all memory.
+        let huge = try AgnerRun.run(["sweep", file, "--set", "agents[billing].count=1..9999999999999999999999"])
+        #expect(huge.status == 1 && huge.errors.contains("must lie within"), "\(huge.errors)")
+        let levels = (1...6).map { level in
+            let name = String(UnicodeScalar(UInt8(96 + level)))
+            let item = level == 1 ? "1" : "*" + String(UnicodeScalar(UInt8(95 + level)))
+            return "&\(name) [" + Array(repeating: item, count: 10).joined(separator: ",") + "]"
+        }
+        let bomb = try AgnerRun.run(["sweep", file, "--set", "description=[" + levels.joined(separator: ", ") + "]"])
+        #expect(bomb.status == 1 && bomb.errors.contains("expands to more than"), "\(bomb.errors)")
+    }
+
+    @Test("optimise staffs a center that has nobody today, refuses a cap nobody can keep, and fails when the budget gives no answer")
+    func optimiseFromNobody() throws {
+        let scratch = try Scratch()
+        let nobody = Self.desks.replacingOccurrences(of: "count: 5", with: "count: 0").replacingOccurrences(of: "count: 2", with: "count: 0")
+        let file = try scratch.file("nobody.yaml", nobody)
+        // Before, the start scaled today's 0 agents to 0 and set the goal aside as out of reach.
+        let run = try AgnerRun.run(["optimise", file, "--replications", "4", "--budget", "40", "--format", "json"])
+        #expect(run.status == 0, "\(run.errors)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let least = try #require(object["least"] as? [[Int]])
+        #expect(least.allSatisfy { $0[0] > 0 })
+        #expect((object["set_aside"] as? [Any])?.isEmpty == true)
+        let starved = try AgnerRun.run(["optimise", file, "--replications", "4", "--budget", "3"])
+        #expect(starved.status == 2 && starved.output.contains("no staffing that keeps every goal was found"))
+        for cap in ["0%", "-5%", "150%"] {
+            let refused = try AgnerRun.run(["optimise", file, "--max-abandon", cap])
+            #expect(refused.status != 0 && refused.errors.contains("more than 0 %"), "\(cap): \(refused.errors)")
+        }
+        let unnamed = try AgnerRun.run(["optimise", file, "--name", "evil: {}"])
+        #expect(unnamed.status != 0 && unnamed.errors.contains("cannot name a variant"))
+    }
+
     @Test("optimise answers with a variant that the scenario reads back and simulates")
     func optimiseVariantPastesBack() throws {
         let scratch = try Scratch()

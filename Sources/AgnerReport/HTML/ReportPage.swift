@@ -55,6 +55,7 @@ struct ReportPage {
             "subtitle": subtitle,
             "css": Self.css,
             "verdictHeading": verdictHeading,
+            "hasVerdicts": !verdicts.isEmpty,
             "verdicts": verdicts.map { v in
                 ["channel": v.channel, "goal": v.goal, "result": v.result, "status": v.status, "statusText": v.statusText,
                  "intervals": v.intervals, "worst": v.worst, "note": v.note] as [String: Any]
@@ -93,13 +94,13 @@ struct ReportPage {
         </header>
         <section id="verdict">
         <h2>{{verdictHeading}}</h2>
-        <table class="verdict">
+        {{#hasVerdicts}}<table class="verdict">
         <thead><tr><th>channel</th><th>goal</th><th>result (95 % interval)</th><th></th><th>intervals meeting the goal</th><th>worst interval</th></tr></thead>
         <tbody>
         {{#verdicts}}<tr class="{{status}}" data-channel="{{channel}}"><td>{{channel}}</td><td>{{goal}}</td><td>{{result}}</td><td class="status">{{statusText}}{{#note}}<br><small>{{note}}</small>{{/note}}</td><td>{{intervals}}</td><td>{{worst}}</td></tr>
         {{/verdicts}}
         </tbody>
-        </table>
+        </table>{{/hasVerdicts}}
         {{#verdictNotes}}<p class="verdict-note">{{.}}</p>
         {{/verdictNotes}}
         </section>

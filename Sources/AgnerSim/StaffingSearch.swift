@@ -240,7 +240,16 @@ public struct StaffingSearch: Sendable {
         let doubled = Staffing(zip(start.counts, today.counts).map { pair in
             zip(pair.0, pair.1).map { max(2 * $0, 2 * $1, $0 + 1) }
         }.enumerated().map { group, counts in counts.enumerated().map { domain[group][$0] ? $1 : 0 } })
-        let first = try evaluate([today, start, doubled], keepDetail: true)
+        let first: [Evaluation]
+        do { first = try evaluate([today, start, doubled], keepDetail: true) } catch {
+            // Today's staffing, the start or its double, simulated before the search can begin.
+            throw .invalid("today's staffing, the Erlang start or the start doubled could not be simulated: \(error.description); "
+                + "give the groups more agents, or start from a variant that has them (--variant)")
+        }
+        // Per interval, today's staffing is searched as a profile of agents on duty; today as
+        // scheduled (shifts, breaks) is what the answer is compared with and set-aside goals are
+        // held to, on the same random numbers.
+        let scheduled = settings.granularity == .interval ? try evaluateAsScheduled(today) : nil
         // Goals that even the doubled staffing misses are set aside.
         let setAside = first[2].checks.filter { !$0.met }
         let kept = Set(constraints).subtracting(setAside.map(\.constraint))
@@ -249,7 +258,7 @@ public struct StaffingSearch: Sendable {
             var floor = check.constraint
             floor.kind = check.constraint.kind == .serviceLevel ? .serviceLevelNotBelowToday : .abandonmentNotAboveToday
             floor.bound = 0
-            baselines[floor] = values(of: check.constraint, in: first[0].outcome)
+            baselines[floor] = values(of: check.constraint, in: (scheduled ?? first[0]).outcome)
             floors.append(floor)
         }
         constraints = constraints.filter { kept.contains($0) } + floors
@@ -258,7 +267,11 @@ public struct StaffingSearch: Sendable {
             judged.outcome = Self.withoutDetail(judged.outcome)
             return judged
         }
-        let todayEvaluation = cache[today]!
+        let todayEvaluation = scheduled.map { evaluation in
+            var judged = judge(today, evaluation.outcome)
+            judged.outcome = Self.withoutDetail(judged.outcome)
+            return judged
+        } ?? cache[today]!
         let startEvaluation = cache[start]!
         var current = startEvaluation
         var stop = ""
@@ -548,6 +561,17 @@ public struct StaffingSearch: Sendable {
             }
         }
         return staffings.map { cache[$0]! }
+    }
+
+    /// The scenario as it is (its shifts and breaks), simulated like any evaluation: per
+    /// interval, the staffing searched is a profile of agents on duty, which only approximates
+    /// the schedule it stands for.
+    mutating func evaluateAsScheduled(_ today: Staffing) throws(Failure) -> Evaluation {
+        let options = Simulator.Options(replications: settings.replications, seed: settings.seed, days: settings.days, threads: settings.threads)
+        let outcome: SimulationOutcome
+        do { outcome = try Simulator.run(base, options: options) } catch { throw .simulation(error) }
+        evaluations += 1
+        return judge(today, outcome)
     }
 
     /// The outcome without the per-interval and per-agent tallies of its replications: what the

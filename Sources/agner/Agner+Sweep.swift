@@ -21,7 +21,8 @@ extension Agner {
                 agents[NAME] (a group), center.topics[NAME], demand[CHANNEL/TOPIC], demand[CHANNEL] or \
                 demand[TOPIC] (every stream of it), notices[TOPIC]. Values: V1,V2,… (YAML, as in the \
                 file), A..B (whole numbers), A..B step S (a unit may follow each number: 45s..90s step 15s). \
-                A path that leads nowhere is an error naming it. See docs/simulation.md.
+                A path that leads nowhere is an error naming it. Paths, values and shards: \
+                docs/optimisation.md.
 
                 A large grid runs on a batch engine in shards, as agner simulate does: --shard i/N \
                 runs replications i, i+N, … of every point and stores them with --db; agner merge \
@@ -31,6 +32,7 @@ extension Agner {
                   agner sweep scenarios/retail.yaml --set 'agents[billing].count=3..7'
                   agner sweep scenarios/retail.yaml --set 'agents[frontline late].count=9..13' --set 'hours.default=08:00-20:00,08:00-22:00'
                   agner sweep scenarios/single-queue.yaml --set 'agents[group 1].count=48..56' --set 'patience.default=90s,120s,180s' --format csv
+                  agner sweep scenarios/retail.yaml --set 'agents[billing].count=3..7' --format html --output sweep.html
                   parallel agner sweep scenarios/retail.yaml --set 'agents[billing].count=3..7' --shard {}/4 --db part-{}.sqlite ::: 1 2 3 4
                   agner merge part-*.sqlite
                 """)

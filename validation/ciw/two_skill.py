@@ -33,6 +33,7 @@ Exits 1 when a figure disagrees; prints a table either way.
 import argparse
 import json
 import math
+import os
 import random
 import subprocess
 import sys
@@ -154,8 +155,10 @@ def mean_and_variance(values):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agner", default=".build/release/agner", help="the agner binary")
-    parser.add_argument("--scenario", default="scenarios/two-skill.yaml")
+    # Defaults found from this file, so that the script runs from any directory.
+    repository = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parser.add_argument("--agner", default=os.path.join(repository, ".build/release/agner"), help="the agner binary")
+    parser.add_argument("--scenario", default=os.path.join(repository, "scenarios/two-skill.yaml"))
     parser.add_argument("--replications", type=int, default=20, help="replications on each side")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")

@@ -752,7 +752,10 @@ public struct StaffingSearch: Sendable {
                     }
                 }
                 let now = slots == 1 ? Double(info.count) : today[group][slot]
-                return max(Int((now * ratio - 1e-9).rounded(.up)), Int((share - 1e-9).rounded(.up)))
+                // Within the roster's limit: a sliver of an agent on duty against a large
+                // requirement gives a huge ratio, which must not overflow an Int.
+                let agents = min(max(now * ratio, share), Double(DomainLimits.agents.upperBound))
+                return Int((agents - 1e-9).rounded(.up))
             }
         })
     }

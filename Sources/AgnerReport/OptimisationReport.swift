@@ -68,9 +68,12 @@ public struct OptimisationReport {
     /// close to call (the mean keeps it, the 95 % interval does not clear it: more replications
     /// might).
     static func reach(_ check: StaffingSearch.Check, replications: Int) -> String {
+        isOutOfReach(check) ? "out of reach" : "too close to call at \(replications) replications (its interval straddles the goal; more --replications may settle it)"
+    }
+
+    static func isOutOfReach(_ check: StaffingSearch.Check) -> Bool {
         let mean = check.estimate.mean
-        let missed = check.constraint.kind == .abandonment ? mean > check.constraint.bound : mean < check.constraint.bound
-        return missed ? "out of reach" : "too close to call at \(replications) replications (its interval straddles the goal; more --replications may settle it)"
+        return check.constraint.kind == .abandonment ? mean > check.constraint.bound : mean < check.constraint.bound
     }
 
     /// The staffing: today, the Erlang start and the least, per group (or per interval).
@@ -156,6 +159,9 @@ public struct OptimisationReport {
             if !r.setAside.isEmpty {
                 text += "; the \(r.setAside.count) set aside above \(r.setAside.count == 1 ? "is" : "are") held at today's level only"
             }
+            if r.confirmation == nil {
+                text += "; not checked on independent random numbers: the budget ran out first"
+            }
             if let confirmation = r.confirmation {
                 let failing = confirmation.checks.filter { !$0.met }
                 text += failing.isEmpty ? "; confirmed on independent random numbers"
@@ -236,6 +242,8 @@ public struct OptimisationReport {
         var interval: String?
         var estimate: Estimate
         var met: Bool
+        /// Goals set aside only: `out_of_reach` or `too_close_to_call` (see `reach`).
+        var reach: String? = nil
 
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: AnyCodingKey.self)
@@ -244,6 +252,7 @@ public struct OptimisationReport {
             try c.encode(interval, forKey: AnyCodingKey("interval"))
             try c.encode(estimate, forKey: AnyCodingKey("estimate"))
             try c.encode(met, forKey: AnyCodingKey("met"))
+            if let reach { try c.encode(reach, forKey: AnyCodingKey("reach")) }
         }
     }
 
@@ -276,7 +285,13 @@ public struct OptimisationReport {
             objective: r.settings.objective.rawValue, maxAbandon: r.settings.maxAbandon, replications: r.settings.replications,
             seed: r.settings.seed ?? r.scenario.run.seed, evaluations: r.evaluations, budget: r.settings.budget,
             stop: r.stop.isEmpty ? nil : r.stop, groups: r.scenario.agentGroups.map(\.name), today: r.today.counts, start: r.start.counts,
-            least: r.best?.staffing.counts, setAside: rows(r.setAside), figures: figures, checks: rows(r.best?.checks ?? []),
+            least: r.best?.staffing.counts,
+            setAside: zip(rows(r.setAside), r.setAside).map { row, check in
+                var row = row
+                row.reach = Self.isOutOfReach(check) ? "out_of_reach" : "too_close_to_call"
+                return row
+            },
+            figures: figures, checks: rows(r.best?.checks ?? []),
             variantYAML: r.best.map(variantYAML))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

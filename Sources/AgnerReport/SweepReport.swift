@@ -25,7 +25,10 @@ public enum SweepReport {
         var table = TextTable(columns)
         for point in s.points {
             var cells = point.values
-            for channel in point.channels { cells.append(SimulationReport.percent(channel.serviceLevel) + " " + mark(channel.meetsGoal)) }
+            for channel in point.channels {
+                // No contacts, no service level: neither met nor too close to call.
+                cells.append(channel.serviceLevel.mean.isFinite ? SimulationReport.percent(channel.serviceLevel) + " " + mark(channel.meetsGoal) : "—")
+            }
             if let abandon = point.abandonRate { cells.append(SimulationReport.percent(abandon)) }
             cells.append(SimulationReport.percent(point.occupancy))
             if costs { cells.append(money(point.cost)) }

@@ -286,14 +286,29 @@ public struct SweepAxis: Sendable, Equatable {
         var current = ""
         var depth = 0
         var quote: Character? = nil
-        for character in text {
+        let characters = Array(text)
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            index += 1
             if let open = quote {
-                if character == open { quote = nil }
                 current.append(character)
+                if open == "\"" && character == "\\" && index < characters.count {
+                    current.append(characters[index])  // `\"` inside double quotes
+                    index += 1
+                } else if open == "'" && character == "'" && index < characters.count && characters[index] == "'" {
+                    current.append(characters[index])  // `''` inside single quotes
+                    index += 1
+                } else if character == open {
+                    quote = nil
+                }
                 continue
             }
+            // A quote opens a quoted scalar only where one can start (`5" screen` is plain).
+            let last = current.last { !$0.isWhitespace }
+            let opens = last == nil || "[{,:".contains(last!)
             switch character {
-            case "\"", "'": quote = character
+            case "\"" where opens, "'" where opens: quote = character
             case "[", "{": depth += 1
             case "]", "}": depth -= 1
             case "," where depth == 0:

@@ -294,6 +294,12 @@ public struct StaffingSearch: Sendable {
                 best = current
             }
         }
+        // The search did not get to a staffing that keeps every goal, but today's does: it is
+        // the answer, no worse than what the center has.
+        if best == nil, todayEvaluation.feasible {
+            best = todayEvaluation
+            stop += "; today's staffing keeps every goal, so it is the answer"
+        }
         var confirmation: Evaluation? = nil
         if let best, evaluations < settings.budget {
             let seed = (settings.seed ?? base.run.seed) &+ 1

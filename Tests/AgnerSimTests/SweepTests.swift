@@ -78,6 +78,10 @@ struct SweepTests {
         #expect(try SweepAxis(parsing: "center.channels.phone.goal=75%..85% step 2.5%").values == ["75.0%", "77.5%", "80.0%", "82.5%", "85.0%"])
         #expect(try SweepAxis(parsing: "hours.default=08:00-20:00,08:00-22:00").values == ["08:00-20:00", "08:00-22:00"])
         #expect(try SweepAxis(parsing: "agents[digital desk].channels={chat: 3, email: 1},{chat: 2}").values == ["{chat: 3, email: 1}", "{chat: 2}"])
+        // Quotes as YAML writes them: escaped inside, and a quote inside a plain value is text.
+        #expect(try SweepAxis(parsing: #"name="x" >z",q"#).values == [#""x" >z""#, "q"])
+        #expect(try SweepAxis(parsing: "name='it''s, ok',b").values == ["'it''s, ok'", "b"])
+        #expect(try SweepAxis(parsing: #"name=5" screen,7" screen"#).values == [#"5" screen"#, #"7" screen"#])
         #expect(throws: ScenarioError.self) { try SweepAxis(parsing: "agents[billing].count=9..6") }
         #expect(throws: ScenarioError.self) { try SweepAxis(parsing: "agents[billing].count=1..3 step 1s") }
     }

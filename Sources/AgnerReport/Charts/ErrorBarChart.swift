@@ -111,7 +111,12 @@ public struct ErrorBarChart: Sendable {
             root.append(SVGElement("line", [("class", "zero"), ("x1", coordinate(frame.left)), ("x2", coordinate(frame.width - frame.right)),
                                             ("y1", coordinate(zero)), ("y2", coordinate(zero)), ("stroke", Palette.black), ("stroke-width", "1")]))
         }
-        let axis = PositionAxis.categories(xTitle, categories)
+        // Every category labelled while the labels fit side by side, else every n-th (the bars
+        // keep their full label in `data-category` and their tooltip).
+        let longest = Double(categories.map(\.count).max() ?? 1)
+        let every = max(1, Int(((longest * 6.5 + 8) * Double(categories.count) / frame.plotWidth).rounded(.up)))
+        let axis = PositionAxis(title: xTitle, count: categories.count,
+                                ticks: categories.enumerated().filter { $0.offset % every == 0 }.map { ($0.offset, $0.element) })
         root.append(ChartParts.positionAxis(axis, x: { frame.left + $0 * slot }, frame: frame, centered: true))
         var legend = series.map { (name: $0.name, color: $0.color, dashed: false, line: false) }
         legend += legendNotes.map { (name: $0.name, color: $0.color, dashed: false, line: false) }

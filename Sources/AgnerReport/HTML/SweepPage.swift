@@ -11,9 +11,15 @@ extension HTMLReport {
     /// customers, so neighbouring bars differ by the settings alone.
     public static func sweep(_ s: SweepSummary) -> String {
         let points = s.points
-        let categories = points.map { $0.values.joined(separator: " · ") }
+        let settings = points.map { $0.values.joined(separator: " · ") }
+        // One short axis labels the bars by its values; otherwise the points are numbered as
+        // in the key below the charts.
+        let numbered = s.axes.count > 1 || settings.contains { $0.count > 12 }
+        let categories = numbered ? points.indices.map { String($0 + 1) } : settings
         let charted = points.count <= sweepChartPoints
-        let xTitle = s.axes.joined(separator: " · ")
+        let xTitle = numbered ? "point (key below)" : s.axes.joined(separator: " · ")
+        let key = ReportPage.Table(caption: "The points", header: ["point"] + s.axes,
+                                   rows: points.enumerated().map { [String($0.offset + 1)] + $0.element.values })
         func bar(_ e: Estimate, scale: Double = 1, color: String? = nil, note: String? = nil) -> ErrorBarChart.Bar? {
             guard e.mean.isFinite else { return nil }
             let interval = e.halfWidth.flatMap { h -> ClosedRange<Double>? in
@@ -28,7 +34,8 @@ extension HTMLReport {
             sections.append(ReportPage.Section(
                 id: "service-level", heading: "Service level by point",
                 intro: "Per channel, the share of contacts answered within the target (\(s.serviceLevelDefinition)), with its 95 % interval across replications. "
-                    + "Green: the interval clears the goal; red: it lies below; grey: too close to call with \(s.replications) replications.",
+                    + "Green: the interval clears the goal; red: it lies below; grey: too close to call with \(s.replications) replications. "
+                    + "A point with neither bar nor mark had no contacts on the channel (no service level).",
                 charts: channels.enumerated().map { index, channel in
                     let figures = points.map { $0.channels[index] }
                     let goal = figures.first?.goal ?? 0
@@ -65,7 +72,7 @@ extension HTMLReport {
             }
             sections.append(ReportPage.Section(
                 id: "points", heading: "Abandonment, occupancy and cost by point",
-                intro: "Means over replications with their 95 % intervals.", charts: others))
+                intro: "Means over replications with their 95 % intervals.", charts: others, tables: numbered ? [key] : []))
         } else {
             sections.append(ReportPage.Section(
                 id: "points", heading: "Points",
@@ -74,10 +81,15 @@ extension HTMLReport {
         }
         // Which points keep every goal, and the cheapest of them: what a planner looks for first.
         let keeping = points.filter { $0.channels.allSatisfy { $0.meetsGoal == true } }
+        func name(_ point: SweepSummary.Point) -> String {
+            let text = point.values.joined(separator: " · ")
+            let short = text.count > 60 ? String(text.prefix(57)) + "…" : text
+            return numbered ? "\(point.point + 1) (\(short))" : short
+        }
         var notes = ["\(Format.grouped(keeping.count)) of \(Format.grouped(points.count)) points keep every channel's goal (the service level's 95 % interval clears it)"
-            + (keeping.isEmpty ? "." : ": " + keeping.prefix(12).map { $0.values.joined(separator: " · ") }.joined(separator: "; ") + (keeping.count > 12 ? "; …" : "") + ".")]
+            + (keeping.isEmpty ? "." : ": " + keeping.prefix(12).map(name).joined(separator: "; ") + (keeping.count > 12 ? "; and \(keeping.count - 12) more." : "."))]
         if let cheapest = keeping.filter({ $0.cost.mean > 0 }).min(by: { $0.cost.mean < $1.cost.mean }) {
-            notes.append("The cheapest of them: \(cheapest.values.joined(separator: " · ")), costing \(SweepReport.money(cheapest.cost))\(s.currency.map { " " + $0 } ?? "").")
+            notes.append("The cheapest of them: \(name(cheapest)), costing \(SweepReport.money(cheapest.cost))\(s.currency.map { " " + $0 } ?? "").")
         }
         let variant = s.variant.map { " · variant \($0)" } ?? ""
         let page = ReportPage(

@@ -127,24 +127,54 @@ struct TimerEntry: Comparable, Sendable, Codable {
         case holdExpiry
     }
 
-    var time: Seconds
+    /// The time as `OrderKey.of` gives it: the heap's comparisons load integers straight from
+    /// memory (docs/performance.md, "The fourth round"). Encoded as the time itself.
+    var timeKey: UInt64
     /// The arrival sequence of its contact (`ContactRecord.sequence`).
     var sequence: UInt64
     var kind: Kind
     var contact: Int32
     var version: UInt32
 
+    init(time: Seconds, sequence: UInt64, kind: Kind, contact: Int32, version: UInt32) {
+        timeKey = OrderKey.of(time + 0)  // -0.0 becomes 0.0: the two tie
+        self.sequence = sequence
+        self.kind = kind
+        self.contact = contact
+        self.version = version
+    }
+
+    var time: Seconds { OrderKey.number(timeKey) }
+
     static func < (a: Self, b: Self) -> Bool {
-        // Time and sequence as one number (`OrderKey`): no branch on which comes first.
-        let x = UInt128(OrderKey.of(a.time)) << 64 | UInt128(a.sequence)
-        let y = UInt128(OrderKey.of(b.time)) << 64 | UInt128(b.sequence)
+        // Time and sequence as one number: no branch on which comes first.
+        let x = UInt128(a.timeKey) << 64 | UInt128(a.sequence)
+        let y = UInt128(b.timeKey) << 64 | UInt128(b.sequence)
         // Equal only for two timers of one contact due at one instant: rarely taken.
         if x == y { return a.kind.rawValue < b.kind.rawValue }
         return x < y
     }
 
     static func == (a: Self, b: Self) -> Bool {
-        a.time == b.time && a.sequence == b.sequence && a.kind == b.kind
+        a.timeKey == b.timeKey && a.sequence == b.sequence && a.kind == b.kind
+    }
+
+    enum CodingKeys: String, CodingKey { case time, sequence, kind, contact, version }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(time: try c.decode(Seconds.self, forKey: .time), sequence: try c.decode(UInt64.self, forKey: .sequence),
+                  kind: try c.decode(Kind.self, forKey: .kind), contact: try c.decode(Int32.self, forKey: .contact),
+                  version: try c.decode(UInt32.self, forKey: .version))
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(time, forKey: .time)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(contact, forKey: .contact)
+        try c.encode(version, forKey: .version)
     }
 }
 

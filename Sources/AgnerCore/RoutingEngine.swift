@@ -264,7 +264,7 @@ public struct RoutingEngine: Sendable {
     }
 
     mutating func schedule(_ kind: TimerEntry.Kind, at time: Seconds, contact slot: Int32, version: UInt32) {
-        timers.insert(TimerEntry(time: time + 0, sequence: contacts[Int(slot)].sequence, kind: kind, contact: slot, version: version))
+        timers.insert(TimerEntry(time: time, sequence: contacts[Int(slot)].sequence, kind: kind, contact: slot, version: version))
     }
 }
 

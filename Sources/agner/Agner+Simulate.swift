@@ -148,6 +148,16 @@ func refuseWriting(_ option: String, _ path: String?, over inputs: [String?]) th
     for case let input? in inputs where identity(input) == target {
         throw ValidationError("\(option) \(path) is \(input), which this command reads: it would be replaced; name another file")
     }
+    // Checked before the run, so that a long run is not lost to a file it cannot write.
+    var info = stat()
+    if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+        throw ValidationError("\(option) \(path) is a directory; name a file")
+    }
+    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    if access(directory, W_OK) != 0 {
+        let reason = String(cString: strerror(errno)).lowercased()
+        throw ValidationError("\(option) \(path) cannot be written: its directory \(directory): \(reason)")
+    }
 }
 
 func writeReport(_ text: String, to output: String?) throws {

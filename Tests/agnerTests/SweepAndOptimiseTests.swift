@@ -76,6 +76,9 @@ struct SweepAndOptimiseTests {
         let merged = try AgnerRun.run(["merge"] + parts + ["--format", "html"])
         #expect(merged.status == 0, "\(merged.errors)")
         #expect(merged.output.trimmingCharacters(in: .whitespacesAndNewlines) == text.trimmingCharacters(in: .whitespacesAndNewlines))
+        // A file that cannot be written is refused before the run, not after it.
+        let nowhere = try AgnerRun.run(["sweep", file, "--set", "agents[billing].count=1..3", "--format", "html", "--output", "/nonexistent/sweep.html"])
+        #expect(nowhere.status != 0 && nowhere.errors.contains("cannot be written") && !nowhere.errors.contains("sweeping"), "\(nowhere.errors)")
         // Before, ends past Int's range trapped, and a few aliases in a --set value took all memory.
         let huge = try AgnerRun.run(["sweep", file, "--set", "agents[billing].count=1..9999999999999999999999"])
         #expect(huge.status == 1 && huge.errors.contains("must lie within"), "\(huge.errors)")

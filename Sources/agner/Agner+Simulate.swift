@@ -148,7 +148,9 @@ func refuseWriting(_ option: String, _ path: String?, over inputs: [String?]) th
     for case let input? in inputs where identity(input) == target {
         throw ValidationError("\(option) \(path) is \(input), which this command reads: it would be replaced; name another file")
     }
-    // Checked before the run, so that a long run is not lost to a file it cannot write.
+    // A report is written after the run: checked now, so that a long run is not lost to a file
+    // it cannot write. (A results database or journal is opened first, and says why itself.)
+    guard option == "--output" else { return }
     var info = stat()
     if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
         throw ValidationError("\(option) \(path) is a directory; name a file")

@@ -113,4 +113,26 @@ struct StaffingSearchTests {
         #expect(busy > quiet, "more agents when three times the calls come: \(profile[16..<24])")
         #expect(best.checks.allSatisfy { $0.met })
     }
+
+    @Test("per interval, today is the schedule as it is (shifts and breaks), not its profile of agents on duty")
+    func perIntervalTodayIsTheSchedule() throws {
+        let yaml = """
+            hours: {default: "08:00-16:00"}
+            agents: [{name: desk, count: 12, shift: "08:00-16:00", breaks: [{at: "11:00", length: 45min, stagger: 2h}]}]
+            demand: [{rate: 80/h}]
+            handling: {default: 300s}
+            patience: {default: 120s}
+            costs: {agentHour: 20}
+            run: {days: 2, replications: 4, seed: 9}
+            """
+        let scenario = try ScenarioLoader.load(yaml: yaml)
+        let result = try Self.search(yaml, StaffingSearch.Settings(granularity: .interval, budget: 40, replications: 4))
+        let simulated = try Simulator.run(scenario, options: Simulator.Options(replications: 4))
+        // Before, "today" was the profile: breaks averaged into fractions of agents on duty,
+        // with another service level and cost than the schedule the center has.
+        let today = result.todayEvaluation.outcome.figures(), schedule = simulated.figures()
+        func comparable(_ values: [Double]?) -> [Double]? { values?.map { $0.isNaN ? -1 : $0 } }
+        #expect(!schedule.isEmpty && today.count == schedule.count)
+        for (key, values) in schedule { #expect(comparable(today[key]) == comparable(values), "\(key)") }
+    }
 }

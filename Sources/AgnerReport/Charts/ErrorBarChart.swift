@@ -46,6 +46,9 @@ public struct ErrorBarChart: Sendable {
     public var frame: ChartFrame
     /// Extra legend entries (e.g. what the verdict colours mean).
     public var legendNotes: [(name: String, color: String)]
+    /// Whether the series have legend entries: not when every bar has a colour of its own
+    /// (by verdict), which the notes explain.
+    public var seriesInLegend = true
 
     public init(id: String, title: String, categories: [String], xTitle: String, y: ValueAxis, series: [Series],
                 frame: ChartFrame = ChartFrame(width: 900, height: 280), legendNotes: [(name: String, color: String)] = []) {
@@ -118,7 +121,7 @@ public struct ErrorBarChart: Sendable {
         let axis = PositionAxis(title: xTitle, count: categories.count,
                                 ticks: categories.enumerated().filter { $0.offset % every == 0 }.map { ($0.offset, $0.element) })
         root.append(ChartParts.positionAxis(axis, x: { frame.left + $0 * slot }, frame: frame, centered: true))
-        var legend = series.map { (name: $0.name, color: $0.color, dashed: false, line: false) }
+        var legend = seriesInLegend ? series.map { (name: $0.name, color: $0.color, dashed: false, line: false) } : []
         legend += legendNotes.map { (name: $0.name, color: $0.color, dashed: false, line: false) }
         legend.append((name: "whiskers: 95 % interval", color: Palette.black, dashed: false, line: true))
         root.append(ChartParts.legend(legend, frame: frame))

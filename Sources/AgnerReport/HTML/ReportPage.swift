@@ -48,6 +48,8 @@ struct ReportPage {
     var verdictNotes: [String]
     var sections: [Section]
     var textTables: [TextBlock]
+    /// What the page's intervals look like, for the footer.
+    var footnote = "shaded bands and whiskers are 95 % intervals across replications."
 
     func render() -> String {
         let context: [String: Any] = [
@@ -56,6 +58,7 @@ struct ReportPage {
             "css": Self.css,
             "verdictHeading": verdictHeading,
             "hasVerdicts": !verdicts.isEmpty,
+            "footnote": footnote,
             "verdicts": verdicts.map { v in
                 ["channel": v.channel, "goal": v.goal, "result": v.result, "status": v.status, "statusText": v.statusText,
                  "intervals": v.intervals, "worst": v.worst, "note": v.note] as [String: Any]
@@ -123,7 +126,7 @@ struct ReportPage {
         <pre>{{text}}</pre>
         {{/textTables}}
         </section>
-        <footer><p>Made by agner. Colours: Okabe–Ito palette (safe for colour-blind readers); shaded bands and whiskers are 95 % intervals across replications.</p></footer>
+        <footer><p>Made by agner. Colours: Okabe–Ito palette (safe for colour-blind readers); {{footnote}}</p></footer>
         </body>
         </html>
 

@@ -40,7 +40,7 @@ extension HTMLReport {
                     let figures = points.map { $0.channels[index] }
                     let goal = figures.first?.goal ?? 0
                     let target = figures.first?.targetSeconds ?? 0
-                    let bars = ErrorBarChart(
+                    var bars = ErrorBarChart(
                         id: "service-level-\(channel)",
                         title: "\(channel): goal \(Format.fixed(goal * 100, 0)) % within \(Quantities.format(duration: target))",
                         categories: categories, xTitle: xTitle, y: .share("service level"),
@@ -53,6 +53,7 @@ extension HTMLReport {
                             return bar(f.serviceLevel, color: color, note: note)
                         })],
                         legendNotes: [("meets the goal", Palette.bluishGreen), ("misses it", Palette.vermillion), ("too close to call", Palette.grey)])
+                    bars.seriesInLegend = false
                     return Self.chart(bars.svg())
                 }))
             var others: [ReportPage.Chart] = []
@@ -94,10 +95,11 @@ extension HTMLReport {
         let variant = s.variant.map { " · variant \($0)" } ?? ""
         let page = ReportPage(
             title: "sweep of \(s.scenario)\(variant)",
-            subtitle: ["\(Format.grouped(points.count)) point\(points.count == 1 ? "" : "s") × \(s.replications) replication\(s.replications == 1 ? "" : "s") × \(s.days) day\(s.days == 1 ? "" : "s"), seed \(s.seed); every point sees the same customers (common random numbers)",
+            subtitle: ["\(Format.grouped(points.count)) point\(points.count == 1 ? "" : "s") × \(s.replications) replication\(s.replications == 1 ? "" : "s") × \(s.days) day\(s.days == 1 ? "" : "s"), seed \(s.seed); \(s.randomNumbersSentence)",
                        "axes: " + s.axes.joined(separator: ", ")],
             verdictHeading: "Points that keep every goal", verdicts: [], verdictNotes: notes, sections: sections,
-            textTables: [ReportPage.TextBlock(heading: "The sweep", text: SweepReport.table(s))])
+            textTables: [ReportPage.TextBlock(heading: "The sweep", text: SweepReport.table(s))],
+            footnote: "whiskers are 95 % intervals across replications.")
         return page.render()
     }
 }

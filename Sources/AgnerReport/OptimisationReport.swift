@@ -68,12 +68,7 @@ public struct OptimisationReport {
     /// close to call (the mean keeps it, the 95 % interval does not clear it: more replications
     /// might).
     static func reach(_ check: StaffingSearch.Check, replications: Int) -> String {
-        isOutOfReach(check) ? "out of reach" : "too close to call at \(replications) replications (its interval straddles the goal; more --replications may settle it)"
-    }
-
-    static func isOutOfReach(_ check: StaffingSearch.Check) -> Bool {
-        let mean = check.estimate.mean
-        return check.constraint.kind == .abandonment ? mean > check.constraint.bound : mean < check.constraint.bound
+        check.isOutOfReach ? "out of reach" : "too close to call at \(replications) replications (its interval straddles the goal; more --replications may settle it)"
     }
 
     /// The staffing: today, the Erlang start and the least, per group (or per interval).
@@ -288,7 +283,7 @@ public struct OptimisationReport {
             least: r.best?.staffing.counts,
             setAside: zip(rows(r.setAside), r.setAside).map { row, check in
                 var row = row
-                row.reach = Self.isOutOfReach(check) ? "out_of_reach" : "too_close_to_call"
+                row.reach = check.isOutOfReach ? "out_of_reach" : "too_close_to_call"
                 return row
             },
             figures: figures, checks: rows(r.best?.checks ?? []),

@@ -11,7 +11,7 @@ public enum SweepReport {
         var out: [String] = []
         let variant = s.variant.map { " · variant \($0)" } ?? ""
         out.append("sweep of \(s.scenario)\(variant): \(s.points.count) point\(s.points.count == 1 ? "" : "s") × \(s.replications) replication\(s.replications == 1 ? "" : "s") × \(s.days) day\(s.days == 1 ? "" : "s"), seed \(s.seed)")
-        out.append("\(s.randomNumbersSentence); ± = 95 % interval across replications")
+        out.append("\(randomNumbers(s)); ± = 95 % interval across replications")
         out.append("service level (\(s.serviceLevelDefinition)) against the goal: ✓ its interval clears the goal, ✗ lies below it, ~ too close to call")
         out.append("")
         let channels = s.points.first?.channels ?? []
@@ -36,6 +36,12 @@ public enum SweepReport {
         }
         out.append(table.render())
         return out.joined(separator: "\n")
+    }
+
+    /// The header's sentence about the random numbers.
+    static func randomNumbers(_ s: SweepSummary) -> String {
+        s.sharesRandomNumbers ? "every point sees the same customers (common random numbers)"
+            : "the points set run.seed, so each sees other customers: differences between them include chance"
     }
 
     static func mark(_ meets: Bool?) -> String {

@@ -211,7 +211,7 @@ struct Replication {
         var a: UInt64
 
         init(time: Seconds, sequence: UInt64, kind: Kind, a: UInt64) {
-            self.timeKey = OrderKey.of(time + 0)  // -0.0 becomes 0.0: the two tie
+            self.timeKey = OrderKey.of(time)
             self.order = sequence << 8 | UInt64(kind.rawValue)
             self.a = a
         }
@@ -552,7 +552,6 @@ struct Replication {
     }
 
     /// Handles the engine's events from `start` on.
-
     mutating func handleEvents(from start: Int) {
         var index = start
         while index < events.count {

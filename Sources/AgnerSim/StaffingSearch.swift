@@ -129,6 +129,12 @@ public struct StaffingSearch: Sendable {
         public var shortfall: Double
         /// How far the interval clears the bound (negative when it does not).
         public var margin: Double
+
+        /// Missed by the mean, not only by the interval: for a goal set aside, out of reach
+        /// rather than too close to call.
+        public var isOutOfReach: Bool {
+            constraint.kind == .abandonment ? estimate.mean > constraint.bound : estimate.mean < constraint.bound
+        }
     }
 
     /// What a simulation of one staffing showed.
@@ -552,8 +558,7 @@ public struct StaffingSearch: Sendable {
             for staffing in fresh {
                 do { scenarios.append(try scenario(with: staffing)) } catch { throw .invalid(error.description) }
             }
-            let options = Simulator.Options(replications: settings.replications, seed: seed ?? settings.seed, days: settings.days,
-                                            threads: settings.threads)
+            let options = simulatorOptions(seed: seed)
             let outcomes: [SimulationOutcome]
             do { outcomes = try Simulator.runBatch(scenarios, options: options) } catch { throw .simulation(error) }
             evaluations += fresh.count
@@ -569,13 +574,17 @@ public struct StaffingSearch: Sendable {
         return staffings.map { cache[$0]! }
     }
 
+    /// Every evaluation's replications, days and threads; `seed` nil: the search's own.
+    func simulatorOptions(seed: UInt64?) -> Simulator.Options {
+        Simulator.Options(replications: settings.replications, seed: seed ?? settings.seed, days: settings.days, threads: settings.threads)
+    }
+
     /// The scenario as it is (its shifts and breaks), simulated like any evaluation: per
     /// interval, the staffing searched is a profile of agents on duty, which only approximates
     /// the schedule it stands for.
     mutating func evaluateAsScheduled(_ today: Staffing) throws(Failure) -> Evaluation {
-        let options = Simulator.Options(replications: settings.replications, seed: settings.seed, days: settings.days, threads: settings.threads)
         let outcome: SimulationOutcome
-        do { outcome = try Simulator.run(base, options: options) } catch { throw .simulation(error) }
+        do { outcome = try Simulator.run(base, options: simulatorOptions(seed: nil)) } catch { throw .simulation(error) }
         evaluations += 1
         return judge(today, outcome)
     }

@@ -132,12 +132,6 @@ public struct SweepSummary: Sendable, Encodable {
     /// False when an axis sets the seed: then the points see different customers.
     public var sharesRandomNumbers: Bool { !axes.contains("run.seed") }
 
-    /// The header's sentence about the random numbers.
-    public var randomNumbersSentence: String {
-        sharesRandomNumbers ? "every point sees the same customers (common random numbers)"
-            : "the points set run.seed, so each sees other customers: differences between them include chance"
-    }
-
     public var scenario: String
     public var variant: String?
     public var seed: UInt64

@@ -95,7 +95,7 @@ extension HTMLReport {
         let variant = s.variant.map { " · variant \($0)" } ?? ""
         let page = ReportPage(
             title: "sweep of \(s.scenario)\(variant)",
-            subtitle: ["\(Format.grouped(points.count)) point\(points.count == 1 ? "" : "s") × \(s.replications) replication\(s.replications == 1 ? "" : "s") × \(s.days) day\(s.days == 1 ? "" : "s"), seed \(s.seed); \(s.randomNumbersSentence)",
+            subtitle: ["\(Format.grouped(points.count)) point\(points.count == 1 ? "" : "s") × \(s.replications) replication\(s.replications == 1 ? "" : "s") × \(s.days) day\(s.days == 1 ? "" : "s"), seed \(s.seed); \(SweepReport.randomNumbers(s))",
                        "axes: " + s.axes.joined(separator: ", ")],
             verdictHeading: "Points that keep every goal", verdicts: [], verdictNotes: notes, sections: sections,
             textTables: [ReportPage.TextBlock(heading: "The sweep", text: SweepReport.table(s))],

@@ -136,13 +136,12 @@ extension BinaryHeap: Codable where Element: Codable {}
 /// on it is mispredicted half the time, which costs more than the few instructions here
 /// (docs/performance.md, "The fourth round").
 public enum OrderKey {
-    /// `x` as an unsigned integer in the same order; -0.0 and 0.0 give the same key. Made once
-    /// per heap entry and stored (the comparisons read the stored key), so the conversion never
-    /// sits on a pop's critical path.
+    /// `x` as an unsigned integer in the same order, except that -0.0 comes just before 0.0
+    /// (store `x + 0` where the two must tie).
     /// - Precondition: `x` is not NaN (the engine refuses such times; snapshots are checked).
     @inlinable @inline(__always)
     public static func of(_ x: Double) -> UInt64 {
-        let bits = (x + 0).bitPattern  // -0.0 + 0 is 0.0
+        let bits = x.bitPattern
         // Not negative: set the sign bit. Negative: flip every bit, so larger magnitudes come first.
         return bits ^ (UInt64(bitPattern: Int64(bitPattern: bits) >> 63) | 1 << 63)
     }

@@ -137,7 +137,7 @@ struct TimerEntry: Comparable, Sendable, Codable {
     var version: UInt32
 
     init(time: Seconds, sequence: UInt64, kind: Kind, contact: Int32, version: UInt32) {
-        timeKey = OrderKey.of(time)
+        timeKey = OrderKey.of(time + 0)  // -0.0 becomes 0.0: the two tie
         self.sequence = sequence
         self.kind = kind
         self.contact = contact

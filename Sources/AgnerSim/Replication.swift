@@ -211,7 +211,7 @@ struct Replication {
         var a: UInt64
 
         init(time: Seconds, sequence: UInt64, kind: Kind, a: UInt64) {
-            self.timeKey = OrderKey.of(time)
+            self.timeKey = OrderKey.of(time + 0)  // -0.0 becomes 0.0: the two tie
             self.order = sequence << 8 | UInt64(kind.rawValue)
             self.a = a
         }
